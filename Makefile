@@ -1,0 +1,47 @@
+# The two commands: `make run` and `make test`. Everything else is a step of them.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+export RASA_TELEMETRY_ENABLED := false
+export PYTHONPATH := $(CURDIR)
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONHASHSEED := 0
+
+.PHONY: run test venv train import migrate eval bench lock system-deps clean
+
+run: venv train
+	bash scripts/run.sh
+
+test: venv system-deps train
+	$(PY) -m pytest -q -p no:cacheprovider tests
+
+venv: $(VENV)/.ready
+$(VENV)/.ready: requirements.txt constraints.txt scripts/setup_env.sh scripts/find_python.sh $(wildcard package.json package-lock.json)
+	bash scripts/setup_env.sh
+	touch $@
+
+# Trains only when the data, config or NLU/policy code changed (fingerprint in models/).
+train: venv
+	bash scripts/train.sh
+
+migrate: venv
+	$(PY) -m bot.records.cli migrate
+
+import: venv migrate
+	@test -n "$(CSV)" || { echo "usage: make import CSV=path/to/portfolio.csv"; exit 2; }
+	$(PY) -m bot.records.cli import "$(CSV)"
+
+eval: venv
+	$(PY) bench/nlu_eval.py
+
+# Browsers and databases the tests drive for real (Debian packages; needs root or sudo).
+system-deps:
+	bash scripts/system_deps.sh
+
+# Re-resolve every pinned version from requirements.txt (then commit constraints.txt).
+lock:
+	bash scripts/lock.sh
+
+clean:
+	rm -rf models var

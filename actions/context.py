@@ -1,0 +1,20 @@
+"""What every action shares: the records database and the configuration, opened once."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sqlalchemy.orm import sessionmaker
+
+from bot.negotiation.limits import Product, load_products
+from bot.records.db import make_engine, make_session_factory
+from bot.settings import ROOT
+
+
+@lru_cache(maxsize=1)
+def sessions() -> sessionmaker:
+    return make_session_factory(make_engine())
+
+
+@lru_cache(maxsize=1)
+def products() -> dict[str, Product]:
+    return load_products(ROOT / "config" / "products.yml")

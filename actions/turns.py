@@ -1,0 +1,162 @@
+"""Runs one bot turn: decide, speak through the compliance check, write, audit.
+
+Every action is a plain function `(turn, reply, session) -> events`; this
+module wraps them so that each one reads the same Turn the policy decided on,
+every outgoing text is checked before it is sent, and the messages, record
+changes and compliance decisions are written in one transaction before
+anything reaches the borrower.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
+
+from actions.context import products, sessions
+from bot.compliance import OutboundContext, check_outbound
+from bot.dialogue.messages import render
+from bot.dialogue.moves import Move, Turn, decide, turn_from_parse
+from bot.records import audit
+from bot.records.db import transaction
+from bot.settings import lender, settings
+
+log = logging.getLogger(__name__)
+
+# Messages that say something about the debt: only ever to a verified borrower.
+DEBT_MESSAGES = {
+    "verified_statement", "verified_statement_not_overdue", "balance", "active_arrangement",
+    "pay_in_full", "offer", "offer_adjusted", "accepted", "fees", "already_paid_found", "other_loans",
+    "greet_verified",
+}
+
+
+@dataclass
+class Reply:
+    """The texts one action will send, in order, each with its buttons."""
+
+    turn: Turn
+    messages: list[tuple[str, str, list[dict]]] = field(default_factory=list)  # (key, text, buttons)
+
+    def say(self, key: str, buttons: list[dict] | None = None, **fills: Any) -> None:
+        fills = {**common_fills(self.turn), **fills}
+        self.messages.append((key, render(key, self.turn.emotion, **fills), buttons or []))
+
+
+def common_fills(turn: Turn) -> dict[str, Any]:
+    who = lender()
+    return {
+        "lender": who["name"], "assistant": who["assistant_name"], "contact": who["contact"],
+        "response_time": settings().get("handoff_response_time", "one working day"),
+    }
+
+
+def current_turn(tracker: Tracker) -> Turn:
+    message = tracker.latest_message or {}
+    stamp = _latest_user_timestamp(tracker)
+    now = datetime.fromtimestamp(stamp, timezone.utc) if stamp else datetime.now(timezone.utc)
+    return turn_from_parse(message, tracker.current_slot_values(), now, _fallbacks_in_row(tracker))
+
+
+def _latest_user_timestamp(tracker: Tracker) -> float | None:
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return event.get("timestamp")
+    return None
+
+
+def _fallbacks_in_row(tracker: Tracker) -> int:
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if ((event.get("parse_data") or {}).get("intent") or {}).get("name") != "nlu_fallback":
+                break
+            count += 1
+    return count
+
+
+def move_for(turn: Turn) -> Move:
+    return decide(turn, products())
+
+
+def _is_first_bot_message(tracker: Tracker) -> bool:
+    return not any(e.get("event") == "bot" for e in tracker.events)
+
+
+def _context(tracker: Tracker, turn: Turn, key: str, verified: bool) -> OutboundContext:
+    loan = turn.slot("loan") or {}
+    return OutboundContext(
+        jurisdictions=(loan.get("jurisdiction") or "DEFAULT",),
+        borrower_tz=loan.get("timezone") or "UTC",
+        now_utc=datetime.now(timezone.utc),
+        channel=tracker.get_latest_input_channel() or "rest",
+        initiated_by_borrower=True,
+        verified=verified,
+        mentions_debt=key in DEBT_MESSAGES,
+        is_first_message=False,
+        is_proactive=False,
+        new_demand=False,
+        recent_attempts=(),
+        last_conversation_at=None,
+        cease_contact=False,
+        opted_out_channels=(),
+        disputed=loan.get("status") == "disputed",
+        paused=False,
+        third_party=False,
+    )
+
+
+Handler = Callable[[Turn, Reply, Session, Tracker], list[dict]]
+
+
+def run_turn(name: str, handler: Handler, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict]:
+    turn = current_turn(tracker)
+    reply = Reply(turn)
+    first = _is_first_bot_message(tracker)
+    with transaction(sessions()) as session:
+        events = handler(turn, reply, session, tracker)
+        verified = bool(turn.slot("verified")) or any(
+            e.get("event") == "slot" and e.get("name") == "verified" and e.get("value") for e in events
+        )
+        loan_id = _slot_after(events, "loan_id", turn.slot("loan_id"))
+        refs = dict(loan_id=loan_id, conversation_id=tracker.sender_id)
+        audit.append(session, actor="borrower", kind="message_in", payload={
+            "text": turn.text, "intent": turn.intent, "emotion": turn.emotion, "action": name,
+        }, **refs)
+        outgoing = []
+        if first and not reply.messages[0][0] == "greet":
+            reply.messages.insert(0, ("intro", render("intro", **common_fills(turn)), []))
+        for key, text, buttons in reply.messages:
+            decision = check_outbound(text, _context(tracker, turn, key, verified))
+            if not decision.allowed:
+                audit.append(session, actor="bot", kind="compliance_decision", payload={
+                    "allowed": False, "rule": decision.rule, "reason": decision.reason, "message": key,
+                    "text": text,
+                }, **refs)
+                log.warning("compliance blocked message %s: %s", key, decision.rule)
+                key, text, buttons = "blocked", render("blocked", **common_fills(turn)), []
+            audit.append(session, actor="bot", kind="message_out", payload={"text": text, "message": key}, **refs)
+            outgoing.append((text, buttons))
+    for text, buttons in outgoing:
+        dispatcher.utter_message(text=text, buttons=buttons or None)
+    return events
+
+
+def _slot_after(events: list[dict], name: str, default: Any) -> Any:
+    for event in events:
+        if event.get("event") == "slot" and event.get("name") == name:
+            default = event.get("value")
+    return default
+
+
+def make_action(name: str, handler: Handler) -> type[Action]:
+    """A rasa-sdk Action class around a plain handler function."""
+
+    async def run(self, dispatcher, tracker, domain):  # noqa: ARG001
+        return run_turn(name, handler, dispatcher, tracker)
+
+    return type(f"Action_{name}", (Action,), {"name": lambda self: name, "run": run})

@@ -1,0 +1,290 @@
+"""Which move answers a borrower's turn: one pure function, no I/O.
+
+The dialogue policy calls `decide` to choose the next action; that action
+calls it again on the same turn to get the terms it must say and record.
+One function for both means the bot can never say or record an offer its
+policy did not choose, and the whole negotiation is testable without Rasa.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo
+
+from bot.dialogue.hardship import hardship_reason
+from bot.negotiation.limits import Product, limits_for
+from bot.negotiation.plans import Offer, Request, plan_from_affordability, propose
+
+# Intents that start or continue a negotiation, and the request each makes.
+REQUEST_KINDS = {
+    "promise_to_pay": "promise_to_pay",
+    "request_deferral": "deferral",
+    "request_instalments": "instalment_plan",
+    "offer_partial_payment": "part_payment",
+    "request_fee_waiver": "fee_waiver",
+    "cannot_pay": "affordability",
+}
+
+# Turns answered the same way whether or not the borrower is verified: none of
+# these answers says anything about the debt.
+ANY_TIME = {
+    "stop_contact": "action_stop_contact",
+    "wrong_person": "action_wrong_person",
+    "third_party": "action_third_party",
+    "bot_challenge": "action_bot_challenge",
+    "request_human": "action_handoff",
+    "abuse": "action_abuse",
+    "busy_later": "action_busy_later",
+    "goodbye": "action_goodbye",
+    "thank": "action_thank",
+    "complain": "action_complain",
+}
+
+VERIFIED_ONLY = {
+    "greet": "action_greet",
+    "ask_balance": "action_state_balance",
+    "ask_due_date": "action_state_balance",
+    "provide_identity": "action_state_balance",
+    "ask_fees": "action_explain_fees",
+    "ask_consequences": "action_consequences",
+    "ask_payment_methods": "action_payment_methods",
+    "pay_in_full": "action_pay_in_full",
+    "already_paid": "action_already_paid",
+    "dispute_debt": "action_dispute",
+    "refuse_to_pay": "action_refuse_to_pay",
+    "apologize": "action_apologize_ack",
+    "out_of_scope": "action_out_of_scope",
+}
+
+IDENTITY_ENTITIES = ("loan_reference", "date_of_birth", "phone_last4")
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What the dialogue knows when the borrower has just spoken."""
+
+    intent: str
+    text: str
+    now: datetime  # UTC, when the message arrived
+    slots: Mapping[str, Any]
+    entities: Mapping[str, list] = field(default_factory=dict)  # entity -> values, in order
+    emotion: str = "neutral"
+    self_harm: bool = False
+    fallbacks_in_row: int = 0
+
+    def slot(self, name: str, default: Any = None) -> Any:
+        value = self.slots.get(name)
+        return default if value is None else value
+
+    def first(self, entity: str) -> Any:
+        values = self.entities.get(entity) or []
+        return values[0] if values else None
+
+
+@dataclass(frozen=True)
+class Move:
+    action: str
+    request: Request | None = None
+    offer: Offer | None = None
+    ask: str | None = None  # what the bot asks for next: date, duration, amount, affordability
+    request_kind: str | None = None
+    hardship_reason: str | None = None
+
+
+def decide(turn: Turn, products: Mapping[str, Product]) -> Move:
+    intent = turn.intent
+    if turn.self_harm or intent == "disclose_vulnerability":
+        return Move("action_vulnerability", hardship_reason=hardship_reason(turn.text) or "vulnerability")
+    if intent == "nlu_fallback":
+        return Move("action_handoff" if turn.fallbacks_in_row >= 2 else "action_fallback")
+    if intent in ANY_TIME:
+        return Move(ANY_TIME[intent])
+    if not turn.slot("verified", False):
+        return _unverified(turn)
+    return _verified(turn, products)
+
+
+def _unverified(turn: Turn) -> Move:
+    if turn.slot("verify_locked", False):
+        return Move("action_verification_locked")
+    if turn.intent == "provide_identity" or any(turn.first(e) for e in IDENTITY_ENTITIES):
+        return Move("action_verify")
+    if turn.intent == "greet":
+        return Move("action_greet")
+    if turn.intent == "out_of_scope":
+        return Move("action_out_of_scope")
+    return Move("action_ask_identity")
+
+
+def _verified(turn: Turn, products: Mapping[str, Product]) -> Move:
+    intent = turn.intent
+    awaiting = turn.slot("awaiting")
+    if turn.slot("pending_offer") and intent in ("affirm", "deny"):
+        return Move("action_accept_offer" if intent == "affirm" else "action_decline_offer")
+    if intent in REQUEST_KINDS:
+        return negotiate(turn, products, REQUEST_KINDS[intent])
+    if awaiting and _answers(turn, awaiting):
+        return negotiate(turn, products, turn.slot("request_kind") or "affordability")
+    if intent in VERIFIED_ONLY:
+        return Move(VERIFIED_ONLY[intent])
+    # A bare yes/no with nothing on the table: show the options again.
+    return Move("action_ask_details", ask="options")
+
+
+def _answers(turn: Turn, awaiting: str) -> bool:
+    """Whether the message carries what the bot was waiting for."""
+    wanted = {
+        "date": ("date", "duration_days"),
+        "duration": ("duration_days", "date"),
+        "amount": ("amount",),
+        "affordability": ("amount", "instalments"),
+        "count": ("instalments", "amount"),
+    }.get(awaiting, ())
+    return any(turn.first(e) is not None for e in wanted)
+
+
+def local_today(turn: Turn) -> date:
+    tz = (turn.slot("loan") or {}).get("timezone") or "UTC"
+    return turn.now.astimezone(ZoneInfo(tz)).date()
+
+
+def negotiate(turn: Turn, products: Mapping[str, Product], kind: str) -> Move:
+    loan = turn.slot("loan") or {}
+    product = products.get(loan.get("product_code", ""))
+    if product is None:
+        return Move("action_handoff")
+    reason = turn.slot("hardship_reason") or hardship_reason(turn.text)
+    hardship = bool(reason)
+    limits = limits_for(product, hardship)
+    today = local_today(turn)
+    currency = loan["currency"]
+    balance = Decimal(loan["total"])
+    fees = Decimal(loan["accrued_interest"]) + Decimal(loan["late_fees"])
+    context = dict(balance=balance, currency=currency, limits=limits, today=today)
+
+    amount = _decimal(turn.first("amount"))
+    count = _int(turn.first("instalments"))
+    days = _int(turn.first("duration_days"))
+    when = _date(turn.first("date"))
+    period = _period_days(turn.text, days)
+
+    if kind == "affordability" and count and not amount:
+        kind = "instalment_plan"
+    if kind in ("affordability", "instalment_plan") and amount:
+        offer = plan_from_affordability(
+            amount, period, hardship=hardship, arrangements_so_far=int(loan.get("arrangements_count", 0)), **context,
+        )
+        return _offer_move(kind, offer, reason)
+    if kind == "instalment_plan" and count:
+        request = Request(kind="instalment_plan", count=count, frequency_days=period if _said_period(turn.text) else None)
+    elif kind == "promise_to_pay" and (when or days):
+        request = Request(kind="promise_to_pay", date=when or today + timedelta(days=days))
+    elif kind == "deferral" and (days or when):
+        request = Request(kind="deferral", days=days if days else max((when - today).days, 1))
+    elif kind == "part_payment" and amount:
+        request = Request(kind="part_payment", amount=amount, date=when)
+    elif kind == "fee_waiver":
+        request = Request(kind="fee_waiver")
+    else:
+        ask = {"promise_to_pay": "date", "deferral": "duration", "part_payment": "amount"}.get(kind, "affordability")
+        return Move("action_ask_details", ask=ask, request_kind=kind, hardship_reason=reason)
+    offer = propose(
+        request, fees_and_interest=fees, arrangements_so_far=int(loan.get("arrangements_count", 0)),
+        hardship=hardship, **context,
+    )
+    return _offer_move(kind, offer, reason, request)
+
+
+def _offer_move(kind: str, offer: Offer | None, reason: str | None, request: Request | None = None) -> Move:
+    if offer is None:
+        return Move("action_handoff", request=request, request_kind=kind, hardship_reason=reason)
+    return Move("action_offer", request=request, offer=offer, request_kind=kind, hardship_reason=reason)
+
+
+_WEEK = re.compile(r"\b(week|weekly|wk|wks|wiki|linggo)\b", re.IGNORECASE)
+_FORTNIGHT = re.compile(r"\b(fortnight\w*|bi-?weekly|two weeks|2 weeks)\b", re.IGNORECASE)
+_MONTH = re.compile(r"\b(month\w*|mwezi|buwan|salary|payday|sweldo)\b", re.IGNORECASE)
+
+
+def _said_period(text: str) -> bool:
+    return bool(_WEEK.search(text) or _FORTNIGHT.search(text) or _MONTH.search(text))
+
+
+def _period_days(text: str, days: int | None) -> int:
+    """How often the borrower means to pay: 'every two weeks' beats 'a week'."""
+    if _FORTNIGHT.search(text):
+        return 14
+    if days in (7, 14, 30) and re.search(r"\b(every|each|per|a)\b", text, re.IGNORECASE):
+        return days
+    if _WEEK.search(text):
+        return 7
+    return 30
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return amount if amount > 0 else None
+
+
+def _int(value: Any) -> int | None:
+    try:
+        number = int(Decimal(str(value)))
+    except (InvalidOperation, ValueError, TypeError):
+        return None
+    return number if number > 0 else None
+
+
+def _date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def turn_from_parse(
+    parse: Mapping[str, Any], slots: Mapping[str, Any], now: datetime, fallbacks_in_row: int = 0,
+) -> Turn:
+    """Builds a Turn from a Rasa parse result (tracker.latest_message).
+
+    Used identically by the policy (Rasa's tracker) and the actions
+    (rasa-sdk's tracker), which is what keeps their decisions equal.
+    """
+    intent = (parse.get("intent") or {}).get("name") or "nlu_fallback"
+    text = parse.get("text") or ""
+    entities: dict[str, list] = {}
+    for entity in parse.get("entities") or []:
+        value = entity.get("value_text", entity.get("value"))
+        if entity.get("entity") == "date":
+            value = _resolve_date(entity, text, now, (slots.get("loan") or {}).get("timezone"))
+        entities.setdefault(entity.get("entity"), []).append(value)
+    emotion = (parse.get("emotion") or {}).get("name") or "neutral"
+    self_harm = bool((parse.get("safety") or {}).get("self_harm"))
+    return Turn(
+        intent=intent, text=text, now=now, slots=slots, entities=entities, emotion=emotion,
+        self_harm=self_harm, fallbacks_in_row=fallbacks_in_row,
+    )
+
+
+def _resolve_date(entity: Mapping[str, Any], text: str, now: datetime, tz: str | None) -> Any:
+    """Re-reads a relative date ("tomorrow") in the borrower's own time zone.
+
+    The NLU resolves dates before it knows who is writing; once the loan is
+    known, "tomorrow" must mean tomorrow where the borrower lives.
+    """
+    if not tz or entity.get("start") is None:
+        return entity.get("value")
+    try:
+        from bot.nlu.normalise import parse_date
+    except ImportError:
+        return entity.get("value")
+    span = text[entity["start"]:entity["end"]]
+    resolved = parse_date(span, now, tz)
+    return resolved.isoformat() if resolved else entity.get("value")

@@ -1,0 +1,61 @@
+"""A multinomial logistic regression saved as plain numpy arrays.
+
+Why not pickle/joblib: a model file that unpickles can run code; arrays in an
+``.npz`` cannot. Used by the intent and the emotion classifier.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+
+
+def fit(X: sp.csr_matrix, y: Sequence[str], c: float, max_iter: int, balanced: bool) -> LogisticRegression:
+    if len(set(y)) < 2:
+        raise ValueError(f"need at least two labels to train a classifier, got {sorted(set(y))}")
+    clf = LogisticRegression(
+        C=c,
+        max_iter=max_iter,
+        solver="lbfgs",
+        class_weight="balanced" if balanced else None,
+        random_state=42,
+    )
+    clf.fit(X, list(y))
+    return clf
+
+
+def save(clf: LogisticRegression, path: Path) -> None:
+    np.savez(
+        path,
+        coef=clf.coef_,
+        intercept=clf.intercept_,
+        classes=np.array(clf.classes_, dtype=str),
+    )
+
+
+def load(path: Path) -> LogisticRegression:
+    with np.load(path, allow_pickle=False) as data:
+        clf = LogisticRegression()
+        clf.coef_ = data["coef"]
+        clf.intercept_ = data["intercept"]
+        clf.classes_ = data["classes"]
+    return clf
+
+
+def ranking(clf: LogisticRegression, X: sp.csr_matrix) -> List[List[dict]]:
+    """Per row: [{name, confidence}] sorted best first (confidence as float)."""
+    if X.shape[1] != clf.coef_.shape[1]:
+        raise ValueError(
+            f"classifier expects {clf.coef_.shape[1]} features, message has {X.shape[1]}: "
+            "the featurizers changed since training; retrain the model"
+        )
+    probs = clf.predict_proba(X)
+    names = [str(c) for c in clf.classes_]
+    out = []
+    for row in probs:
+        order = np.argsort(-row)
+        out.append([{"name": names[i], "confidence": float(row[i])} for i in order])
+    return out

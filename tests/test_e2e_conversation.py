@@ -1,0 +1,105 @@
+"""The conversation of issue 2, typed by a borrower into the real running bot.
+
+Rasa server + action server + web server on a freshly trained model, talking
+through the REST channel; the agreement is then read back through the admin API.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from tests.conftest import Borrower, get_json
+
+pytestmark = pytest.mark.e2e
+
+# LN-20931 in data/demo/portfolio.csv: KES 12,500.00 + 860.00 interest + 500.00 fees.
+LOAN, DOB_TEXT, TOTAL = "LN-20931", "17 April 1991", Decimal("13860.00")
+MONEY = re.compile(r"(?:KES|KSh)\s?([\d,]+\.\d{2})")
+
+
+def amounts(text: str) -> list[Decimal]:
+    return [Decimal(a.replace(",", "")) for a in MONEY.findall(text)]
+
+
+def admin(stack, path: str):
+    return get_json(f"{stack.web_url}{path}", headers={"Authorization": f"Bearer {stack.admin_token}"})
+
+
+def verified(stack) -> Borrower:
+    borrower = Borrower(stack)
+    borrower.say("hello")
+    reply = borrower.say(f"my loan number is {LOAN} and my date of birth is {DOB_TEXT}")
+    assert "13,860.00" in reply, reply
+    return borrower
+
+
+def test_greeting_says_who_it_is_and_discloses_nothing(stack):
+    borrower = Borrower(stack)
+    reply = borrower.say("hi")
+    assert "automated assistant" in reply.lower()
+    assert "loan reference" in reply.lower() and "date of birth" in reply.lower()
+    reply = borrower.say("how much do i owe you")
+    assert not amounts(reply) and "13,860" not in reply
+    assert "loan reference" in reply.lower()
+
+
+def test_three_failed_verifications_end_it(stack):
+    borrower = Borrower(stack)
+    borrower.say("hello")
+    for attempt in range(3):
+        reply = borrower.say(f"{LOAN}, born 1 January 1970")
+        assert "13,860" not in reply
+    assert "contact" in reply.lower() and "+1 555 0100" in reply
+    reply = borrower.say(f"ok it's {LOAN} and {DOB_TEXT}")  # even the right details, now
+    assert "13,860" not in reply
+
+
+def test_verified_borrower_hears_the_debt(stack):
+    borrower = Borrower(stack)
+    borrower.say("good morning")
+    borrower.say(f"ln 20931")
+    reply = borrower.say(f"born {DOB_TEXT}")
+    assert "13,860.00" in reply and "12,500.00" in reply and "860.00" in reply and "500.00" in reply
+    assert "12 November 2026" in reply
+    days = (date.today() - date(2026, 11, 12)).days
+    assert f"{days} days" in reply
+
+
+def test_instalment_plan_is_agreed_and_recorded(stack):
+    borrower = verified(stack)
+    reply = borrower.say("can I split it into 3 payments")
+    lines = [l for l in reply.splitlines() if re.match(r"\s*\d+\.", l)]
+    assert len(lines) == 3, reply
+    assert sum(amounts("\n".join(lines))) == TOTAL
+    reply = borrower.say("yes please")
+    assert "recorded" in reply.lower()
+    status, loan = admin(stack, f"/api/loans/{LOAN}")
+    assert status == 200
+    active = [a for a in loan["arrangements"] if a["status"] == "active"]
+    assert len(active) == 1 and active[0]["kind"] == "instalment_plan"
+    schedule = active[0]["schedule"]
+    assert len(schedule) == 3 and sum(Decimal(s["amount"]) for s in schedule) == TOTAL
+    status, audit = admin(stack, f"/api/loans/{LOAN}/audit")
+    kinds = [e["kind"] for e in audit]
+    assert "message_in" in kinds and "message_out" in kinds and "record_change" in kinds
+
+
+def test_request_outside_limits_gets_nearest_offer(stack):
+    borrower = verified(stack)
+    reply = borrower.say("I need 3 months more to pay")
+    assert "can't" in reply.lower() or "cannot" in reply.lower(), reply
+    assert "14 days" in reply or "longest" in reply.lower(), reply
+
+
+def test_pay_in_full_gives_payment_instructions(stack):
+    borrower = verified(stack)
+    reply = borrower.say("I'll pay everything today")
+    assert "Loans > Repay" in reply and "13,860.00" in reply
+
+
+def test_admin_api_needs_the_token(stack):
+    status, _ = get_json(f"{stack.web_url}/api/loans/{LOAN}")
+    assert status == 401
