@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from actions.turns import Reply, move_for
 from bot.compliance import detect_opt_out
-from bot.dialogue.moves import Turn, local_today
+from bot.dialogue.moves import Turn, local_today, other_loan
 from bot.dialogue.offers import RECORD_KIND, from_slot, schedule_text, summary, to_slot
 from bot.negotiation.limits import limits_for
 from bot.negotiation.money import fmt
@@ -131,10 +131,14 @@ def _arrangement_fills(state: dict) -> dict[str, Any]:
 # --- the debt ----------------------------------------------------------------
 
 def state_balance(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
-    state = _loan_slot(session, turn.slot("loan_id"), turn)
+    other = other_loan(turn)  # the borrower named another of their loans: talk about that one now
+    state = _loan_slot(session, other or turn.slot("loan_id"), turn)
     reply.say("balance", OPTIONS, **_money_fills(state))
     if state.get("active_arrangement"):
         reply.say("active_arrangement", **_arrangement_fills(state))
+    if other:
+        return [SlotSet("loan_id", other), SlotSet("loan", state), SlotSet("pending_offer", None),
+                SlotSet("awaiting", None), SlotSet("request_kind", None)]
     return [SlotSet("loan", state)]
 
 

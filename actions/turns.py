@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions.context import products, sessions
-from bot.compliance import OutboundContext, check_outbound
+from bot.compliance import OutboundContext, check_outbound, effective_profile, required_disclosures
 from bot.dialogue.messages import render
 from bot.dialogue.moves import Move, Turn, decide, turn_from_parse
 from bot.records import audit
@@ -33,6 +33,8 @@ DEBT_MESSAGES = {
     "pay_in_full", "offer", "offer_adjusted", "accepted", "fees", "already_paid_found", "other_loans",
     "greet_verified",
 }
+# The message that first tells a verified borrower about the debt.
+FIRST_DISCLOSURE = {"verified_statement", "verified_statement_not_overdue"}
 
 
 @dataclass
@@ -87,8 +89,15 @@ def _is_first_bot_message(tracker: Tracker) -> bool:
     return not any(e.get("event") == "bot" for e in tracker.events)
 
 
-def _context(tracker: Tracker, turn: Turn, key: str, verified: bool) -> OutboundContext:
-    loan = turn.slot("loan") or {}
+def _context(tracker: Tracker, loan: dict, key: str, verified: bool, first: bool) -> OutboundContext:
+    """The facts the compliance check needs about this message.
+
+    Every action answers a borrower who has just written, so each text is a
+    reply (`initiated_by_borrower`) that makes no new demand: an offer is only
+    ever what the borrower asked for, or the nearest allowed to it. Proactive
+    messages (campaigns) build their own context with their attempt history.
+    """
+    status = loan.get("status")
     return OutboundContext(
         jurisdictions=(loan.get("jurisdiction") or "DEFAULT",),
         borrower_tz=loan.get("timezone") or "UTC",
@@ -97,17 +106,23 @@ def _context(tracker: Tracker, turn: Turn, key: str, verified: bool) -> Outbound
         initiated_by_borrower=True,
         verified=verified,
         mentions_debt=key in DEBT_MESSAGES,
-        is_first_message=False,
-        is_proactive=False,
-        new_demand=False,
-        recent_attempts=(),
-        last_conversation_at=None,
-        cease_contact=False,
-        opted_out_channels=(),
-        disputed=loan.get("status") == "disputed",
-        paused=False,
-        third_party=False,
+        is_first_message=first,
+        cease_contact=bool(loan.get("cease_contact")),
+        opted_out_channels=tuple(loan.get("opted_out_channels") or ()),
+        disputed=status == "disputed",
+        paused=status == "paused",
     )
+
+
+def _with_disclosures(text: str, key: str, ctx: OutboundContext) -> str:
+    """Adds what the profile requires: who we are on the first message, and the
+    debt-collection notice (e.g. US Regulation F) where the debt is first disclosed."""
+    needed = required_disclosures(ctx)
+    if key in FIRST_DISCLOSURE:
+        profile = effective_profile(list(ctx.jurisdictions))
+        needed += list(profile.disclosures.get("debt_collection", ()))
+    missing = [d for d in needed if d.lower() not in text.lower()]
+    return " ".join([*missing, text])
 
 
 Handler = Callable[[Turn, Reply, Session, Tracker], list[dict]]
@@ -123,15 +138,16 @@ def run_turn(name: str, handler: Handler, dispatcher: CollectingDispatcher, trac
             e.get("event") == "slot" and e.get("name") == "verified" and e.get("value") for e in events
         )
         loan_id = _slot_after(events, "loan_id", turn.slot("loan_id"))
+        loan = _slot_after(events, "loan", turn.slot("loan")) or {}
         refs = dict(loan_id=loan_id, conversation_id=tracker.sender_id)
         audit.append(session, actor="borrower", kind="message_in", payload={
             "text": turn.text, "intent": turn.intent, "emotion": turn.emotion, "action": name,
         }, **refs)
         outgoing = []
-        if first and not reply.messages[0][0] == "greet":
-            reply.messages.insert(0, ("intro", render("intro", **common_fills(turn)), []))
-        for key, text, buttons in reply.messages:
-            decision = check_outbound(text, _context(tracker, turn, key, verified))
+        for index, (key, text, buttons) in enumerate(reply.messages):
+            context = _context(tracker, loan, key, verified, first and index == 0)
+            text = _with_disclosures(text, key, context)
+            decision = check_outbound(text, context)
             if not decision.allowed:
                 audit.append(session, actor="bot", kind="compliance_decision", payload={
                     "allowed": False, "rule": decision.rule, "reason": decision.reason, "message": key,

@@ -66,7 +66,7 @@ class Stack:
 def start(
     *, model: Path, database_url: str, tracker_url: str, var_dir: Path, admin_token: str,
     ports: dict[str, int] | None = None, lock_url: str | None = None, log_to_files: bool = True,
-    timeout: float = 300,
+    timeout: float = 300, credentials: Path | None = None,
 ) -> Stack:
     ports = ports or {name: port(name) for name in ("rasa", "actions", "web")}
     var_dir.mkdir(parents=True, exist_ok=True)
@@ -85,7 +85,7 @@ def start(
     commands = {
         "actions": [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(ports["actions"])],
         "rasa": [str(VENV_BIN / "rasa"), "run", "--enable-api", "--cors", "*", "--model", str(model),
-                 "--endpoints", str(endpoints_file), "--credentials", str(ROOT / "credentials.yml"),
+                 "--endpoints", str(endpoints_file), "--credentials", str(credentials or ROOT / "credentials.yml"),
                  "--interface", host, "--port", str(ports["rasa"])],
         "web": [sys.executable, "-m", "bot.web"],
     }

@@ -124,3 +124,9 @@ def test_turn_from_parse_reads_rasa_output():
     }
     t = turn_from_parse(parse, VERIFIED, NOW)
     assert (t.intent, t.emotion, t.first("amount")) == ("cannot_pay", "anxious", "2500")
+
+
+def test_instalments_over_a_span_fit_the_span_within_limits():
+    move = decide(turn("request_instalments", "can I pay it over 3 months", duration_days=90), PRODUCTS)
+    assert move.action == "action_offer" and len(move.offer.schedule) >= 2
+    assert move.offer.schedule[-1].due <= TODAY + timedelta(days=PRODUCTS["WALLET-30"].standard.max_plan_days)

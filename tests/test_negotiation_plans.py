@@ -141,7 +141,7 @@ def test_plan_first_date_is_clamped_to_today_and_window():
 
 
 def test_plan_span_asked_by_borrower_is_respected():
-    o = offer(Request("instalment_plan", days=30))  # "over a month": 3 weekly payments would be 14 days
+    o = offer(Request("instalment_plan", days=30))  # "over a month": 3 instalments 14 days apart
     assert dues(o)[-1] <= days(30) and len(o.schedule) == 3
     far = offer(Request("instalment_plan", days=200))
     assert far.adjusted and "the longest plan I can offer is 60 days" in far.reason
@@ -158,6 +158,12 @@ def test_min_instalment_forces_fewer_instalments():
     o = offer(Request("instalment_plan", count=12), limits=roomy, balance="1000.00", fees="0.00")
     assert len(o.schedule) == 5 and amounts(o) == [D("200.00")] * 5  # KES 200 floor
     assert o.adjusted and "at least KES 200.00" in o.reason
+
+
+def test_reason_names_the_binding_cap():
+    roomy = replace(STANDARD, max_instalments=6, max_plan_days=365)
+    o = offer(Request("instalment_plan", count=12), limits=roomy, balance="1000.00", fees="0.00")
+    assert len(o.schedule) == 5 and "at least KES 200.00, so the most is 5" in o.reason
 
 
 def test_balance_too_small_for_any_plan_gets_single_payment():

@@ -247,6 +247,7 @@ def test_payment_shows_in_the_loan_audit(api):
     assert "PAY-AUDIT" in refs
     seqs = [e["seq"] for e in entries]
     assert seqs == sorted(seqs)
+    assert api.get("/api/loans/ln 20932/audit").json()["loan_id"] == PAY_LOAN
 
 
 def test_payment_in_another_currency_is_a_conflict(api):

@@ -98,7 +98,7 @@ def decide(turn: Turn, products: Mapping[str, Product]) -> Move:
     intent = turn.intent
     if turn.self_harm or intent == "disclose_vulnerability":
         return Move("action_vulnerability", hardship_reason=hardship_reason(turn.text) or "vulnerability")
-    if intent == "nlu_fallback":
+    if intent == "nlu_fallback" and not _awaited_answer(turn):
         return Move("action_handoff" if turn.fallbacks_in_row >= 2 else "action_fallback")
     if intent in ANY_TIME:
         return Move(ANY_TIME[intent])
@@ -122,6 +122,8 @@ def _unverified(turn: Turn) -> Move:
 def _verified(turn: Turn, products: Mapping[str, Product]) -> Move:
     intent = turn.intent
     awaiting = turn.slot("awaiting")
+    if other_loan(turn):  # "what about LN-20932?": switch to the borrower's other loan
+        return Move("action_state_balance")
     if turn.slot("pending_offer") and intent in ("affirm", "deny"):
         return Move("action_accept_offer" if intent == "affirm" else "action_decline_offer")
     if intent in REQUEST_KINDS:
@@ -132,6 +134,24 @@ def _verified(turn: Turn, products: Mapping[str, Product]) -> Move:
         return Move(VERIFIED_ONLY[intent])
     # A bare yes/no with nothing on the table: show the options again.
     return Move("action_ask_details", ask="options")
+
+
+def _awaited_answer(turn: Turn) -> bool:
+    """'about 10 days' may not read as any intent, but it answers the bot's question."""
+    awaiting = turn.slot("awaiting")
+    return bool(turn.slot("verified", False) and awaiting and _answers(turn, awaiting))
+
+
+def other_loan(turn: Turn) -> str | None:
+    """The borrower's other loan this message names, if any (ids compared loosely)."""
+    named = turn.first("loan_reference")
+    if not named:
+        return None
+    key = lambda text: re.sub(r"[^0-9A-Z]", "", str(text).upper())  # noqa: E731
+    for loan_id in (turn.slot("loan") or {}).get("other_loan_ids") or ():
+        if key(loan_id) == key(named):
+            return loan_id
+    return None
 
 
 def _answers(turn: Turn, awaiting: str) -> bool:
@@ -173,13 +193,17 @@ def negotiate(turn: Turn, products: Mapping[str, Product], kind: str) -> Move:
 
     if kind == "affordability" and count and not amount:
         kind = "instalment_plan"
+    if kind == "part_payment" and amount and (_PER_PERIOD.search(turn.text) or turn.slot("awaiting") == "affordability"):
+        kind = "affordability"  # "35,000 a month" is what they can afford each month, not a part now
     if kind in ("affordability", "instalment_plan") and amount:
         offer = plan_from_affordability(
             amount, period, hardship=hardship, arrangements_so_far=int(loan.get("arrangements_count", 0)), **context,
         )
         return _offer_move(kind, offer, reason)
-    if kind == "instalment_plan" and count:
-        request = Request(kind="instalment_plan", count=count, frequency_days=period if _said_period(turn.text) else None)
+    if kind == "instalment_plan" and (count or days):
+        # "split it over 3 months": the span bounds the plan, the limits pick the count.
+        request = Request(kind="instalment_plan", count=count, days=None if count else days,
+                          frequency_days=period if _said_period(turn.text) and count else None)
     elif kind == "promise_to_pay" and (when or days):
         request = Request(kind="promise_to_pay", date=when or today + timedelta(days=days))
     elif kind == "deferral" and (days or when):
@@ -206,6 +230,8 @@ def _offer_move(kind: str, offer: Offer | None, reason: str | None, request: Req
 
 _WEEK = re.compile(r"\b(week|weekly|wk|wks|wiki|linggo)\b", re.IGNORECASE)
 _FORTNIGHT = re.compile(r"\b(fortnight\w*|bi-?weekly|two weeks|2 weeks)\b", re.IGNORECASE)
+_PER_PERIOD = re.compile(r"\b(a|per|every|each|kila)\s+(week|wk|fortnight|month)\b|\b(weekly|fortnightly|monthly)\b",
+                         re.IGNORECASE)
 _MONTH = re.compile(r"\b(month\w*|mwezi|buwan|salary|payday|sweldo)\b", re.IGNORECASE)
 
 

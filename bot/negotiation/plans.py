@@ -19,6 +19,7 @@ Rules that are decisions, not arithmetic (see docs/negotiation.md):
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
@@ -72,7 +73,7 @@ class Request:
 
     kind: str
     amount: Decimal | None = None
-    date: date | None = None
+    date: dt.date | None = None  # (dt. because the field name shadows the type)
     days: int | None = None
     count: int | None = None
     frequency_days: int | None = None
@@ -260,13 +261,13 @@ def _plan(request: Request, payable: Decimal, currency: str, today: date, limits
     span = limits.max_plan_days
     if request.days is not None and request.days > span:
         notes.append(f"the longest plan I can offer is {span} days")
-    elif request.days is not None and request.days >= limits.frequencies_days[0]:
+    elif request.days is not None and request.days >= min(limits.frequencies_days):
         span = request.days  # "over two months": the borrower's own upper bound
     n = n_cap if request.count is None else max(request.count, 2)
     if request.count is not None and request.count < 2:
         notes.append("a plan needs at least 2 instalments")
     if n > n_cap:
-        if n > limits.max_instalments:
+        if n_cap == limits.max_instalments:
             notes.append(f"the most instalments I can offer is {limits.max_instalments}")
         else:
             floor = max(limits.min_instalment(payable, currency), limits.min_down_payment(payable, currency))
@@ -291,8 +292,8 @@ def _plan(request: Request, payable: Decimal, currency: str, today: date, limits
         n = span // f + 1
         if n < 2:
             return None
-        notes.append(f"the longest plan I can offer is {span} days, so {n} instalments "
-                     f"every {f} days")
+        limit = "the longest plan I can offer is" if span == limits.max_plan_days else "to finish within"
+        notes.append(f"{limit} {span} days, so {n} instalments every {f} days")
     window_edge = today + timedelta(days=limits.promise_window_days)
     first = today + timedelta(days=min(f, limits.promise_window_days))
     if request.date is not None:

@@ -21,6 +21,13 @@ ENTITY_TYPES = (
     "loan_reference", "date_of_birth", "phone_last4",
 )
 DOB_MIN_AGE_YEARS = 14  # a dated year at least this far back is a birth date
+# Only this much of a message is scanned: borrower messages are short, and the
+# cap keeps a pasted essay or a flood of digits from stalling a parse.
+MAX_SCAN_CHARS = 1000
+
+
+def _cap(text: str) -> str:
+    return text[:MAX_SCAN_CHARS]
 
 # --------------------------------------------------------------------------
 # numbers in words
@@ -68,7 +75,7 @@ def words_to_int(text: str) -> Optional[int]:
 def _qty(text: str) -> Optional[Decimal]:
     """A digit string or a number in words as a Decimal."""
     text = text.strip().lower()
-    if text in ("a", "an", "one"):
+    if text in ("a", "an", "one", "another"):
         return Decimal(1)
     if re.fullmatch(r"\d+(?:\.\d+)?", text):
         return Decimal(text)
@@ -105,7 +112,7 @@ def _cur_alt(tokens) -> str:
     parts = []
     for t in sorted(tokens, key=len, reverse=True):
         if t == "n":  # naira only as a capital prefix: "N5,000"
-            parts.append(r"(?-i:N)(?=\s?\d)")
+            parts.append(r"(?<![^\W\d_])(?-i:N)(?=\s?\d)")  # not the N ending "LOAN 5000"
             continue
         esc = re.escape(t)
         if t[0].isalpha() and t.isascii():
@@ -122,6 +129,7 @@ _CUR_FREE_RE = re.compile(_cur_alt(_FREE_CURRENCY), re.I)
 
 def parse_currency(text: str) -> Optional[str]:
     """ISO 4217 code of the first currency named in text ('bob' -> 'KES')."""
+    text = _cap(text)
     t = text.strip()
     if t.lower() in _ALL_CURRENCY and t != "n":  # lone lowercase "n" is not naira
         return _ALL_CURRENCY[t.lower()]
@@ -148,6 +156,14 @@ _MONEY_CONTEXT = re.compile(
     r"top ?up|offer|clear|remaining|balance|only|just|about|around|afford|manage|raise|get|"
     r"borrowed|loan|debt|is|was|of)\W+(?:\w+\W+){0,2}$", re.I)
 
+
+_ONE_UNIT_BEFORE = re.compile(r"\b(?:a|an|another|single|one|every|last|extra)\s+$", re.I)
+_RATE_AFTER = re.compile(r"\s*(?:%|percent\b|per\s?cent\b|pct\b)", re.I)
+# Nouns that make the number before them a count of something other than money.
+_COUNT_AFTER = re.compile(
+    r"\s+(?:times?|x\b|people|persons?|customers?|kids|children|messages?|calls?|texts?|sms|"
+    r"emails?|reminders?|minutes?|mins?|hours?|hrs?|seconds?|secs?|kms?|kilomet(?:er|re)s?|miles?|"
+    r"years?\s+old|yrs?\s+old|percent|points?)\b", re.I)
 
 _SMALL_OK_NEXT = {
     "now", "today", "tonight", "tomorrow", "tmrw", "on", "by", "this", "next", "per", "each",
@@ -183,6 +199,7 @@ def _amount_from_match(m: re.Match) -> Tuple[Optional[Decimal], Optional[str]]:
 
 def parse_amount(text: str) -> Optional[Decimal]:
     """First money amount in text: '2.5k' -> 2500, 'KES 3,500' -> 3500."""
+    text = _cap(text)
     for m in _AMOUNT_RE.finditer(text):
         value, _ = _amount_from_match(m)
         if value is not None:
@@ -202,8 +219,17 @@ def amount_value(value: Decimal) -> Tuple[object, str]:
 # --------------------------------------------------------------------------
 _UNIT_DAYS = {"d": 1, "w": 7, "f": 14, "m": 30, "y": 365}
 _UNIT = r"(?P<unit>days?|dys?|weeks?|wks?|wk|fortnights?|months?|mnths?|mths?|mons?|years?|yrs?)"
-_QTY = rf"(?P<n>\d+(?:\.\d+)?|{WORDNUM}|an?|one|half\s+an?)"
-_DURATION_RE = re.compile(rf"\b{_QTY}\s*(?:-\s*)?{_UNIT}\b|\b(?P<fort>(?:a\s+)?fortnight)\b", re.I)
+_QTY = rf"(?P<n>\d+(?:\.\d+)?|{WORDNUM}|an?|one|another|half\s+an?)"
+_SW_NUM = {"moja": 1, "mbili": 2, "tatu": 3, "nne": 4, "tano": 5, "sita": 6, "saba": 7,
+           "nane": 8, "tisa": 9, "kumi": 10}
+_SW_UNIT = {"siku": 1, "wiki": 7, "mwezi": 30, "miezi": 30}
+_DURATION_RE = re.compile(
+    rf"\b{_QTY}\s*(?:-\s*)?(?:(?:more|extra|additional|further)\s+)?{_UNIT}\b"
+    rf"|\b(?P<fort>(?:a\s+)?fortnight)\b"
+    rf"|\b(?P<swu>siku|wiki|mwezi|miezi)\s+(?P<swn>{'|'.join(_SW_NUM)}|\d{{1,3}})\b", re.I)
+# "20 times a day", "1k a week", "not a day late": "a <unit>" there is a rate or an idiom.
+_RATE_BEFORE = re.compile(
+    rf"(?:\b(?:times?|twice|once|thrice|not|per|every|each)|\d[\d,.]*\s*(?:[kK]|bob|/=|{_CUR_ANY})?)\s*$", re.I)
 
 
 def _unit_days(unit: str) -> int:
@@ -218,6 +244,10 @@ def _unit_days(unit: str) -> int:
 def _duration_from_match(m: re.Match) -> Optional[int]:
     if m.group("fort"):
         return 14
+    if m.group("swu"):
+        raw = m.group("swn").lower()
+        n = int(raw) if raw.isdigit() else _SW_NUM[raw]
+        return n * _SW_UNIT[m.group("swu").lower()] or None
     raw = m.group("n").lower()
     n = Decimal("0.5") if raw.startswith("half") else _qty(raw)
     if n is None or n <= 0:
@@ -227,20 +257,29 @@ def _duration_from_match(m: re.Match) -> Optional[int]:
 
 def parse_duration_days(text: str) -> Optional[int]:
     """'two weeks' -> 14, 'a month' -> 30, 'a fortnight' -> 14."""
+    text = _cap(text)
     m = _DURATION_RE.search(text)
     return _duration_from_match(m) if m else None
 
 
-_INST_NOUN = r"(?:instal+ments?|instal+ements?|instalments?|installments?|instal+mnts?|payments?|pymts?|parts?|pieces?|portions?|tranches?|chunks?|bits?)"
+_INST_NOUN = r"(?:emis?\b|instal+ments?|instal+ements?|instalments?|installments?|instal+mnts?|payments?|pymts?|parts?|pieces?|portions?|tranches?|chunks?|bits?)"
 _INST_RE = re.compile(
-    rf"\b(?P<n>\d{{1,2}}|{WORDNUM})\s+(?:(?:equal|monthly|weekly|small|smaller|separate|different)\s+)?{_INST_NOUN}\b"
+    rf"\b(?P<n>\d{{1,2}}|{WORDNUM})\s+(?:(?:equal|monthly|weekly|months?|weeks?|small|smaller|separate|different)\s+)?{_INST_NOUN}\b"
     rf"|\b(?:split|divide|break|spread|pay)\s+(?:it\s+|this\s+|that\s+|the\s+\w+\s+)?(?:up\s+)?(?:in|into)\s+(?P<n2>\d{{1,2}}|{WORDNUM})\b(?!\s*(?:days?|weeks?|months?|years?|k\b|%))",
     re.I,
 )
 
 
+# "like 4 times", "4 smaller ones": instalments only when the message is about splitting.
+_INST_CONTEXT = re.compile(r"instal|install|hulug|\bemis?\b|payment\s+plan|\bsplit|\bparts\b|\bone\s+big\s+payment", re.I)
+_INST_LOOSE_RE = re.compile(
+    rf"\b(?P<n>\d{{1,2}}|{WORDNUM})\s+(?:(?:smaller|small|equal|separate)\s+)?(?:times|ones)\b"
+    r"(?!\s+(?:already|before|now|today|a\s+(?:day|week|month)))", re.I)
+
+
 def parse_instalments(text: str) -> Optional[int]:
     """'3 payments' / 'split in 3' -> 3; a bare '3' or 'six' also parses."""
+    text = _cap(text)
     m = _INST_RE.search(text)
     raw = (m.group("n") or m.group("n2")) if m else text
     n = _qty(raw)
@@ -250,33 +289,46 @@ def parse_instalments(text: str) -> Optional[int]:
 # --------------------------------------------------------------------------
 # loan reference and phone digits
 # --------------------------------------------------------------------------
+# Without the LN prefix a number is a reference only when a loan/ref/account
+# word names it; "loan 77310" needs 5+ digits so "a loan 5000" stays money.
 _LOAN_RE = re.compile(
     r"\bLN[\s\-_#:.]*(?P<d>\d{4,8})\b"
-    r"|\bloan\s*(?:no\.?|number|num|#|ref(?:erence)?|id|acc(?:ount)?)\s*(?:is\s*)?[:#.]?\s*(?:LN[\s\-_]*)?(?P<d2>\d{4,8})\b",
+    r"|\b(?:loan\s*(?:no\.?|number|num|#|ref(?:erence)?|id|acc(?:ount)?)|ref(?:erence)?(?:\s*(?:no\.?|number|num|#|code|id))?"
+    r"|acc(?:oun)?t\s*(?:no\.?|number|num|#))\s*(?:is\s*)?[:#.]?\s*(?:LN[\s\-_]*)?(?P<d2>\d{4,8})\b(?![.,]\d)"
+    r"|(?<!took\s)(?<!take\s)(?<!got\s)(?<!get\s)(?<!borrowed\s)(?<!for\s)(?<!a\s)\bloan\s+(?:is\s+)?(?P<d3>\d{5,8})\b(?![.,]\d|\s*(?:/=|[kK]\b|bob\b|{cur}))".replace("{cur}", "(?:kes|ksh|shillings|naira|dollars|usd|pesos|rupees)"),
     re.I,
 )
 
 
 def parse_loan_reference(text: str) -> Optional[str]:
     """'ln 20931' / 'loan no 20931' -> 'LN-20931'."""
+    text = _cap(text)
     m = _LOAN_RE.search(text)
     if m:
-        return f"LN-{m.group('d') or m.group('d2')}"
+        return f"LN-{m.group('d') or m.group('d2') or m.group('d3')}"
     m = re.fullmatch(r"\s*(\d{4,8})\s*", text)
     return f"LN-{m.group(1)}" if m else None
 
 
+# Four digits, also typed spaced out ("4 8 2 1", "48-21").
+_FOUR = r"(?<![\d,.])\d(?:[ \-]?\d){3}(?![\d,.]\d|\d)"
 _PHONE_RE = re.compile(
-    r"\blast\s+(?:4|four)\s*(?:digits?|numbers?|nos?|nums?)?\b[^\d]{0,40}?(?<!\d)(?P<d>\d{4})(?!\d)"
-    r"|\b(?:phone|number|no|line|mobile|cell)\s+(?:\w+\s+)?end(?:s|ing)?\s+(?:in\s+|with\s+)?(?P<d2>\d{4})(?!\d)",
+    rf"\blast\s+(?:(?:4|four)\b(?!\s*(?:days?|weeks?|months?|years?|times?|payments?|instal|install))\s*(?:(?:digits?|numbers?|nos?|nums?)\b)?|(?:digits?|numbers?|nums?)\b)[^\d]{{0,40}}?(?P<d>{_FOUR})"
+    rf"|\b(?:phone|number|no|line|mobile|cell|digits)\s+(?:\w+\s+)?end(?:s|ing)?\s+(?:in\s+|with\s+)?(?P<d2>{_FOUR})"
+    rf"|\bend(?:s|ing)?\s+(?:in|with)\s+(?P<d3>(?!(?:19|20)\d\d\b){_FOUR})",
     re.I,
 )
 
 
+def _phone_group(m: re.Match) -> str:
+    return "d" if m.group("d") else "d2" if m.group("d2") else "d3"
+
+
 def parse_phone_last4(text: str) -> Optional[str]:
+    text = _cap(text)
     m = _PHONE_RE.search(text)
     if m:
-        return m.group("d") or m.group("d2")
+        return re.sub(r"\D", "", m.group(_phone_group(m)))
     digits = re.sub(r"\D", "", text)
     return digits[-4:] if len(digits) >= 4 else None
 
@@ -290,8 +342,14 @@ _MONTH = (r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|j
           r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
 _MONTH_NC = _MONTH.replace("(?P<mon>", "(?:")
 _WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
-_WD_FULL = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tues?day|wednsday|wensday|thursady|firday|satuday|sundy)s?"
+_WD_FULL = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tues?day|wednsday|wensday|thursady|firday|satuday|sundy)"
 _WD_ABBR = r"(?:mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)\b\.?"
+# Swahili, Tagalog, Indonesian weekday names (not "linggo"/"minggu": they also mean "week").
+_WD_LOCAL = {"jumatatu": 0, "jumanne": 1, "jumatano": 2, "alhamisi": 3, "ijumaa": 4, "jumamosi": 5,
+             "jumapili": 6, "lunes": 0, "martes": 1, "miyerkules": 2, "myerkules": 2, "huwebes": 3,
+             "biyernes": 4, "sabado": 5, "senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4,
+             "sabtu": 5}
+_WD_FULL_L = r"(?:" + _WD_FULL[3:-1] + "|" + "|".join(_WD_LOCAL) + ")"
 _TOMORROW = r"(?:tomm?orr?ow|tomm?orr?o|tomoz|tmrw|tmrow|tmr|tmro|tmoro|tmorow|2mor+ow|2moro|2mrw|2mrow|kesho|bukas|besok)"
 _BIRTH_CONTEXT = re.compile(r"\b(born|birth|dob|d\.o\.b|birthday|b-?day|bday)\b", re.I)
 _ORD = r"(?:st|nd|rd|th)"
@@ -327,6 +385,8 @@ def _next_weekday(today: date, wd: int, strictly_after: bool = True) -> date:
 
 def _weekday_index(word: str) -> int:
     w = word.lower().rstrip(".")
+    if w in _WD_LOCAL:
+        return _WD_LOCAL[w]
     for key, idx in (("wen", 2), ("fir", 4)):
         if w.startswith(key):
             return idx
@@ -392,7 +452,8 @@ def _day_mon(m, today, birth):
 
 
 def _ordinal_day(m, today, birth):
-    day = int(m["d"] or m["d2"])
+    gd = m.groupdict()
+    day = int(gd.get("d") or gd.get("d2"))
     if not 1 <= day <= 31:
         return None
     # clamp to the month's last day: "the 31st" in November means its end
@@ -449,30 +510,101 @@ def _next_week(m, today, birth):
     return today - timedelta(days=today.weekday()) + timedelta(days=7)
 
 
-_PRE = r"(?:(?:on|by|before|until|till|this|coming|next|ths)\s+)"
+def _ago(m, today, birth):
+    raw = m["n"].lower()
+    n = Decimal("0.5") if raw.startswith("half") else _qty(raw)
+    if n is None:
+        return None
+    unit = m["unit"].lower()
+    if (unit.startswith("mo") or unit.startswith("mn") or unit.startswith("mt")) and n == n.to_integral():
+        return _add_months(today, -int(n))
+    return today - timedelta(days=int((n * _unit_days(unit)).to_integral()))
+
+
+def _last_period(m, today, birth):
+    """'last week' = its Monday, 'last month' = its 1st, 'last year' = its 1 January."""
+    unit = m["per"].lower()
+    if unit.startswith("w"):
+        return today - timedelta(days=today.weekday() + 7)
+    if unit.startswith("y"):
+        return date(today.year - 1, 1, 1)
+    return _add_months(today.replace(day=1), -1)
+
+
+def _day_of_month(m, today, birth):
+    """'5th of next month', 'the 20th of this month'."""
+    first = _add_months(today.replace(day=1), 1 if m["which"].lower() == "next" else 0)
+    day = int(m["d"])
+    return first.replace(day=min(day, _month_end(first.year, first.month).day)) if 1 <= day <= 31 else None
+
+
+def _month_name(m, today, birth):
+    """A month named alone ('in march', 'by december'): its 1st (today if it is this month)."""
+    month = _MONTHS[m["mon"][:3].lower()]
+    lead = re.sub(r"\s+", " ", m["lead"].lower())
+    past = lead in ("last", "since")
+    year = today.year if month >= today.month else today.year + 1
+    if past:
+        year = today.year if month < today.month else today.year - 1
+    if lead.startswith("end"):
+        return _month_end(year, month)
+    if lead.startswith("mid"):
+        return date(year, month, 15)
+    if year == today.year and month == today.month:
+        return today
+    return date(year, month, 1)
+
+
+def _holiday(m, today, birth):
+    """Christmas = 25 December, New Year = 1 January, next occurrence; after/before shift a day."""
+    name = m["hol"].lower()
+    month, day = (1, 1) if name.startswith("new") else (12, 25)
+    d = _resolve_day_month(day, month, today)
+    if d is None:
+        return None
+    lead = m["hlead"].lower()
+    return d + timedelta(days=1) if lead == "after" else d - timedelta(days=1) if lead == "before" else d
+
+
+_PRE = r"(?:(?:on|by|before|until|till|this|coming|next|ths|sa)\s+)"
+_ORD_NOT_TIMES = r"(?!\s*times?\b)"  # "for the 5th time" is not a date
+# Spans that look like dates but are not one day: recurrences and plurals.
+_NOT_A_DATE = re.compile(
+    rf"\b(?:every|each|all)\s+(?:other\s+)?(?:{_WD_FULL_L}|{_WD_ABBR}|day|week|month|{_MONTH_NC})(?![a-z])"
+    rf"|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s\b", re.I)
 _YR = r"(?P<y>\d{4}|'\d{2})"
 DATE_RULES: List[Tuple[re.Pattern, Callable, bool]] = [
     # (pattern, resolver, carries_year)
     (_r(r"(?<![\d/.-])(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?![\d])"), _iso, True),
-    (_r(r"(?<![\d/.])(?P<a>\d{1,2})(?P<s>[/.-])(?P<b>\d{1,2})(?P=s)(?P<y>\d{4}|\d{2})(?![\d/.])"), _numeric, True),
-    (_r(rf"\b(?P<d>\d{{1,2}}){_ORD}?\s*(?:of\s+|-)?{_MONTH}(?:,?\s*|-)(?P<y>\d{{4}}|'?\d{{2}})(?![\d.,]|\s*(?:k\b|[/%$£€₦]|{_CUR_ANY}))"), _day_mon, True),
-    (_r(rf"\b{_MONTH}\s*(?P<d>\d{{1,2}}){_ORD}?,?\s*{_YR}(?![\d.,])"), _day_mon, True),
+    (_r(r"(?<![\d/.])(?P<a>\d{1,2})(?P<s>[/.-])(?P<b>\d{1,2})(?P=s)(?P<y>\d{4}|\d{2})(?![\d/]|\.\d)"), _numeric, True),
+    (_r(rf"\b(?P<d>\d{{1,2}}){_ORD}?\s*(?:of\s+|-)?{_MONTH}(?:,?\s*|-)(?P<y>\d{{4}}|'?\d{{2}})(?!\d|[.,]\d|\s*(?:k\b|[/%$£€₦]|{_CUR_ANY}))"), _day_mon, True),
+    (_r(rf"\b{_MONTH}\s*(?P<d>\d{{1,2}}){_ORD}?,?\s*{_YR}(?!\d|[.,]\d)"), _day_mon, True),
     (_r(r"(?<![\d/.])(?P<a>\d{1,2})/(?P<b>\d{1,2})(?![\d/=]|\s*(?:k\b|%))"), _numeric, False),
     (_r(rf"\b(?P<d>\d{{1,2}}){_ORD}?\s*(?:of\s+|-)?{_MONTH}(?![a-z])"), _day_mon, False),
     (_r(rf"\b(?!may\s+\d{{1,2}}\b(?!{_ORD})){_MONTH}\s*(?:the\s+)?(?P<d>\d{{1,2}}){_ORD}?\b(?![\d.,]|\s*(?:k\b|%|{_CUR_ANY}))"), _day_mon, False),
-    (_r(rf"\b(?:in|after)\s+{_QTY}\s*{_UNIT}(?:\s+time)?\b"), _in_n, False),
+    (_r(rf"\b(?P<d>\d{{1,2}}){_ORD}?\s+of\s+(?P<which>next|this|the)\s+month\b"), _day_of_month, False),
+    (_r(rf"\b{_PRE}?(?:{_WD_FULL_L}|{_WD_ABBR}),?\s+(?:the\s+)?(?P<d>\d{{1,2}}){_ORD}\b{_ORD_NOT_TIMES}"), _ordinal_day, False),
+    # "in two weeks" is a day; "after two weeks" / "two weeks" are durations (contract)
+    (_r(rf"\bin\s+{_QTY}\s*{_UNIT}(?:\s+time)?\b(?!\s+ago)"), _in_n, False),
+    (_r(rf"\b{_QTY}\s*{_UNIT}\s+ago\b"), _ago, False),
+    (_r(r"\b(?:(?:the\s+)?day\s+before\s+yesterday|juzi)\b"), _rel_days(-2), False),
+    (_r(r"\b(?:yesterday|yday|ystdy|yesterdy|kahapon|kemarin|(?-i:jana)|last\s+night|lastnight)\b"), _rel_days(-1), False),
+    (_r(r"\blast\s+(?P<per>week|wk|month|year)\b"), _last_period, False),
+    (_r(r"\b(?P<hlead>after|before|by|on|at|till|until|for|around|over)\s+(?:the\s+)?(?P<hol>christmas|xmas|x-mas|new\s+year'?s?(?:\s+day)?)\b"), _holiday, False),
     (_r(rf"\b(?:(?:the\s+)?day\s+after\s+{_TOMORROW}|overmorrow|kesho\s+kutwa|lusa)\b"), _rel_days(2), False),
     (_r(rf"\b{_TOMORROW}\b"), _rel_days(1), False),
-    (_r(r"\b(?:today|tonight|this\s+(?:evening|afternoon|morning)|later\s+today|end\s+of\s+(?:the\s+)?day|eod|leo\s+hii)\b"), _rel_days(0), False),
-    (_r(rf"\bnext\s+week\s+(?:on\s+)?(?P<wd>{_WD_FULL}|{_WD_ABBR})|\b(?P<wd2>{_WD_FULL})\s+next\s+week\b"), _next_week_weekday, False),
-    (_r(rf"\b{_PRE}?(?P<wd>{_WD_FULL})(?![a-z])|\b{_PRE}(?P<wda>{_WD_ABBR})"), _weekday, False),
+    (_r(r"\b(?:today|tonight|tonite|2day|2nite|tdy|this\s+(?:evening|afternoon|morning)|later\s+today|end\s+of\s+(?:the\s+)?day|eod|leo\s+hii|(?-i:leo)|aaj|hari\s+ini|ngayong\s+araw)\b"), _rel_days(0), False),
+    (_r(rf"\bn(?:e)?xt\s+w(?:ee)?k\s+(?:on\s+)?(?P<wd>{_WD_FULL_L}|{_WD_ABBR})|\b(?P<wd2>{_WD_FULL_L})\s+n(?:e)?xt\s+w(?:ee)?k\b"), _next_week_weekday, False),
+    (_r(rf"\b{_PRE}?(?P<wd>{_WD_FULL_L})(?![a-z])|\b{_PRE}(?P<wda>{_WD_ABBR})"), _weekday, False),
     (_r(r"\b(?:(?:the\s+)?end\s+of\s+next\s+month|next\s+month\s*end)\b"), _end_of_month(1), False),
     (_r(r"\b(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?month|(?:this\s+)?month[\s-]?end|end\s+month|eom|mwisho\s+wa\s+mwezi|katapusan\s+ng\s+buwan|akhir\s+bulan)\b"), _end_of_month(0), False),
     (_r(r"\b(?:(?:the\s+)?(?:beginning|start)\s+of\s+next\s+month|early\s+next\s+month|next\s+month|mwezi\s+ujao|bulan\s+depan)\b"), _start_next_month, False),
     (_r(r"\b(?:mid[\s-]?month|(?:the\s+)?middle\s+of\s+(?:the\s+|this\s+)?month)\b"), _mid_month, False),
-    (_r(r"\b(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?week|weekend)\b"), _end_of_week, False),
-    (_r(r"\bnext\s+week\b|\bwiki\s+ijayo\b"), _next_week, False),
-    (_r(rf"\b(?:on|by|before|until|till|from)?\s*the\s+(?P<d>\d{{1,2}}){_ORD}?\b(?!\s*(?:of\s+)?{_MONTH_NC})(?![\d.,%])|(?<![\w.,/])(?P<d2>\d{{1,2}}){_ORD}\b(?!\s*(?:of\s+)?{_MONTH_NC})"), _ordinal_day, False),
+    (_r(r"\b(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?week|weekend|this\s+week)\b"), _end_of_week, False),
+    (_r(r"\bn(?:e)?xt\s+w(?:ee)?k\b|\bwiki\s+ijayo\b"), _next_week, False),
+    (_r(rf"\b(?P<lead>in|by|to(?!\s+may\b)|this(?!\s+may\b)|until|till|before|after|since|from|next|last|early|late|mid|"
+        rf"end\s+of|beginning\s+of|start\s+of)\s+{_MONTH}(?![a-z])(?!\s*\d)"), _month_name, False),
+    (_r(rf"\b(?:on|by|before|until|till|from)?\s*the\s+(?P<d>\d{{1,2}}){_ORD}?\b(?!\s*(?:of\s+)?{_MONTH_NC})(?![\d.,%]){_ORD_NOT_TIMES}|(?<![\w.,/])(?P<d2>\d{{1,2}}){_ORD}\b(?!\s*(?:of\s+)?{_MONTH_NC}){_ORD_NOT_TIMES}"), _ordinal_day, False),
 ]
 
 
@@ -490,13 +622,14 @@ def _free(span: Span, taken: List[Span]) -> bool:
 def _find_dates(text: str, today: date, taken: List[Span]) -> List[Tuple[int, int, date, bool]]:
     """(start, end, date, carries_year) for every date phrase, first rule wins."""
     birth = bool(_BIRTH_CONTEXT.search(text))
+    blocked = [m.span() for m in _NOT_A_DATE.finditer(text)]
     found = []
     for idx, (pattern, _, has_year) in enumerate(DATE_RULES):
         for m in pattern.finditer(text):
             s, e = m.span()
             while s < e and text[s].isspace():
                 s += 1
-            if not _free((s, e), taken):
+            if not _free((s, e), taken) or not _free((s, e), blocked):
                 continue
             try:
                 d = _resolve_rule(idx, m, today, birth)
@@ -511,12 +644,14 @@ def _find_dates(text: str, today: date, taken: List[Span]) -> List[Tuple[int, in
 
 def parse_date(text: str, now: datetime, tz: str = "UTC") -> Optional[date]:
     """First date in text resolved against now in tz ('friday', 'the 28th', '15/12')."""
+    text = _cap(text)
     found = _find_dates(text, local_today(now, tz), [])
     return min(found)[2] if found else None
 
 
 def parse_dob(text: str, now: Optional[datetime] = None) -> Optional[date]:
     """A full date with a year ('12 march 1990', '04/07/1985', '5th june 88')."""
+    text = _cap(text)
     today = local_today(now or datetime.now(timezone.utc), "UTC")
     found = [f for f in _find_dates(text, today, []) if f[3]]
     return min(found)[2] if found else None
@@ -556,6 +691,10 @@ def _amount_entities(text: str, taken: List[Span], out: List[Dict]) -> None:
         if value is None or value <= 0:
             continue
         explicit = bool(cur_tok or m.group("sfx") or m.group("wmul") or "/=" in m.group(0))
+        if _RATE_AFTER.match(text, span[1]):
+            continue  # "15% interest" is a rate, not money
+        if not explicit and _COUNT_AFTER.match(text, span[1]):
+            continue  # "a hundred times", "300 people": a count, not money
         if not explicit:
             if m.group("words") and words_to_int(m.group("words")) is not None and value < 100:
                 continue  # "two" alone is not money
@@ -578,36 +717,51 @@ def _amount_entities(text: str, taken: List[Span], out: List[Dict]) -> None:
             taken.append((cs, ce))
             out.append(_entity("currency", currency, cs, ce, text))
     for m in _CUR_FREE_RE.finditer(text):
+        if _ONE_UNIT_BEFORE.search(text, max(0, m.start() - 20), m.start()) and m.group(0).isalpha():
+            continue  # "not another shilling", "a pound of sugar": no currency named
         if _free(m.span(), taken):
             taken.append(m.span())
             out.append(_entity("currency", _FREE_CURRENCY[m.group(0).lower()], m.start(), m.end(), text))
 
 
 def extract(text: str, now: datetime, tz: str = "UTC") -> List[Dict]:
-    """All entities in text, Rasa-shaped, values normalised, sorted by start."""
+    """All entities in text, Rasa-shaped, values normalised, sorted by start.
+
+    Only the first MAX_SCAN_CHARS characters are read (spans stay valid in text).
+    """
+    text = _cap(text)
     today = local_today(now, tz)
     taken: List[Span] = []
     out: List[Dict] = []
     for m in _LOAN_RE.finditer(text):
         taken.append(m.span())
-        out.append(_entity("loan_reference", f"LN-{m.group('d') or m.group('d2')}", *m.span(), text))
+        out.append(_entity("loan_reference", f"LN-{m.group('d') or m.group('d2') or m.group('d3')}", *m.span(), text))
     for m in _PHONE_RE.finditer(text):
-        g = "d" if m.group("d") else "d2"
+        g = _phone_group(m)
         if _free(m.span(g), taken):
             taken.append(m.span(g))
-            out.append(_entity("phone_last4", m.group(g), *m.span(g), text))
+            out.append(_entity("phone_last4", re.sub(r"\D", "", m.group(g)), *m.span(g), text))
     for m in _INST_RE.finditer(text):
-        g = "n" if m.group("n") else "n2"
-        n = parse_instalments(m.group(g))
-        if n and _free(m.span(), taken):
-            taken.append(m.span())
-            out.append(_entity("instalments", n, *m.span(), text))
+        # "split the 12k into 4": only "4" is the count, the amount stays free
+        span = m.span() if m.group("n") else m.span("n2")
+        n = parse_instalments(m.group("n") or m.group("n2"))
+        if n and _free(span, taken):
+            taken.append(span)
+            out.append(_entity("instalments", n, *span, text))
+    if _INST_CONTEXT.search(text):
+        for m in _INST_LOOSE_RE.finditer(text):
+            n = parse_instalments(m.group("n"))
+            if n and _free(m.span(), taken):
+                taken.append(m.span())
+                out.append(_entity("instalments", n, *m.span(), text))
     birth = bool(_BIRTH_CONTEXT.search(text))
     for s, e, d, has_year in _find_dates(text, today, taken):
         kind = "date_of_birth" if has_year and _is_dob(d, today, birth) else "date"
         out.append(_entity(kind, d.isoformat(), s, e, text))
     for m in _DURATION_RE.finditer(text):
         days = _duration_from_match(m)
+        if m.group("n") and m.group("n").lower() in ("a", "an") and _RATE_BEFORE.search(text, max(0, m.start() - 40), m.start()):
+            continue
         if days and _free(m.span(), taken):
             taken.append(m.span())
             out.append(_entity("duration_days", days, *m.span(), text))

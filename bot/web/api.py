@@ -14,7 +14,7 @@ from aiohttp import web
 import bot.compliance as compliance
 from bot.compliance.profiles import ProfileError
 from bot.negotiation import limits
-from bot.records import audit, db, views, writes
+from bot.records import audit, db, queries, views, writes
 from bot.records.errors import NotFound, RecordError
 
 from . import validate
@@ -50,14 +50,14 @@ async def loan_audit(request: web.Request) -> web.Response:
     loan_id = request.match_info["loan_id"]
 
     def work(session):
-        if views.loan_summary(session, loan_id) is None:
-            return None
-        return views.loan_audit(session, loan_id)
+        found = queries.find_loan(session, loan_id)
+        return (found.loan_id, views.loan_audit(session, loan_id)) if found else None
 
-    entries = await in_transaction(request, work)
-    if entries is None:
+    result = await in_transaction(request, work)
+    if result is None:
         return error(404, f"no loan {loan_id!r}")
-    return ok({"loan_id": loan_id, "entries": entries})
+    canonical_id, entries = result
+    return ok({"loan_id": canonical_id, "entries": entries})
 
 
 async def handoffs(request: web.Request) -> web.Response:

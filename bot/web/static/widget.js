@@ -40,6 +40,7 @@
   var sessionId = readSessionId();
   var ready = false;          // true between session_confirm and disconnect
   var pending = [];           // messages typed while not ready
+  var unsaved = [];           // transcript entries from before the first session_confirm
   var typingTimer = null;
 
   // ---------- storage -------------------------------------------------------
@@ -60,9 +61,8 @@
   }
 
   function remember(entry) {
-    if (!sessionId) { return; }
-    var items = readTranscript();
-    items.push(entry);
+    if (!sessionId) { unsaved.push(entry); return; }   // typed before Rasa confirmed a session
+    var items = readTranscript().concat(unsaved.splice(0), [entry]);
     try {
       window.sessionStorage.setItem(transcriptKey(), JSON.stringify(items.slice(-opts.maxStoredMessages)));
     } catch (e) { /* storage full or disabled: the chat still works */ }
@@ -236,6 +236,7 @@
         sessionId = id;
         writeSessionId(id);
       }
+      if (unsaved.length) { remember(unsaved.pop()); }
       ready = true;
       ui.root.setAttribute("data-session-id", sessionId);
       while (pending.length) {
