@@ -1,6 +1,11 @@
 """The action server: one rasa-sdk Action per dialogue move (see actions/handlers.py)."""
-from actions import handlers as h
-from actions.turns import make_action
+from bot import redact
+
+redact.install()
+
+# noqa: E402 below: the log redaction must be in place before anything logs.
+from actions import handlers as h  # noqa: E402
+from actions.turns import make_action  # noqa: E402
 
 HANDLERS = {
     "action_greet": h.greet,

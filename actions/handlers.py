@@ -41,9 +41,30 @@ _REFERENCE = re.compile(r"\b[A-Z]{2,4}[-\s]?\d{4,8}\b", re.IGNORECASE)
 def greet(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
     if turn.slot("verified"):
         reply.say("greet_verified", OPTIONS, loan_id=turn.slot("loan_id"))
-    else:
-        reply.say("greet")
-    return []
+        return []
+    vouched = _channel_identity(session, tracker)
+    reply.say("greet_linked" if vouched else "greet")
+    return [SlotSet("candidate_borrower", vouched)] if vouched else []
+
+
+def _channel_identity(session: Session, tracker: Tracker) -> str | None:
+    """The borrower a channel vouches for: the phone number the sender shared
+    from their own Telegram account, or a Telegram account the lender linked.
+    It names the borrower; the date of birth still has to match."""
+    meta = latest_metadata(tracker)
+    borrower = None
+    if meta.get("telegram_phone"):
+        borrower = queries.find_borrower_by_phone(session, str(meta["telegram_phone"]))
+    if borrower is None and meta.get("telegram_user_id"):
+        borrower = queries.find_borrower_by_telegram(session, int(meta["telegram_user_id"]))
+    return borrower.borrower_id if borrower else None
+
+
+def latest_metadata(tracker: Tracker) -> dict:
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return event.get("metadata") or {}
+    return {}
 
 
 def ask_identity(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
@@ -59,21 +80,32 @@ def verification_locked(turn: Turn, reply: Reply, session: Session, tracker: Tra
 def verify(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
     reference = turn.first("loan_reference") or _reference_in(turn.text) or turn.slot("candidate_reference")
     dob = _iso(turn.first("date_of_birth")) or turn.slot("candidate_dob")
-    if not (reference and dob):
-        events = [SlotSet("candidate_reference", reference), SlotSet("candidate_dob", dob)]
-        reply.say("ask_missing_dob" if reference else "ask_missing_reference")
+    vouched = turn.slot("candidate_borrower") or _channel_identity(session, tracker)
+    if not (dob and (reference or vouched)):
+        events = [SlotSet("candidate_reference", reference), SlotSet("candidate_dob", dob),
+                  SlotSet("candidate_borrower", vouched)]
+        if vouched:
+            reply.say("ask_dob_linked")
+        elif latest_metadata(tracker).get("telegram_phone"):
+            reply.say("phone_not_found")
+        else:
+            reply.say("ask_missing_dob" if reference else "ask_missing_reference")
         return events
-    loan = queries.verify_borrower(session, str(reference), date.fromisoformat(dob))
+    if reference:
+        loan = queries.verify_borrower(session, str(reference), date.fromisoformat(dob))
+    else:
+        loan = queries.verify_borrower_by_dob(session, vouched, date.fromisoformat(dob))
     if loan is None:
         attempts = int(turn.slot("verify_attempts", 0)) + 1
         audit.append(session, actor="bot", kind="verification_failed", payload={"attempt": attempts},
                      conversation_id=tracker.sender_id)
+        # The channel's word on who is writing stays; the typed details are asked again.
         events = [SlotSet("verify_attempts", attempts), SlotSet("candidate_reference", None),
-                  SlotSet("candidate_dob", None)]
+                  SlotSet("candidate_dob", None), SlotSet("candidate_borrower", vouched)]
         if attempts >= MAX_VERIFY_ATTEMPTS:
             reply.say("verification_locked")
             return events + [SlotSet("verify_locked", True)]
-        reply.say("verify_failed", left=MAX_VERIFY_ATTEMPTS - attempts)
+        reply.say("verify_failed" if reference else "verify_failed_dob", left=MAX_VERIFY_ATTEMPTS - attempts)
         return events
     state = _loan_slot(session, loan.loan_id, turn)
     audit.append(session, actor="bot", kind="verification_passed", payload={},
@@ -87,7 +119,8 @@ def verify(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list
     if state.get("active_arrangement"):
         reply.say("active_arrangement", **_arrangement_fills(state))
     return [SlotSet("verified", True), SlotSet("verify_attempts", 0), SlotSet("loan_id", loan.loan_id),
-            SlotSet("loan", state), SlotSet("candidate_reference", None), SlotSet("candidate_dob", None)]
+            SlotSet("loan", state), SlotSet("candidate_reference", None), SlotSet("candidate_dob", None),
+            SlotSet("candidate_borrower", None)]
 
 
 def _reference_in(text: str) -> str | None:

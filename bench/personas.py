@@ -230,16 +230,17 @@ def negotiate(rng: random.Random, loan: Loan, opening: str, accept_first: float,
               accept_later: float = 0.9) -> Generator[str, Reply, None]:
     """Asks, answers the bot's questions, and says yes or no to offers."""
     reply = yield opening
-    offers = 0
+    offers, answer = 0, None
     for _ in range(8):
         if reply.kind in ("accepted", "paused", "empty", "locked"):
             return
         if reply.kind == "offer":
             offers += 1
-            if rng.random() < (accept_first if offers == 1 else accept_later):
-                reply = yield say(rng, YES)
-            else:
-                reply = yield say(rng, NO)
+            answer = YES if rng.random() < (accept_first if offers == 1 else accept_later) else NO
+            reply = yield say(rng, answer)
+        elif reply.kind == "fallback" and answer is not None:  # not understood: say it plainly
+            reply = yield answer[0]
+            answer = None
         elif reply.kind in QUESTIONS:
             reply = yield answer_question(rng, reply, loan)
         else:

@@ -49,6 +49,7 @@ class Stack:
     web_url: str
     admin_token: str
     database_url: str
+    var_dir: Path
     processes: list[subprocess.Popen] = field(default_factory=list)
 
     def stop(self) -> None:
@@ -74,6 +75,7 @@ def start(
     stack = Stack(
         rasa_url=f"http://{host}:{ports['rasa']}", actions_url=f"http://{host}:{ports['actions']}",
         web_url=f"http://{host}:{ports['web']}", admin_token=admin_token, database_url=database_url,
+        var_dir=var_dir,
     )
     endpoints_file = var_dir / "endpoints.yml"
     endpoints_file.write_text(yaml.safe_dump(endpoints(f"{stack.actions_url}/webhook", tracker_url, lock_url)))
@@ -134,15 +136,31 @@ def main() -> int:
         print("could not prepare the database (see above)", file=sys.stderr)
         return 1
     token = os.environ.get("ADMIN_TOKEN") or secrets.token_urlsafe(24)
+    from bot.records.agents import ensure_demo_agents
+    new_agents = ensure_demo_agents(database_url)  # {username: password}, only those just created
+    console_users = "\n".join(f"                 {name} / {password}" for name, password in new_agents.items()) \
+        or "                 supervisor, agent (created earlier; reset with `python -m bot.records.cli agent-passwd NAME`)"
     tracker_url = os.environ.get("TRACKER_DB_URL") or f"sqlite:///{var / 'tracker.db'}"
     print("==> starting the Rasa server, the action server and the web server (logs in var/*.log)")
+    from bot.channels.telegram_config import credentials_with_telegram, polling_needed
+
+    # Telegram is on only when TELEGRAM_TOKEN is set (docs/telegram.md).
+    credentials = credentials_with_telegram(ROOT / "credentials.yml", var / "credentials.yml")
     stack = start(model=Path(args.model), database_url=database_url, tracker_url=tracker_url, var_dir=var,
-                  admin_token=token, lock_url=os.environ.get("LOCK_STORE_URL"))
+                  admin_token=token, lock_url=os.environ.get("LOCK_STORE_URL"), credentials=credentials)
+    if polling_needed(os.environ):  # a token but no public webhook URL: long-poll Telegram instead
+        stack.processes.append(subprocess.Popen(
+            [sys.executable, "-m", "bot.channels.telegram_polling", "--rasa-url", stack.rasa_url],
+            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=open(var / "telegram.log", "ab"), stderr=subprocess.STDOUT))
+        print("==> Telegram: polling for updates (logs in var/telegram.log)")
     print(f"""
 Web chat:        {stack.web_url.replace('127.0.0.1', 'localhost')}/
 Rasa REST:       {stack.rasa_url}/webhooks/rest/webhook
 Admin API:       {stack.web_url}/api/loans/<loan_id>   (Authorization: Bearer {token})
 ADMIN_TOKEN={token}
+Console:         {stack.web_url.replace('127.0.0.1', 'localhost')}/console   (agents, username / password:)
+{console_users}
 Demo borrower:   loan LN-20931, see data/demo/portfolio.csv for the others.
 Ctrl-C stops everything.""", flush=True)
     stopping = []

@@ -19,12 +19,15 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.events import UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot import redact
 from bot.dialogue.moves import decide, turn_from_parse
 from bot.negotiation.limits import load_products
+
+redact.install()  # the Rasa server loads this module: its logs are redacted from here on
 
 RASA_DEFAULT_INTENTS = {"restart", "back", "session_start", "out_of_scope_default"}
 

@@ -110,3 +110,19 @@ def test_us_borrower_hears_the_debt_collection_notice_with_the_debt(stack):
     assert first.startswith("You are talking to") and "debt collector" not in first
     reply = borrower.say("LN-20990, my birthday is 05/21/1987")
     assert "This is a communication from a debt collector" in reply and "USD 1,074.75" in reply, reply
+
+
+def test_logs_hold_no_phone_date_of_birth_or_name(stack):
+    """After the conversations above, the three servers' logs name nobody."""
+    import csv
+
+    from tests.conftest import DEMO
+    with open(DEMO, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    logs = "\n".join(p.read_text(errors="replace") for p in stack.var_dir.glob("*.log"))
+    assert "verified" in Borrower(stack).say(f"{LOAN} {DOB_TEXT}")  # at least one more conversation logged
+    logs += "\n".join(p.read_text(errors="replace") for p in stack.var_dir.glob("*.log"))
+    assert logs.strip()
+    for row in rows:
+        for secret in (row["phone"], row["phone"][1:], row["date_of_birth"], row["full_name"]):
+            assert secret not in logs, f"{secret!r} appears in the logs"

@@ -22,7 +22,7 @@ def test_migrate_twice_is_a_no_op(records_db):
     migrate(records_db.url)
     with records_db.engine.connect() as conn:
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-    assert version == "0001"
+    assert version == "0002"
 
 
 def test_migrations_match_the_models(records_db):

@@ -16,7 +16,6 @@ import secrets
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import httpx
 import pytest
@@ -192,6 +191,32 @@ async def _proactive(fake, chat, text, check, buttons=None):
     return await send_proactive(TOKEN, chat, text, check=check, base_url=fake.base_url, buttons=buttons)
 
 
+def test_channel_answers_itself_only_when_the_conversation_is_not_paused(fake):
+    from bot.channels.telegram import TelegramInput
+
+    channel = TelegramInput.from_credentials({"access_token": TOKEN, "secret_token": SECRET, "base_url": fake.base_url})
+    forwarded = []
+
+    async def on_new_message(message):
+        forwarded.append(message)
+
+    async def handle_all(paused: bool) -> tuple[int, list[str]]:
+        async def is_paused(sender):
+            return paused
+        chat = new_chat()
+        return chat, [await channel.handle(as_update(u), on_new_message, is_paused) for u in (
+            tap_update(chat, "#expired-or-unknown"), location_update(chat),
+            contact_update(chat, "254712345678", owner=chat + 1), text_update(-chat, "hi", chat_type="group"))]
+
+    chat, outcomes = asyncio.run(handle_all(paused=False))
+    assert outcomes == ["telegram_button_expired", "telegram_text_only", "telegram_contact_not_own", "ignored"]
+    assert [m["text"] for m in fake.sent("sendMessage", chat)] == [
+        DEFAULTS["telegram_button_expired"], DEFAULTS["telegram_text_only"], DEFAULTS["telegram_contact_not_own"]]
+    chat, outcomes = asyncio.run(handle_all(paused=True))
+    assert outcomes == ["silent", "silent", "silent", "ignored"] and fake.sent("sendMessage", chat) == []
+    assert forwarded == []
+
+
 # --- the real stack with the channel -----------------------------------------
 
 @pytest.fixture(scope="module")
@@ -339,6 +364,26 @@ def test_own_contact_becomes_an_identity_message_with_the_phone(tg, fake):
 
 
 @pytest.mark.e2e
+def test_own_phone_and_date_of_birth_verify(tg, fake):
+    chat = Chat(tg, fake)
+    chat.say("hi")
+    reply = texts(chat.share_contact("254712345678", owner=chat.id))
+    assert "date of birth" in reply.lower() and "13,860" not in reply
+    assert "13,860" not in texts(chat.say("1 January 1970"))  # the wrong date verifies nobody
+    reply = texts(chat.say(f"i was born {DOB_TEXT}"))
+    assert "verified" in reply and "LN-20932" in reply  # the borrower's most overdue loan, the other named
+
+
+@pytest.mark.e2e
+def test_a_linked_telegram_account_needs_only_the_date_of_birth(tg, fake):
+    chat = Chat(tg, fake)
+    chat.id = 5551234567  # telegram_user_id of BR-1001 in the demo portfolio
+    greeting = texts(chat.say("hello"))
+    assert "linked" in greeting and "date of birth" in greeting and "13,860" not in greeting
+    assert "verified" in texts(chat.say(DOB_TEXT))
+
+
+@pytest.mark.e2e
 def test_someone_elses_contact_is_refused(tg, fake):
     chat = Chat(tg, fake)
     chat.say("hi")
@@ -394,3 +439,12 @@ def test_polling_runner_forwards_updates_to_the_webhook(tg, fake):
     replies = [c for c in fake.since(mark, "sendMessage") if int(c.params["chat_id"]) == chat.id]
     assert len(replies) == 1 and "loan reference" in replies[0].params["text"].lower()
     assert [e["text"] for e in chat.user_events()] == ["hi"]
+
+
+def test_polling_runner_needs_the_token_and_the_secret(monkeypatch, capsys):
+    from bot.channels.telegram_polling import main
+
+    monkeypatch.delenv("TELEGRAM_TOKEN", raising=False)
+    monkeypatch.setenv("TELEGRAM_SECRET_TOKEN", SECRET)
+    assert main([]) == 2
+    assert "TELEGRAM_TOKEN" in capsys.readouterr().err

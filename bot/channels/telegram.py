@@ -22,7 +22,7 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from telegram import (Bot, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update)
+from telegram import Bot, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.error import TelegramError
 
 from bot.channels.buttons import PayloadTable, direct_callback_data, inline_keyboard

@@ -67,6 +67,19 @@ def verify_weights(model_dir: Path, expected: str = WEIGHTS_SHA256) -> Path:
     return weights
 
 
+def _quiet_load(model_cls, model_dir: Path):
+    """Load without transformers' 'weights not used: position_ids' chatter (expected
+    when a PyTorch BERT checkpoint is read into TF)."""
+    from transformers.utils import logging as hf_logging
+
+    level = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        return model_cls.from_pretrained(str(model_dir))
+    finally:
+        hf_logging.set_verbosity(level)
+
+
 @dataclass
 class Encoded:
     """Per-text output: L2-normalised sentence vector and per-wordpiece vectors."""
@@ -90,7 +103,7 @@ class MiniLMEncoder:
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length=max_length)
-        self._model = TFBertModel.from_pretrained(str(model_dir))
+        self._model = _quiet_load(TFBertModel, model_dir)
         self._lock = threading.Lock()
 
         spec = tf.TensorSpec(shape=(None, None), dtype=tf.int32)

@@ -295,7 +295,9 @@ _LOAN_RE = re.compile(
     r"\bLN[\s\-_#:.]*(?P<d>\d{4,8})\b"
     r"|\b(?:loan\s*(?:no\.?|number|num|#|ref(?:erence)?|id|acc(?:ount)?)|ref(?:erence)?(?:\s*(?:no\.?|number|num|#|code|id))?"
     r"|acc(?:oun)?t\s*(?:no\.?|number|num|#))\s*(?:is\s*)?[:#.]?\s*(?:LN[\s\-_]*)?(?P<d2>\d{4,8})\b(?![.,]\d)"
-    r"|(?<!took\s)(?<!take\s)(?<!got\s)(?<!get\s)(?<!borrowed\s)(?<!for\s)(?<!a\s)\bloan\s+(?:is\s+)?(?P<d3>\d{5,8})\b(?![.,]\d|\s*(?:/=|[kK]\b|bob\b|{cur}))".replace("{cur}", "(?:kes|ksh|shillings|naira|dollars|usd|pesos|rupees)"),
+    # "loan 77310", but not "took loan 50000" / "a loan 50000" / "loan 50000 ksh" (money)
+    r"|(?<!took\s)(?<!take\s)(?<!got\s)(?<!get\s)(?<!borrowed\s)(?<!for\s)(?<!a\s)"
+    r"\bloan\s+(?:is\s+)?(?P<d3>\d{5,8})\b(?![.,]\d|\s*(?:/=|[kK]\b|" + _CUR_ANY + "))",
     re.I,
 )
 

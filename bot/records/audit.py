@@ -18,7 +18,7 @@ from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
 from .errors import AuditImmutable, RecordError
-from .models import AuditEntry
+from .models import AuditCheckpoint, AuditEntry
 from .types import utcnow
 
 GENESIS_HASH = "0" * 64
@@ -49,22 +49,41 @@ def format_at(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def _sha256_json(fields: dict) -> str:
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
 def entry_hash(
     *, seq: int, at: datetime, actor: str, kind: str, loan_id: str | None,
     borrower_id: str | None, conversation_id: str | None, payload: Any, prev_hash: str,
 ) -> str:
-    canonical = json.dumps(
-        {
-            "seq": seq, "at": format_at(at), "actor": actor, "kind": kind,
-            "loan_id": loan_id, "borrower_id": borrower_id,
-            "conversation_id": conversation_id, "payload": payload, "prev_hash": prev_hash,
-        },
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-    )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return _sha256_json({
+        "seq": seq, "at": format_at(at), "actor": actor, "kind": kind,
+        "loan_id": loan_id, "borrower_id": borrower_id,
+        "conversation_id": conversation_id, "payload": payload, "prev_hash": prev_hash,
+    })
 
 
-def _lock_chain(session: Session) -> None:
+def redaction_digest(row: Any, payload: Any | None = None) -> str:
+    """Digest of a redacted entry: every column, the redacted payload and the
+    original hash. Its own hash can no longer be recomputed (the original
+    payload is gone), so the retention_purge entry that redacted it lists
+    this digest, and verify_chain checks the row against that list."""
+    return _sha256_json({
+        "seq": row.seq, "at": format_at(row.at), "actor": row.actor, "kind": row.kind,
+        "loan_id": row.loan_id, "borrower_id": row.borrower_id,
+        "conversation_id": row.conversation_id,
+        "payload": row.payload if payload is None else payload,
+        "prev_hash": row.prev_hash, "hash": row.hash,
+    })
+
+
+PURGE_KIND = "retention_purge"
+
+
+def lock_chain(session: Session) -> None:
+    """Serialise with every other writer of the chain until commit."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_LOCK_KEY})
     # SQLite: the transaction already holds the write lock (BEGIN IMMEDIATE).
@@ -81,10 +100,14 @@ def append(
     if not isinstance(payload, dict):
         raise RecordError("audit payload must be a dict")
     clean = json_safe(payload)
-    _lock_chain(session)
+    lock_chain(session)
     head = session.execute(
         select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
     ).first()
+    if head is None:  # empty table: start after the checkpoint, if any was pruned
+        head = session.execute(
+            select(AuditCheckpoint.seq, AuditCheckpoint.hash).order_by(AuditCheckpoint.seq.desc()).limit(1)
+        ).first()
     seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS_HASH)
     at = utcnow()
     entry = AuditEntry(
@@ -100,9 +123,44 @@ def append(
     return entry
 
 
+def _recomputed_hash(e) -> str:
+    return entry_hash(
+        seq=e.seq, at=e.at, actor=e.actor, kind=e.kind, loan_id=e.loan_id,
+        borrower_id=e.borrower_id, conversation_id=e.conversation_id,
+        payload=e.payload, prev_hash=e.prev_hash,
+    )
+
+
+def _purge_entries(session: Session, after_seq: int) -> dict[int, dict]:
+    """Payloads of the retention_purge entries kept, whose own hash holds.
+
+    A tampered purge entry vouches for nothing: rows it claims to have
+    redacted are then reported broken themselves."""
+    rows = session.execute(
+        select(*AuditEntry.__table__.c).where(AuditEntry.kind == PURGE_KIND, AuditEntry.seq > after_seq)
+    ).all()
+    return {e.seq: e.payload for e in rows
+            if e.redacted_by is None and isinstance(e.payload, dict) and _recomputed_hash(e) == e.hash}
+
+
 def verify_chain(session: Session, batch: int = 1000) -> int | None:
-    """Seq of the first entry whose link or hash is wrong; None when intact."""
-    prev_hash, expected_seq, last_seq = GENESIS_HASH, 1, 0
+    """Seq of the first entry whose link or hash is wrong; None when intact.
+
+    After a retention purge the chain starts at the newest checkpoint (the
+    last pruned entry's seq and hash), which a kept retention_purge entry
+    must name; otherwise the first kept entry is reported. Redacted entries
+    are checked against the digest their purge entry lists."""
+    checkpoint = session.execute(
+        select(AuditCheckpoint.seq, AuditCheckpoint.hash).order_by(AuditCheckpoint.seq.desc()).limit(1)
+    ).first()
+    start = checkpoint.seq if checkpoint else 0
+    purges = _purge_entries(session, start)
+    if checkpoint is not None:
+        named = {"seq": checkpoint.seq, "hash": checkpoint.hash}
+        if not any(p.get("checkpoint") == named for p in purges.values()):
+            return start + 1
+    prev_hash = checkpoint.hash if checkpoint else GENESIS_HASH
+    expected_seq, last_seq = start + 1, start
     while True:
         # Plain rows, not ORM objects: re-reads the database, leaves the
         # caller's identity map alone.
@@ -115,12 +173,12 @@ def verify_chain(session: Session, batch: int = 1000) -> int | None:
         for e in rows:
             if e.seq != expected_seq or e.prev_hash != prev_hash:
                 return e.seq if e.seq == expected_seq else expected_seq
-            recomputed = entry_hash(
-                seq=e.seq, at=e.at, actor=e.actor, kind=e.kind, loan_id=e.loan_id,
-                borrower_id=e.borrower_id, conversation_id=e.conversation_id,
-                payload=e.payload, prev_hash=e.prev_hash,
-            )
-            if recomputed != e.hash:
+            if e.redacted_by is None:
+                intact = _recomputed_hash(e) == e.hash
+            else:
+                listed = purges.get(e.redacted_by, {}).get("redacted", {})
+                intact = e.redacted_by > e.seq and listed.get(str(e.seq)) == redaction_digest(e)
+            if not intact:
                 return e.seq
             prev_hash, expected_seq, last_seq = e.hash, e.seq + 1, e.seq
 

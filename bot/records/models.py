@@ -31,6 +31,8 @@ LOAN_STATUSES = (
 ARRANGEMENT_KINDS = ("deferral", "instalment_plan", "promise_to_pay", "fee_waiver", "part_payment")
 ARRANGEMENT_STATUSES = ("active", "kept", "broken", "cancelled", "superseded")
 HANDOFF_STATUSES = ("open", "taken", "closed")
+HANDOFF_OUTCOMES = ("closed", "handed_back")
+AGENT_ROLES = ("agent", "supervisor")
 DIRECTIONS = ("in", "out")
 
 
@@ -56,6 +58,9 @@ class Borrower(Base):
     opted_out_channels = Column(JSON, nullable=False, default=list)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    # Set by the retention purge (retention.py), which also replaces the
+    # personal data with a tombstone; the row stays so ids keep resolving.
+    purged_at = Column(UTCDateTime)
 
     loans = relationship("Loan", back_populates="borrower", order_by="Loan.loan_id")
 
@@ -167,11 +172,46 @@ class Handoff(Base):
     status = Column(String(8), nullable=False, default="open", index=True)
     summary = Column(JSON, nullable=False, default=dict)
     taken_by = Column(String(100))
+    # Rasa's input channel of the conversation (socketio, telegram, rest), set when taken.
+    channel = Column(String(32))
+    taken_at = Column(UTCDateTime)
+    closed_at = Column(UTCDateTime)
+    # How a closed case ended: closed by the agent, or handed back to the bot.
+    outcome = Column(String(12))
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
     loan = relationship("Loan")
     borrower = relationship("Borrower")
+
+
+class Agent(Base):
+    """A person who works the hand-off console (see agents.py)."""
+
+    __tablename__ = "agents"
+    __table_args__ = (_one_of("role", AGENT_ROLES, "ck_agents_role"),)
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False, unique=True)
+    password_hash = Column(String(100), nullable=False)
+    role = Column(String(12), nullable=False, default="agent")
+    active = Column(Boolean, nullable=False, default=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class AgentSession(Base):
+    """A console login; only the SHA-256 of the cookie's token is stored."""
+
+    __tablename__ = "agent_sessions"
+
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    agent_pk = Column(Integer, ForeignKey("agents.id"), nullable=False, index=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at = Column(UTCDateTime, nullable=False, index=True)
+
+    agent = relationship("Agent")
 
 
 class AuditEntry(Base):
@@ -189,3 +229,21 @@ class AuditEntry(Base):
     payload = Column(JSON, nullable=False)
     prev_hash = Column(String(64), nullable=False)
     hash = Column(String(64), nullable=False, unique=True)
+    # Seq of the retention_purge entry that replaced this entry's payload by
+    # its ids; that entry lists a digest of the redacted row (see audit.py).
+    redacted_by = Column(BigInteger)
+
+
+class AuditCheckpoint(Base):
+    """Where the audit chain now starts: the last entry the retention purge
+    pruned. Append-only (database triggers); see retention.py."""
+
+    __tablename__ = "audit_checkpoints"
+
+    id = Column(Integer, primary_key=True)
+    seq = Column(BigInteger, nullable=False, unique=True)
+    hash = Column(String(64), nullable=False)
+    pruned_count = Column(Integer, nullable=False)
+    purge_seq = Column(BigInteger, nullable=False)
+    at = Column(UTCDateTime, nullable=False)
+    actor = Column(String(100), nullable=False)

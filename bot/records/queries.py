@@ -54,6 +54,25 @@ def find_borrower_by_telegram(session: Session, telegram_user_id: int) -> Borrow
     ).scalar_one_or_none()
 
 
+def find_borrower_by_phone(session: Session, phone: str) -> Borrower | None:
+    """The borrower with this E.164 number; None when unknown or shared by several."""
+    found = session.execute(select(Borrower).where(Borrower.phone == phone)).scalars().all()
+    return found[0] if len(found) == 1 else None
+
+
+def verify_borrower_by_dob(session: Session, borrower_id: str, date_of_birth: date) -> Loan | None:
+    """The borrower's most overdue open loan when the date of birth matches.
+
+    For channels that already name the borrower (a linked Telegram account, a
+    shared phone number): the date of birth is then the second factor.
+    """
+    borrower = find_borrower(session, borrower_id)
+    if borrower is None or borrower.date_of_birth != date_of_birth:
+        return None
+    open_loans = [l for l in borrower.loans if l.status != "paid"] or list(borrower.loans)
+    return min(open_loans, key=lambda l: l.due_date) if open_loans else None
+
+
 def verify_borrower(session: Session, loan_reference: str, date_of_birth: date) -> Loan | None:
     """The loan when the reference and the holder's date of birth both match.
 

@@ -94,14 +94,38 @@ def handoff_dict(h: Handoff) -> dict:
         "borrower_name": h.borrower.full_name if h.borrower else None,
         "summary": h.summary,
         "taken_by": h.taken_by,
+        "channel": h.channel,
+        "taken_at": format_at(h.taken_at) if h.taken_at else None,
+        "closed_at": format_at(h.closed_at) if h.closed_at else None,
+        "outcome": h.outcome,
         "created_at": format_at(h.created_at),
         "updated_at": format_at(h.updated_at),
     }
 
 
-def open_handoffs(session: Session, status: str | None = "open") -> list[dict]:
-    """GET /api/handoffs?status=open: oldest first; status=None lists all."""
+def open_handoffs(session: Session, status: str | tuple[str, ...] | None = "open") -> list[dict]:
+    """GET /api/handoffs?status=open: oldest first; status=None lists all.
+
+    The console's queue passes ("open", "taken")."""
     query = select(Handoff).order_by(Handoff.created_at, Handoff.id)
-    if status:
+    if isinstance(status, str):
         query = query.where(Handoff.status == status)
+    elif status:
+        query = query.where(Handoff.status.in_(status))
     return [handoff_dict(h) for h in session.execute(query).scalars()]
+
+
+def handoff_case(session: Session, handoff_id: int) -> dict | None:
+    """One console case: the queue entry, the loan summary and the offers the bot made."""
+    handoff = session.get(Handoff, handoff_id)
+    if handoff is None:
+        return None
+    offers = session.execute(
+        select(AuditEntry).where(AuditEntry.conversation_id == handoff.conversation_id,
+                                 AuditEntry.kind == "offer_made").order_by(AuditEntry.seq)
+    ).scalars()
+    return {
+        **handoff_dict(handoff),
+        "loan": loan_summary(session, handoff.loan.loan_id) if handoff.loan else None,
+        "offers": [{"at": format_at(e.at), **(e.payload or {})} for e in offers],
+    }

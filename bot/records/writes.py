@@ -286,7 +286,9 @@ def set_handoff_status(session: Session, handoff_id: int, status: str, *, actor:
     if handoff.status != status:
         old, handoff.status = handoff.status, status
         if status == "taken":
-            handoff.taken_by = actor
+            handoff.taken_by, handoff.taken_at = actor, utcnow()
+        elif status == "closed":
+            handoff.closed_at = utcnow()
         audit.append(
             session, actor=actor, kind="handoff", conversation_id=handoff.conversation_id,
             loan_id=handoff.loan.loan_id if handoff.loan else None,

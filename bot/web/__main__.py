@@ -6,11 +6,14 @@ import sys
 
 from aiohttp import web
 
+from bot import redact
+
 from .app import make_app
 from .config import load_config
 
 
 def main() -> int:
+    redact.install()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         config = load_config()

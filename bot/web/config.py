@@ -34,6 +34,12 @@ class WebConfig:
     products_path: Path
     lender_name: str
     assistant_name: str
+    # The console's server-side view of Rasa's HTTP API (RASA_API_URL, default
+    # RASA_URL) and its --auth-token if Rasa runs with one (RASA_TOKEN).
+    rasa_api_url: str = ""
+    rasa_token: str | None = None
+    # Force the Secure flag on the console cookie (TLS ended by a proxy).
+    cookie_secure: bool = False
 
 
 def _port(value: object, where: str) -> int:
@@ -72,13 +78,17 @@ def load_config(env: dict[str, str] | None = None, bot_yml: Path = BOT_YML) -> W
         return _port(ports.get(name, default), f"{bot_yml}: ports.{name}")
 
     rasa_port = port_of("rasa", DEFAULT_RASA_PORT)
+    rasa_url = _rasa_url(env.get("RASA_URL") or f"http://localhost:{rasa_port}")
     return WebConfig(
         host=env.get("WEB_HOST") or "127.0.0.1",
         port=port_of("web", DEFAULT_PORT),
-        rasa_url=_rasa_url(env.get("RASA_URL") or f"http://localhost:{rasa_port}"),
+        rasa_url=rasa_url,
         admin_token=(env.get("ADMIN_TOKEN") or "").strip() or None,
         database_url=(env.get("DATABASE_URL") or "").strip() or None,
         products_path=Path(env.get("PRODUCTS_YML") or PRODUCTS_YML),
         lender_name=str(lender.get("name") or "Your lender"),
         assistant_name=str(lender.get("assistant_name") or "Assistant"),
+        rasa_api_url=_rasa_url(env["RASA_API_URL"]) if env.get("RASA_API_URL") else rasa_url,
+        rasa_token=(env.get("RASA_TOKEN") or "").strip() or None,
+        cookie_secure=(env.get("CONSOLE_COOKIE_SECURE") or "").strip().lower() in ("1", "true", "yes"),
     )

@@ -24,6 +24,8 @@ STATIC_FILES = {
     "widget.js": STATIC_DIR / "widget.js",
     "widget.css": STATIC_DIR / "widget.css",
     "page.css": STATIC_DIR / "page.css",
+    "console.js": STATIC_DIR / "console.js",
+    "console.css": STATIC_DIR / "console.css",
     "socket.io.min.js": SOCKET_IO_JS,
 }
 CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css"}

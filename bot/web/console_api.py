@@ -1,0 +1,257 @@
+"""The console's JSON API (/console/api/*), used by static/console.js.
+
+console_auth.console_guard has already checked the session (request["agent"]),
+the origin and the CSRF header. Each handler validates, makes its database
+calls in one transaction in a worker thread, and talks to Rasa for the
+conversation itself. An agent acts only on a case they hold (took).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+import bot.compliance as compliance
+from bot.negotiation import limits as product_limits
+from bot.negotiation.plans import validate as validate_offer
+from bot.records import audit, handoffs, queries, views, writes
+from bot.records.errors import NotFound, RecordError
+
+from . import console_rules as rules
+from .api import in_transaction
+from .jsonio import error, ok
+from .rasa_client import RasaError, messages
+
+QUEUE_STATUSES = ("open", "taken")
+
+
+def actor(request: web.Request) -> str:
+    return f"agent:{request['agent']['username']}"
+
+
+def is_supervisor(request: web.Request) -> bool:
+    return request["agent"]["role"] == "supervisor"
+
+
+def case_id(request: web.Request) -> int:
+    try:
+        return int(request.match_info["case_id"])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+
+
+async def body(request: web.Request) -> dict:
+    try:
+        data = await request.json()
+    except ValueError:
+        raise rules.BadRequest("the body must be a JSON object") from None
+    if not isinstance(data, dict):
+        raise rules.BadRequest("the body must be a JSON object")
+    return data
+
+
+async def load_case(request: web.Request, held: bool = True) -> dict:
+    """The case as views.handoff_case; `held`: the caller must hold it (409 otherwise)."""
+    cid = case_id(request)
+    case = await in_transaction(request, lambda s: views.handoff_case(s, cid))
+    if case is None:
+        raise web.HTTPNotFound(reason=f"no case {cid}")
+    if held and (case["status"] != "taken" or case["taken_by"] != actor(request)):
+        what = "closed" if case["status"] == "closed" else (
+            f"held by {case['taken_by']}" if case["taken_by"] else "not taken")
+        raise web.HTTPConflict(reason=f"case {cid} is {what}; take it first")
+    return case
+
+
+def short(case: dict) -> dict:
+    """The queue row: who, why, how much, what they said."""
+    summary = case.get("summary") or {}
+    timeline = summary.get("timeline") or []
+    return {
+        **{k: case[k] for k in ("id", "status", "reason", "loan_id", "borrower_name", "taken_by",
+                                "created_at", "channel")},
+        "loan": summary.get("loan"),
+        "verified": bool(summary.get("verified")),
+        "timeline": [{"intent": t.get("intent"), "emotion": t.get("emotion")} for t in timeline[-6:]],
+        "offers": 1 if summary.get("pending_offer") else 0,
+        "last_message": summary.get("last_message"),
+    }
+
+
+async def me(request: web.Request) -> web.Response:
+    return ok(request["agent"])
+
+
+async def queue(request: web.Request) -> web.Response:
+    cases = await in_transaction(request, lambda s: views.open_handoffs(s, QUEUE_STATUSES))
+    return ok({"cases": [short(c) for c in cases]})
+
+
+async def case(request: web.Request) -> web.Response:
+    return ok(await load_case(request, held=False))
+
+
+async def take(request: web.Request) -> web.Response:
+    current = await load_case(request, held=False)
+    try:
+        tracker = await request.app["rasa"].tracker(current["conversation_id"])
+        channel = tracker.get("latest_input_channel")
+    except RasaError:
+        channel = None  # taking a case must not depend on Rasa being up
+    who, supervisor = actor(request), is_supervisor(request)
+    if current["status"] == "taken" and current["taken_by"] != who and not supervisor:
+        return error(403, f"case {current['id']} is held by {current['taken_by']}; only a supervisor may take it over")
+
+    def work(session):
+        handoffs.take_handoff(session, current["id"], actor=who, channel=channel, may_take_over=supervisor)
+        return views.handoff_case(session, current["id"])
+
+    return ok(await in_transaction(request, work))
+
+
+async def conversation(request: web.Request) -> web.Response:
+    current = await load_case(request, held=False)
+    try:
+        after = max(int(request.query.get("after", "0")), 0)
+    except ValueError:
+        return error(400, "after: an event index")
+    tracker = await request.app["rasa"].tracker(current["conversation_id"])
+    events = tracker.get("events") or []
+    return ok({"messages": messages(tracker, after), "next": len(events),
+               "paused": bool(tracker.get("paused")), "channel": tracker.get("latest_input_channel"),
+               "status": current["status"]})
+
+
+async def reply(request: web.Request) -> web.Response:
+    text = rules.reply_text(await body(request))
+    current = await load_case(request)
+    rasa = request.app["rasa"]
+    tracker = await rasa.tracker(current["conversation_id"])
+    channel = tracker.get("latest_input_channel") or current.get("channel") or "rest"
+    context = rules.reply_context(text, case=current, tracker_slots=tracker.get("slots") or {}, channel=channel)
+    decision = compliance.check_outbound(text, context)
+    who = actor(request)
+    where = {"loan_id": current["loan_id"], "borrower_id": current["borrower_id"],
+             "conversation_id": current["conversation_id"]}
+    if not decision.allowed:
+        await in_transaction(request, lambda s: audit.append(
+            s, actor=who, kind="compliance_decision", **where,
+            payload={"source": "console", "handoff_id": current["id"], "text": text, "channel": channel,
+                     **decision.as_dict()}))
+        return ok({"sent": False, **decision.as_dict()}, status=422)
+    name = request["agent"]["username"]
+    await rasa.append(current["conversation_id"], [{"event": "bot", "text": text, "metadata": {"agent": name}}],
+                      deliver=True)
+    await in_transaction(request, lambda s: audit.append(
+        s, actor=who, kind="message_out", **where,
+        payload={"source": "console", "handoff_id": current["id"], "text": text, "channel": channel,
+                 "compliance": decision.as_dict()}))
+    return ok({"sent": True, "channel": channel, **decision.as_dict()})
+
+
+def _check_limits(session, loan_id: str, form: rules.ArrangementForm, products_path) -> tuple[list[str], str]:
+    loan = queries.find_loan(session, loan_id)
+    if loan is None:
+        raise NotFound(f"no loan {loan_id!r}")
+    product = product_limits.load_products(products_path).get(loan.product_code)
+    if product is None:
+        return [f"product: {loan.product_code} has no limits in products.yml"], ""
+    today = datetime.now(ZoneInfo(loan.borrower.timezone)).date()
+    problems = validate_offer(
+        form.offer, balance=queries.balance(loan), fees_and_interest=loan.accrued_interest + loan.late_fees,
+        currency=loan.currency, limits=product_limits.limits_for(product, form.offer.hardship), today=today,
+        arrangements_so_far=len(loan.arrangements),
+    )
+    return problems, product.version
+
+
+async def arrangement(request: web.Request) -> web.Response:
+    form = rules.arrangement_form(await body(request))
+    current = await load_case(request)
+    if not current["loan_id"]:
+        return error(409, "this case has no verified loan; an arrangement needs one")
+    who, supervisor = actor(request), is_supervisor(request)
+    products_path = request.app["config"].products_path
+
+    def work(session):
+        problems, version = _check_limits(session, current["loan_id"], form, products_path)
+        if problems and not supervisor:
+            return 403, {"error": "outside this product's limits: only a supervisor may record it",
+                         "problems": problems}
+        if problems and not form.override_reason:
+            return 400, {"error": "outside the limits: give the reason for the override", "problems": problems}
+        recorded = writes.record_arrangement(
+            session, loan_id=current["loan_id"], kind=form.kind,
+            schedule=[(i.due, i.amount) for i in form.offer.schedule],
+            terms={"offer_kind": form.offer.kind, "waiver": str(form.offer.waiver), "hardship": form.offer.hardship,
+                   "product_version": version, "conversation_id": current["conversation_id"],
+                   "handoff_id": current["id"], "override": bool(problems),
+                   "override_reason": form.override_reason if problems else None, "problems": problems},
+            actor=who, idempotency_key=f"console:{current['id']}:{form.key}",
+            hardship_reason=form.hardship_reason or None,
+        )
+        if problems:
+            audit.append(session, actor=who, kind="limits_override", loan_id=current["loan_id"],
+                         borrower_id=current["borrower_id"], conversation_id=current["conversation_id"],
+                         payload={"arrangement_id": recorded.id, "problems": problems,
+                                  "reason": form.override_reason, "handoff_id": current["id"]})
+        return 201, {"arrangement": queries.arrangement_dict(recorded), "override": bool(problems),
+                     "problems": problems}
+
+    try:
+        status, data = await in_transaction(request, work)
+    except product_limits.ProductConfigError as exc:
+        return error(500, f"configuration error: {exc}")
+    except RecordError as exc:
+        return error(400, str(exc))
+    return ok(data, status=status)
+
+
+async def finish(request: web.Request, outcome: str) -> web.Response:
+    """Both outcomes resume the bot: it answers the borrower's next message
+    again, because a closed case must not leave a borrower talking to silence."""
+    current = await load_case(request)
+    await request.app["rasa"].append(current["conversation_id"], [
+        {"event": "resume"}, {"event": "slot", "name": "handed_off", "value": False}])
+    who = actor(request)
+
+    def work(session):
+        handoffs.finish_handoff(session, current["id"], actor=who, outcome=outcome)
+        return views.handoff_case(session, current["id"])
+
+    return ok(await in_transaction(request, work))
+
+
+async def hand_back(request: web.Request) -> web.Response:
+    return await finish(request, "handed_back")
+
+
+async def close(request: web.Request) -> web.Response:
+    return await finish(request, "closed")
+
+
+def errors_as_json(handler):
+    async def wrapped(request: web.Request) -> web.Response:
+        try:
+            return await handler(request)
+        except rules.BadRequest as exc:
+            return error(400, str(exc))
+        except RasaError as exc:
+            return error(502, str(exc))
+        except NotFound as exc:
+            return error(404, str(exc))
+    return wrapped
+
+
+def add_routes(app: web.Application) -> None:
+    r, w = app.router, errors_as_json
+    r.add_get("/console/api/me", w(me))
+    r.add_get("/console/api/queue", w(queue))
+    r.add_get("/console/api/cases/{case_id}", w(case))
+    r.add_get("/console/api/cases/{case_id}/conversation", w(conversation))
+    r.add_post("/console/api/cases/{case_id}/take", w(take))
+    r.add_post("/console/api/cases/{case_id}/reply", w(reply))
+    r.add_post("/console/api/cases/{case_id}/arrangement", w(arrangement))
+    r.add_post("/console/api/cases/{case_id}/hand-back", w(hand_back))
+    r.add_post("/console/api/cases/{case_id}/close", w(close))
