@@ -5,6 +5,7 @@ from functools import lru_cache
 
 from sqlalchemy.orm import sessionmaker
 
+from bot.negotiation.ladder import load_ladder
 from bot.negotiation.limits import Product, load_products
 from bot.records.db import make_engine, make_session_factory
 from bot.settings import ROOT
@@ -13,6 +14,11 @@ from bot.settings import ROOT
 @lru_cache(maxsize=1)
 def sessions() -> sessionmaker:
     return make_session_factory(make_engine())
+
+
+@lru_cache(maxsize=1)
+def ladder() -> tuple[str, ...]:
+    return load_ladder(ROOT / "config" / "products.yml")
 
 
 @lru_cache(maxsize=1)

@@ -205,17 +205,17 @@ def consequences(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -
 
 # --- negotiation -------------------------------------------------------------
 
-def offer(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+def offer(turn: Turn, reply: Reply, session: Session, tracker: Tracker, key: str = "offer") -> list[dict]:
     move = move_for(turn)
     state = turn.slot("loan")
     currency = state["currency"]
     if move.offer is None:  # the policy and this action disagree: never improvise
         return handoff_reason(turn, reply, session, tracker, "no arrangement the bot may offer")
     fills = {"summary": summary(move.offer, currency), "schedule": schedule_text(move.offer, currency)}
-    if move.offer.adjusted:
+    if move.offer.adjusted and key == "offer":
         reply.say("offer_adjusted", YES_NO, reason=move.offer.reason, **fills)
     else:
-        reply.say("offer", YES_NO, **fills)
+        reply.say(key, YES_NO, **fills)
     audit.append(session, actor="bot", kind="offer_made", payload=to_slot(move.offer, request_kind=move.request_kind),
                  loan_id=state["loan_id"], borrower_id=state["borrower_id"], conversation_id=tracker.sender_id)
     return [
@@ -270,9 +270,8 @@ def accept_offer(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -
 
 
 def decline_offer(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
-    reply.say("declined")
-    return [SlotSet("pending_offer", None), SlotSet("awaiting", "affordability"),
-            SlotSet("request_kind", "affordability")]
+    """A bare "no": the next step down the ladder, and an open door to say what works."""
+    return offer(turn, reply, session, tracker, key="offer_counter")
 
 
 def _products():

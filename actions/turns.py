@@ -17,7 +17,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions.context import products, sessions
+from actions.context import ladder, products, sessions
 from bot.compliance import OutboundContext, check_outbound, effective_profile, required_disclosures
 from bot.dialogue.messages import render
 from bot.dialogue.moves import Move, Turn, decide, turn_from_parse
@@ -82,7 +82,7 @@ def _fallbacks_in_row(tracker: Tracker) -> int:
 
 
 def move_for(turn: Turn) -> Move:
-    return decide(turn, products())
+    return decide(turn, products(), ladder())
 
 
 def _is_first_bot_message(tracker: Tracker) -> bool:

@@ -50,6 +50,7 @@ class Stack:
     admin_token: str
     database_url: str
     var_dir: Path
+    more_rasa_urls: list[str] = field(default_factory=list)
     processes: list[subprocess.Popen] = field(default_factory=list)
 
     def stop(self) -> None:
@@ -67,8 +68,10 @@ class Stack:
 def start(
     *, model: Path, database_url: str, tracker_url: str, var_dir: Path, admin_token: str,
     ports: dict[str, int] | None = None, lock_url: str | None = None, log_to_files: bool = True,
-    timeout: float = 300, credentials: Path | None = None,
+    timeout: float = 300, credentials: Path | None = None, more_rasa_ports: tuple[int, ...] = (),
 ) -> Stack:
+    """The three servers, ready to answer; `more_rasa_ports` adds Rasa servers
+    sharing the same tracker store, lock store and action server (scale-out)."""
     ports = ports or {name: port(name) for name in ("rasa", "actions", "web")}
     var_dir.mkdir(parents=True, exist_ok=True)
     host = "127.0.0.1"
@@ -91,13 +94,17 @@ def start(
                  "--interface", host, "--port", str(ports["rasa"])],
         "web": [sys.executable, "-m", "bot.web"],
     }
+    for extra in more_rasa_ports:
+        commands[f"rasa-{extra}"] = [*commands["rasa"][:-1], str(extra)]
+        stack.more_rasa_urls.append(f"http://{host}:{extra}")
     try:
         for name, command in commands.items():
             out = open(var_dir / f"{name}.log", "ab") if log_to_files else None
             stack.processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT))
         _wait(f"{stack.actions_url}/health", timeout, stack)
         _wait(f"{stack.web_url}/healthz", timeout, stack)
-        _wait(f"{stack.rasa_url}/status", timeout, stack)
+        for url in (stack.rasa_url, *stack.more_rasa_urls):
+            _wait(f"{url}/status", timeout, stack)
     except BaseException:
         stack.stop()
         raise

@@ -25,6 +25,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import redact
 from bot.dialogue.moves import decide, turn_from_parse
+from bot.negotiation.ladder import load_ladder
 from bot.negotiation.limits import load_products
 
 redact.install()  # the Rasa server loads this module: its logs are redacted from here on
@@ -51,7 +52,9 @@ class NegotiationPolicy(Policy):
         featurizer: Optional[Any] = None,
     ) -> None:
         super().__init__(config, model_storage, resource, execution_context, featurizer)
-        self.products = load_products(Path(config.get("products", "config/products.yml")))
+        path = Path(config.get("products", "config/products.yml"))
+        self.products = load_products(path)
+        self.ladder = load_ladder(path)
 
     def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
         # Nothing to learn: the moves come from configuration and code.
@@ -81,7 +84,7 @@ class NegotiationPolicy(Policy):
             return None
         now = datetime.fromtimestamp(message.timestamp, timezone.utc)
         turn = turn_from_parse(message.parse_data, tracker.current_slot_values(), now, fallbacks_in_row(tracker))
-        return decide(turn, self.products).action
+        return decide(turn, self.products, self.ladder).action
 
 
 def fallbacks_in_row(tracker: DialogueStateTracker) -> int:

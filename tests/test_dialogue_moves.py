@@ -130,3 +130,26 @@ def test_instalments_over_a_span_fit_the_span_within_limits():
     move = decide(turn("request_instalments", "can I pay it over 3 months", duration_days=90), PRODUCTS)
     assert move.action == "action_offer" and len(move.offer.schedule) >= 2
     assert move.offer.schedule[-1].due <= TODAY + timedelta(days=PRODUCTS["WALLET-30"].standard.max_plan_days)
+
+
+def test_a_bare_no_moves_one_step_down_the_ladder():
+    slots = {**VERIFIED, "pending_offer": {"kind": "promise_to_pay", "request_kind": "promise_to_pay"}}
+    move = decide(turn("deny", "no I can't do that", slots=slots), PRODUCTS)
+    assert move.action == "action_decline_offer" and move.offer.kind == "part_payment"
+    slots = {**VERIFIED, "pending_offer": {"kind": "deferral"}}
+    assert decide(turn("deny", "nope", slots=slots), PRODUCTS).offer.kind == "instalment_plan"
+
+
+def test_past_the_last_step_a_person_takes_over():
+    slots = {**VERIFIED, "pending_offer": {"kind": "instalment_plan"}}
+    assert decide(turn("deny", "no", slots=slots), PRODUCTS).action == "action_handoff"
+    hardship = {**slots, "hardship_reason": "illness"}
+    move = decide(turn("deny", "no", slots=hardship), PRODUCTS)
+    assert move.action == "action_decline_offer" and move.offer.hardship
+
+
+def test_a_no_that_says_what_works_is_a_new_request():
+    slots = {**VERIFIED, "pending_offer": {"kind": "instalment_plan", "request_kind": "instalment_plan"}}
+    move = decide(turn("deny", "no, I can only do 1500 a week", slots=slots, amount="1500"), PRODUCTS)
+    assert move.action == "action_offer"
+    assert sum(i.amount for i in move.offer.schedule) == Decimal("13860.00")

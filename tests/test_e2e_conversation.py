@@ -126,3 +126,11 @@ def test_logs_hold_no_phone_date_of_birth_or_name(stack):
     for row in rows:
         for secret in (row["phone"], row["phone"][1:], row["date_of_birth"], row["full_name"]):
             assert secret not in logs, f"{secret!r} appears in the logs"
+
+
+def test_a_borrower_with_two_loans_can_switch_to_the_other(stack):
+    borrower = verified(stack)  # LN-20931; the same borrower also holds LN-20932
+    reply = borrower.say("what about LN-20932")
+    assert "LN-20932" in reply and "KES 39,710.50" in reply, reply
+    reply = borrower.say("can I split it into 3 payments")
+    assert sum(amounts("\n".join(l for l in reply.splitlines() if re.match(r"\s*\d+\.", l)))) == Decimal("39710.50")

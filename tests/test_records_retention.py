@@ -255,19 +255,17 @@ def test_a_second_purge_is_a_no_op(db, story):
     assert verify(db) is None
 
 
-def test_a_kept_borrowers_old_entry_stops_the_prune(db, story, monkeypatch):
-    # B-OPEN gets an entry in 2018 (e.g. an earlier loan): the prefix must stop before it
-    add_borrower(db, "B-OLD-OPEN", "US", since=at(2018, 1, 1), loans={"L-OLD-OPEN": ("overdue", at(2026, 11, 1))})
-    # appended now but dated before the first kept one would break "prefix"; use a fresh chain instead
-    with db.session() as s:
-        first = s.execute(select(func.min(AuditEntry.seq))).scalar()
-    assert first == 1
-    # rewrite the story's 2019 housekeeping into a reference to the kept borrower: simplest is a new DB row
-    # appended after, which does not block; so instead check the rule on the planned boundary directly:
-    from bot.records.retention import _prune_upto
-    with db.session() as s:
-        upto = _prune_upto(s, 0, date(2019, 11, 30), {"B-US"}, set(), set())
-    assert upto == story["old_us"] - 1  # B-US kept -> stop before its 2018 entry
+def test_a_kept_borrowers_old_entry_stops_the_prune(db, monkeypatch):
+    # an open loan taken in 2018 and still worked on: its 2018 entries are its record
+    add_borrower(db, "B-K", "US", since=at(2018, 1, 1), loans={"L-K": ("overdue", at(2026, 11, 1))})
+    first = log(db, monkeypatch, at(2018, 1, 1), actor="import", kind="record_change", payload={"rows": 1})
+    log(db, monkeypatch, at(2018, 2, 1), actor="import", kind="record_change", loan_id="L-K",
+        payload={"change": "created"})
+    log(db, monkeypatch, at(2018, 3, 1), actor="system", kind="record_change", payload={"note": "x"})
+    report = run(db)
+    assert report.borrowers_purged == [] and report.audit_entries_pruned == 1
+    assert report.checkpoint["seq"] == first
+    assert verify(db) is None
 
 
 # --- tampering after a prune ---------------------------------------------------

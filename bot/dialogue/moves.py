@@ -15,6 +15,7 @@ from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
 from bot.dialogue.hardship import hardship_reason
+from bot.negotiation.ladder import LADDER, next_step
 from bot.negotiation.limits import Product, limits_for
 from bot.negotiation.plans import Offer, Request, plan_from_affordability, propose
 
@@ -94,7 +95,7 @@ class Move:
     hardship_reason: str | None = None
 
 
-def decide(turn: Turn, products: Mapping[str, Product]) -> Move:
+def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] = LADDER) -> Move:
     intent = turn.intent
     if turn.self_harm or intent == "disclose_vulnerability":
         return Move("action_vulnerability", hardship_reason=hardship_reason(turn.text) or "vulnerability")
@@ -104,7 +105,7 @@ def decide(turn: Turn, products: Mapping[str, Product]) -> Move:
         return Move(ANY_TIME[intent])
     if not turn.slot("verified", False):
         return _unverified(turn)
-    return _verified(turn, products)
+    return _verified(turn, products, ladder)
 
 
 def _unverified(turn: Turn) -> Move:
@@ -119,13 +120,13 @@ def _unverified(turn: Turn) -> Move:
     return Move("action_ask_identity")
 
 
-def _verified(turn: Turn, products: Mapping[str, Product]) -> Move:
+def _verified(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...]) -> Move:
     intent = turn.intent
     awaiting = turn.slot("awaiting")
     if other_loan(turn):  # "what about LN-20932?": switch to the borrower's other loan
         return Move("action_state_balance")
     if turn.slot("pending_offer") and intent in ("affirm", "deny"):
-        return Move("action_accept_offer" if intent == "affirm" else "action_decline_offer")
+        return Move("action_accept_offer") if intent == "affirm" else counter_offer(turn, products, ladder)
     if intent in REQUEST_KINDS:
         return negotiate(turn, products, REQUEST_KINDS[intent])
     if awaiting and _answers(turn, awaiting):
@@ -154,6 +155,34 @@ def other_loan(turn: Turn) -> str | None:
     return None
 
 
+# Where each kind of offer stands on the concession ladder.
+LADDER_STEP = {"pay_in_full": "pay_in_full", "promise_to_pay": "promise_to_pay", "part_payment": "part_payment",
+               "deferral": "deferral", "instalment_plan": "instalment_plan", "hardship_plan": "hardship_plan"}
+
+
+def counter_offer(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] = LADDER) -> Move:
+    """The borrower said no to the offer on the table.
+
+    A "no" that says what would work ("no, I can do 500 a week") is a new
+    request. A bare "no" moves one step down the concession ladder, never
+    further: the next offer concedes only what the refusal showed was needed;
+    past the last step a person takes over.
+    """
+    pending = turn.slot("pending_offer") or {}
+    if any(turn.first(e) is not None for e in ("amount", "date", "duration_days", "instalments")):
+        return negotiate(turn, products, pending.get("request_kind") or "affordability")
+    reason = turn.slot("hardship_reason") or hardship_reason(turn.text)
+    current = LADDER_STEP.get(pending.get("kind", ""), "promise_to_pay")
+    step = next_step(current, hardship=bool(reason), ladder=ladder)
+    if step == "person":
+        return Move("action_handoff", request_kind=pending.get("request_kind"), hardship_reason=reason)
+    kind = "instalment_plan" if step in ("instalment_plan", "hardship_plan") else step
+    move = negotiate(turn, products, kind, request=Request(kind=kind))
+    if move.action == "action_offer":
+        return Move("action_decline_offer", move.request, move.offer, request_kind=kind, hardship_reason=reason)
+    return move
+
+
 def _answers(turn: Turn, awaiting: str) -> bool:
     """Whether the message carries what the bot was waiting for."""
     wanted = {
@@ -171,7 +200,7 @@ def local_today(turn: Turn) -> date:
     return turn.now.astimezone(ZoneInfo(tz)).date()
 
 
-def negotiate(turn: Turn, products: Mapping[str, Product], kind: str) -> Move:
+def negotiate(turn: Turn, products: Mapping[str, Product], kind: str, request: Request | None = None) -> Move:
     loan = turn.slot("loan") or {}
     product = products.get(loan.get("product_code", ""))
     if product is None:
@@ -191,6 +220,10 @@ def negotiate(turn: Turn, products: Mapping[str, Product], kind: str) -> Move:
     when = _date(turn.first("date"))
     period = _period_days(turn.text, days)
 
+    if request is not None:  # a counter-offer: the kind is chosen, the limits shape it
+        offer = propose(request, fees_and_interest=fees, arrangements_so_far=int(loan.get("arrangements_count", 0)),
+                        hardship=hardship, **context)
+        return _offer_move(kind, offer, reason, request)
     if kind == "affordability" and count and not amount:
         kind = "instalment_plan"
     if kind == "part_payment" and amount and (_PER_PERIOD.search(turn.text) or turn.slot("awaiting") == "affordability"):

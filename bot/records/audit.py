@@ -5,6 +5,11 @@ entry's hash, so editing, deleting or reordering any row breaks every later
 link and verify_chain() names the first bad one. Appends are serialised (an
 advisory lock on PostgreSQL, BEGIN IMMEDIATE on SQLite, see db.py) because two
 writers reading the same chain head would fork the chain.
+
+The retention purge (retention.py) is the one exception to "never changed":
+it prunes a prefix behind a checkpoint and replaces the payloads of entries
+about purged borrowers by their ids, listing each redacted row's digest in its
+own (chained) entry; verify_chain checks both, so tampering is still named.
 """
 from __future__ import annotations
 

@@ -280,21 +280,21 @@ class _Plan:
             prune_hash = session.execute(select(AuditEntry.hash).where(AuditEntry.seq == upto)).scalar_one()
             pruned = session.execute(select(func.count()).select_from(AuditEntry).where(
                 AuditEntry.seq > start, AuditEntry.seq <= upto)).scalar()
+        # Ids first (light), whole rows only for the entries to redact.
+        concerned = [
+            seq for seq, borrower_id, loan_id, conversation_id in session.execute(
+                select(AuditEntry.seq, AuditEntry.borrower_id, AuditEntry.loan_id, AuditEntry.conversation_id)
+                .where(AuditEntry.seq > max(upto, start), AuditEntry.redacted_by.is_(None),
+                       AuditEntry.kind != audit.PURGE_KIND)
+            )
+            if borrower_id in gone_ids or loan_id in gone_loans
+            or (borrower_id is None and loan_id is None and conversation_id in gone_convs)
+        ]
         redactions = {}
-        rows = session.execute(
-            select(*AuditEntry.__table__.c).where(
-                AuditEntry.seq > max(upto, start), AuditEntry.redacted_by.is_(None),
-                AuditEntry.kind != audit.PURGE_KIND,
-            ).order_by(AuditEntry.seq)
-        )
-        for row in rows:
-            names_gone = row.borrower_id in gone_ids or row.loan_id in gone_loans
-            anonymous_in_gone_conv = (row.borrower_id is None and row.loan_id is None
-                                      and row.conversation_id in gone_convs)
-            if names_gone or anonymous_in_gone_conv:
+        for chunk in _chunks(concerned):
+            for row in session.execute(select(*AuditEntry.__table__.c).where(AuditEntry.seq.in_(chunk))):
                 payload = ids_only(row.payload)
-                if payload != row.payload:
-                    redactions[row.seq] = (payload, audit.redaction_digest(row, payload))
+                redactions[row.seq] = (payload, audit.redaction_digest(row, payload))
         return cls(purge=purge, purge_pks=sorted(purge_pks), purge_loan_pks=purge_loan_pks,
                    handoff_pks=handoff_pks, prune_upto=upto if upto > start else None,
                    prune_hash=prune_hash, pruned_count=pruned, redactions=redactions)
