@@ -16,6 +16,7 @@ from rasa_sdk.events import ConversationPaused, SlotSet
 from sqlalchemy.orm import Session
 
 from actions.turns import Reply, move_for
+from bot.channels import widget_token
 from bot.compliance import detect_opt_out
 from bot.dialogue.moves import Turn, local_today, other_loan
 from bot.dialogue.offers import RECORD_KIND, from_slot, schedule_text, summary, to_slot
@@ -78,6 +79,16 @@ def verification_locked(turn: Turn, reply: Reply, session: Session, tracker: Tra
 
 
 def verify(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    token = latest_metadata(tracker).get("auth_token")
+    if token and not turn.slot("token_refused"):
+        loan, why = _loan_from_token(session, str(token))
+        if loan is not None:
+            return _verified(loan, "signed token", turn, reply, session, tracker)
+        audit.append(session, actor="bot", kind="verification_token_refused", payload={"reason": why},
+                     conversation_id=tracker.sender_id)
+        if not (turn.first("loan_reference") or turn.first("date_of_birth")):
+            reply.say("token_refused")
+            return [SlotSet("token_refused", True)]
     reference = turn.first("loan_reference") or _reference_in(turn.text) or turn.slot("candidate_reference")
     dob = _iso(turn.first("date_of_birth")) or turn.slot("candidate_dob")
     vouched = turn.slot("candidate_borrower") or _channel_identity(session, tracker)
@@ -107,8 +118,26 @@ def verify(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list
             return events + [SlotSet("verify_locked", True)]
         reply.say("verify_failed" if reference else "verify_failed_dob", left=MAX_VERIFY_ATTEMPTS - attempts)
         return events
+    return _verified(loan, "reference and date of birth" if reference else "channel and date of birth",
+                     turn, reply, session, tracker)
+
+
+def _loan_from_token(session: Session, token: str):
+    """The borrower's most overdue open loan when the lender's signed token is valid."""
+    key = widget_token.secret()
+    if key is None:
+        return None, "no WIDGET_TOKEN_SECRET configured"
+    borrower_id, why = widget_token.borrower_from(token, key)
+    if borrower_id is None:
+        return None, why
+    loan = queries.open_loan_of(session, borrower_id)
+    return (loan, "ok") if loan else (None, "token names an unknown borrower")
+
+
+def _verified(loan, how: str, turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    """Identity confirmed: say what is owed, and remember the loan for the rest of the talk."""
     state = _loan_slot(session, loan.loan_id, turn)
-    audit.append(session, actor="bot", kind="verification_passed", payload={},
+    audit.append(session, actor="bot", kind="verification_passed", payload={"by": how},
                  loan_id=loan.loan_id, borrower_id=state["borrower_id"], conversation_id=tracker.sender_id)
     writes.record_contact(session, borrower_id=state["borrower_id"], loan_id=loan.loan_id,
                           channel=tracker.get_latest_input_channel() or "rest", direction="in", kind="conversation")

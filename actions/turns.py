@@ -61,7 +61,8 @@ def current_turn(tracker: Tracker) -> Turn:
     message = tracker.latest_message or {}
     stamp = _latest_user_timestamp(tracker)
     now = datetime.fromtimestamp(stamp, timezone.utc) if stamp else datetime.now(timezone.utc)
-    return turn_from_parse(message, tracker.current_slot_values(), now, _fallbacks_in_row(tracker))
+    metadata = next((e.get("metadata") for e in reversed(tracker.events) if e.get("event") == "user"), None)
+    return turn_from_parse(message, tracker.current_slot_values(), now, _fallbacks_in_row(tracker), metadata)
 
 
 def _latest_user_timestamp(tracker: Tracker) -> float | None:

@@ -143,6 +143,10 @@ def main() -> int:
         print("could not prepare the database (see above)", file=sys.stderr)
         return 1
     token = os.environ.get("ADMIN_TOKEN") or secrets.token_urlsafe(24)
+    # The key a lender's app signs borrower tokens with (bot/channels/widget_token.py).
+    os.environ.setdefault("WIDGET_TOKEN_SECRET", secrets.token_urlsafe(48))
+    from bot.channels.widget_token import issue
+    signed_in = issue("BR-1005", os.environ["WIDGET_TOKEN_SECRET"], minutes=24 * 60 - 1)
     from bot.records.agents import ensure_demo_agents
     new_agents = ensure_demo_agents(database_url)  # {username: password}, only those just created
     console_users = "\n".join(f"                 {name} / {password}" for name, password in new_agents.items()) \
@@ -168,7 +172,9 @@ Admin API:       {stack.web_url}/api/loans/<loan_id>   (Authorization: Bearer {t
 ADMIN_TOKEN={token}
 Console:         {stack.web_url.replace('127.0.0.1', 'localhost')}/console   (agents, username / password:)
 {console_users}
-Demo borrower:   loan LN-20931, see data/demo/portfolio.csv for the others.
+Demo borrower:   loan LN-20931, born 17 April 1991; data/demo/portfolio.csv has the others.
+Signed-in demo:  {stack.web_url.replace('127.0.0.1', 'localhost')}/?token={signed_in}
+                 (as a lender's app would embed it: borrower BR-1005 skips the identity questions)
 Ctrl-C stops everything.""", flush=True)
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))

@@ -83,7 +83,8 @@ class NegotiationPolicy(Policy):
         if intent in RASA_DEFAULT_INTENTS:
             return None
         now = datetime.fromtimestamp(message.timestamp, timezone.utc)
-        turn = turn_from_parse(message.parse_data, tracker.current_slot_values(), now, fallbacks_in_row(tracker))
+        turn = turn_from_parse(message.parse_data, tracker.current_slot_values(), now, fallbacks_in_row(tracker),
+                               message.metadata)
         return decide(turn, self.products, self.ladder).action
 
 

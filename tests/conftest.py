@@ -12,6 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "collections.tar.gz"
 DEMO = ROOT / "data" / "demo" / "portfolio.csv"
+WIDGET_SECRET = "test-widget-secret-" + "x" * 32  # the lender app's signing key in the e2e stack
 
 
 def free_port() -> int:
@@ -32,6 +33,7 @@ def stack(tmp_path_factory):
     database_url = f"sqlite:///{var / 'bot.db'}"
     mp = pytest.MonkeyPatch()
     mp.setenv("DATABASE_URL", database_url)
+    mp.setenv("WIDGET_TOKEN_SECRET", WIDGET_SECRET)
     assert records_cli(["import", str(DEMO)]) == 0
     ports = {"rasa": free_port(), "actions": free_port(), "web": free_port()}
     running = start(model=MODEL, database_url=database_url, tracker_url=f"sqlite:///{var / 'tracker.db'}",
@@ -64,6 +66,7 @@ class Borrower:
         self.stack = stack
         self.sender = sender or f"e2e-{secrets.token_hex(4)}"
 
-    def say(self, text: str) -> str:
-        _, replies = post_json(f"{self.stack.rasa_url}/webhooks/rest/webhook", {"sender": self.sender, "message": text})
+    def say(self, text: str, metadata: dict | None = None) -> str:
+        body = {"sender": self.sender, "message": text, **({"metadata": metadata} if metadata else {})}
+        _, replies = post_json(f"{self.stack.rasa_url}/webhooks/rest/webhook", body)
         return "\n".join(r.get("text", "") for r in replies)

@@ -284,7 +284,8 @@ def test_hand_back_resumes_the_bot_and_closes_the_case(bob, database_url, fake_r
     assert back.status_code == 200 and back.json()["status"] == "closed"
     assert back.json()["outcome"] == "handed_back"
     [append] = fake_rasa.appended_to("conv-back-0001")
-    assert append["events"] == [{"event": "resume"}, {"event": "slot", "name": "handed_off", "value": False}]
+    assert append["events"] == [{"event": "resume"}, {"event": "slot", "name": "handed_off", "value": False},
+                                {"event": "action", "name": "action_listen"}]
     assert fake_rasa.trackers["conv-back-0001"]["paused"] is False
     row = handoff_row(database_url, case_id)
     assert row.status == "closed" and row.outcome == "handed_back" and row.closed_at is not None

@@ -134,3 +134,28 @@ def test_a_borrower_with_two_loans_can_switch_to_the_other(stack):
     assert "LN-20932" in reply and "KES 39,710.50" in reply, reply
     reply = borrower.say("can I split it into 3 payments")
     assert sum(amounts("\n".join(l for l in reply.splitlines() if re.match(r"\s*\d+\.", l)))) == Decimal("39710.50")
+
+
+def test_a_signed_in_borrower_skips_the_identity_questions(stack):
+    from bot.channels.widget_token import issue
+    from tests.conftest import WIDGET_SECRET
+
+    borrower = Borrower(stack)
+    reply = borrower.say("hi", metadata={"auth_token": issue("BR-1012", WIDGET_SECRET)})
+    assert "GBP 715.20" in reply and "verified" in reply, reply  # LN-21001, Oliver Hughes
+
+
+def test_an_expired_or_forged_token_falls_back_to_verification(stack):
+    from datetime import datetime, timedelta, timezone
+
+    from bot.channels.widget_token import issue
+    from tests.conftest import WIDGET_SECRET
+
+    old = issue("BR-1012", WIDGET_SECRET, minutes=5, now=datetime.now(timezone.utc) - timedelta(hours=1))
+    borrower = Borrower(stack)
+    reply = borrower.say("hi", metadata={"auth_token": old})
+    assert "GBP" not in reply and "loan reference" in reply.lower()
+    forged = issue("BR-1012", "not-the-lenders-key-" + "y" * 30)
+    other = Borrower(stack)
+    assert "GBP" not in other.say("hello", metadata={"auth_token": forged})
+    assert "GBP 715.20" in other.say("LN-21001, born 8 November 1989", metadata={"auth_token": forged})

@@ -47,10 +47,14 @@ def tracker(stack, conversation_id: str) -> dict:
     return data
 
 
-def shot(page, name: str) -> None:
+def shot(page, name: str, full_page: bool = False) -> None:
     if os.environ.get("SCREENSHOTS") == "1":
         SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / name), full_page=False)
+        # The console from its top with its conversation at the end; the chat page at its end.
+        page.evaluate("() => { const log = document.querySelector('#conv-log');"
+                      " if (log) { log.scrollTop = log.scrollHeight; window.scrollTo(0, 0); }"
+                      " else { window.scrollTo(0, document.body.scrollHeight); } }")
+        page.screenshot(path=str(SHOTS / name), full_page=full_page)
 
 
 def test_handoff_to_a_person_and_back(stack, agent_login):
@@ -132,7 +136,7 @@ def test_handoff_to_a_person_and_back(stack, agent_login):
             assert status == 200 and loan["active_arrangement"]["kind"] == "promise_to_pay"
             assert loan["active_arrangement"]["actor"] == f"agent:{username}"
             assert loan["active_arrangement"]["schedule"][0]["due_date"] == due
-            shot(agent, "console-case.png")
+            shot(agent, "console-case.png", full_page=True)
 
             # Hand back: the bot answers the borrower's next message again.
             agent.get_by_role("button", name="Hand back to the bot").click()

@@ -61,3 +61,18 @@ def test_borrower_agrees_a_plan_in_the_web_chat(stack, page):
                             headers={"Authorization": f"Bearer {stack.admin_token}"})
     assert status == 200 and loan["active_arrangement"]["kind"] == "instalment_plan"
     assert sum(Decimal(s["amount"]) for s in loan["active_arrangement"]["schedule"]) == TOTAL
+
+
+def test_signed_in_borrower_in_the_lenders_page_skips_identity(stack):
+    from bot.channels.widget_token import issue
+    from tests.conftest import WIDGET_SECRET
+
+    token = issue("BR-1016", WIDGET_SECRET)  # LN-21020: CNY 6,900.00 + 455.00 + 120.00
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page()
+        page.goto(f"{stack.web_url}/?token={token}")
+        page.wait_for_selector("#chat-input")
+        reply = reply_to(page, send(page, "hi"))
+        assert "CNY 7,475.00" in reply, reply
+        browser.close()

@@ -67,11 +67,9 @@ def add_borrower(db, borrower_id, jurisdiction, *, since: datetime, loans: dict[
 
 
 def log(db, monkeypatch, when: datetime, **kw) -> int:
-    monkeypatch.setattr(audit, "utcnow", lambda: when)
-    with db.session() as s:
-        seq = audit.append(s, **kw).seq
-    monkeypatch.undo()
-    return seq
+    with monkeypatch.context() as m, db.session() as s:
+        m.setattr(audit, "utcnow", lambda: when)
+        return audit.append(s, **kw).seq
 
 
 @pytest.fixture
@@ -335,7 +333,7 @@ def test_a_checkpoint_no_purge_entry_names_is_refused_by_verify(db, story):
 # --- the database allows nothing else ------------------------------------------
 
 def _refused(db, *statements, prune_mode=False):
-    with pytest.raises(DBAPIError):
+    with pytest.raises(DBAPIError, match="append-only|audit checkpoint"):  # the triggers' words, not a typo's
         with db.session() as s:
             if prune_mode and db.dialect == "postgresql":
                 s.execute(text("SET LOCAL bot.audit_prune = 'on'"))
@@ -346,6 +344,8 @@ def _refused(db, *statements, prune_mode=False):
 def test_database_allows_only_the_narrow_paths(db, story):
     report = run(db)
     kept = story["cn_message"]
+    with db.session() as s:
+        kept_hash = s.get(AuditEntry, kept).hash
     for prune_mode in (False, True):
         _refused(db, f"DELETE FROM audit_entries WHERE seq = {kept}", prune_mode=prune_mode)
         _refused(db, f"UPDATE audit_entries SET payload = '{{}}' WHERE seq = {kept}", prune_mode=prune_mode)
@@ -353,6 +353,13 @@ def test_database_allows_only_the_narrow_paths(db, story):
         _refused(db, f"UPDATE audit_entries SET payload = '{{}}', redacted_by = {kept + 1} WHERE seq = {kept}",
                  prune_mode=prune_mode)
         _refused(db, f"UPDATE audit_entries SET hash = 'x', redacted_by = {report.audit_seq} WHERE seq = {kept}",
+                 prune_mode=prune_mode)
+        # ... and be listed by that entry: the purge did not redact B-CN's message
+        _refused(db, f"UPDATE audit_entries SET payload = '{{}}', redacted_by = {report.audit_seq} WHERE seq = {kept}",
+                 prune_mode=prune_mode)
+        # a checkpoint naming a real entry, but no purge entry names it
+        _refused(db, "INSERT INTO audit_checkpoints (seq, hash, pruned_count, purge_seq, at, actor) "
+                     f"VALUES ({kept}, '{kept_hash}', 1, {report.audit_seq}, '2026-11-30 00:00:00+00:00', 'mallory')",
                  prune_mode=prune_mode)
         _refused(db, "DELETE FROM audit_checkpoints", prune_mode=prune_mode)
         _refused(db, "UPDATE audit_checkpoints SET seq = seq + 1", prune_mode=prune_mode)
@@ -362,11 +369,6 @@ def test_database_allows_only_the_narrow_paths(db, story):
     if db.dialect == "postgresql":
         _refused(db, "TRUNCATE audit_entries")
         _refused(db, "TRUNCATE audit_checkpoints")
-        # without the session setting not even a checkpoint naming a real entry goes in
-        with db.session() as s:
-            h = s.get(AuditEntry, kept).hash
-        _refused(db, "INSERT INTO audit_checkpoints (seq, hash, pruned_count, purge_seq, at, actor) "
-                     f"VALUES ({kept}, '{h}', 1, 1, '2026-11-30 00:00:00+00', 'mallory')")
     assert verify(db) is None
 
 

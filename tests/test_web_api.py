@@ -342,6 +342,6 @@ def test_socket_io_client_is_the_pinned_4x(anon):
     assert "Socket.IO v4." in head
 
 
-@pytest.mark.parametrize("path", ["/static/../app.py", "/static/app.py", "/static/%2e%2e%2fconfig.py", "/console"])
+@pytest.mark.parametrize("path", ["/static/../app.py", "/static/app.py", "/static/%2e%2e%2fconfig.py", "/consoles"])
 def test_nothing_else_is_served(anon, path):
     assert anon.get(path).status_code == 404

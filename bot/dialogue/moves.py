@@ -75,6 +75,7 @@ class Turn:
     emotion: str = "neutral"
     self_harm: bool = False
     fallbacks_in_row: int = 0
+    signed_in: bool = False  # the channel passed a lender-signed token (checked by action_verify)
 
     def slot(self, name: str, default: Any = None) -> Any:
         value = self.slots.get(name)
@@ -111,7 +112,8 @@ def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] 
 def _unverified(turn: Turn) -> Move:
     if turn.slot("verify_locked", False):
         return Move("action_verification_locked")
-    if turn.intent == "provide_identity" or any(turn.first(e) for e in IDENTITY_ENTITIES):
+    if (turn.signed_in and not turn.slot("token_refused")) or turn.intent == "provide_identity" \
+            or any(turn.first(e) for e in IDENTITY_ENTITIES):
         return Move("action_verify")
     if turn.intent == "greet":
         return Move("action_greet")
@@ -310,6 +312,7 @@ def _date(value: Any) -> date | None:
 
 def turn_from_parse(
     parse: Mapping[str, Any], slots: Mapping[str, Any], now: datetime, fallbacks_in_row: int = 0,
+    metadata: Mapping[str, Any] | None = None,
 ) -> Turn:
     """Builds a Turn from a Rasa parse result (tracker.latest_message).
 
@@ -328,7 +331,7 @@ def turn_from_parse(
     self_harm = bool((parse.get("safety") or {}).get("self_harm"))
     return Turn(
         intent=intent, text=text, now=now, slots=slots, entities=entities, emotion=emotion,
-        self_harm=self_harm, fallbacks_in_row=fallbacks_in_row,
+        self_harm=self_harm, fallbacks_in_row=fallbacks_in_row, signed_in=bool((metadata or {}).get("auth_token")),
     )
 
 

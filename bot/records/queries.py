@@ -67,7 +67,15 @@ def verify_borrower_by_dob(session: Session, borrower_id: str, date_of_birth: da
     shared phone number): the date of birth is then the second factor.
     """
     borrower = find_borrower(session, borrower_id)
-    if borrower is None or borrower.date_of_birth != date_of_birth:
+    if borrower is None or borrower.purged_at is not None or borrower.date_of_birth != date_of_birth:
+        return None
+    return open_loan_of(session, borrower_id)
+
+
+def open_loan_of(session: Session, borrower_id: str) -> Loan | None:
+    """The borrower's most overdue loan that is not paid (their only loan otherwise)."""
+    borrower = find_borrower(session, borrower_id)
+    if borrower is None or borrower.purged_at is not None:
         return None
     open_loans = [l for l in borrower.loans if l.status != "paid"] or list(borrower.loans)
     return min(open_loans, key=lambda l: l.due_date) if open_loans else None
@@ -80,7 +88,7 @@ def verify_borrower(session: Session, loan_reference: str, date_of_birth: date) 
     cannot probe which loan references exist.
     """
     loan = find_loan(session, loan_reference)
-    if loan is None or loan.borrower.date_of_birth != date_of_birth:
+    if loan is None or loan.borrower.purged_at is not None or loan.borrower.date_of_birth != date_of_birth:
         return None
     return loan
 

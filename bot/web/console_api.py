@@ -24,6 +24,8 @@ from .jsonio import error, ok
 from .rasa_client import RasaError, messages
 
 QUEUE_STATUSES = ("open", "taken")
+RESUME_EVENTS = [{"event": "resume"}, {"event": "slot", "name": "handed_off", "value": False},
+                 {"event": "action", "name": "action_listen"}]
 
 
 def actor(request: web.Request) -> str:
@@ -210,10 +212,14 @@ async def arrangement(request: web.Request) -> web.Response:
 
 async def finish(request: web.Request, outcome: str) -> web.Response:
     """Both outcomes resume the bot: it answers the borrower's next message
-    again, because a closed case must not leave a borrower talking to silence."""
+    again, because a closed case must not leave a borrower talking to silence.
+
+    The trailing action_listen matters: a paused conversation's last action is
+    the hand-off action (Rasa stops predicting when paused), and a policy that
+    only answers a user turn following action_listen would otherwise stay silent.
+    """
     current = await load_case(request)
-    await request.app["rasa"].append(current["conversation_id"], [
-        {"event": "resume"}, {"event": "slot", "name": "handed_off", "value": False}])
+    await request.app["rasa"].append(current["conversation_id"], RESUME_EVENTS)
     who = actor(request)
 
     def work(session):

@@ -13,6 +13,7 @@ from string import Template
 
 from aiohttp import web
 
+from bot.negotiation.money import fmt
 from bot.records import agents, db
 
 from . import console_auth as auth
@@ -104,10 +105,21 @@ async def logout(request: web.Request) -> web.Response:
     raise response
 
 
+def _money(amount, currency) -> str | None:
+    """'KES 215,750.00' like the bot says it; None when the summary lacks it."""
+    if amount in (None, "") or not isinstance(currency, str) or not currency:
+        return None
+    try:
+        return fmt(amount, currency)
+    except (TypeError, ValueError, ArithmeticError):
+        return f"{currency} {amount}"
+
+
 def _loan_line(loan: dict | None) -> str:
     if not loan or not loan.get("loan_id"):
         return "not verified yet"
-    parts = [loan.get("loan_id"), f'{loan.get("currency", "")} {loan.get("total", "")}'.strip(),
+    money = _money(loan.get("total"), loan.get("currency"))
+    parts = [loan.get("loan_id"), money,
              loan.get("status"), f'{loan["days_overdue"]} days overdue' if loan.get("days_overdue") is not None else None]
     return " · ".join(e(str(p)) for p in parts if p)
 
@@ -170,7 +182,7 @@ def _loan_table(case: dict) -> str:
         return f'<p>No loan identified yet. Identity verified: {verified}.</p>'
     b = loan["balances"]
     rows = [("Borrower", loan["borrower"]["full_name"]), ("Loan", loan["loan_id"]),
-            ("Loan status", loan["status"]), ("Balance", f'{loan["currency"]} {b["total"]}'),
+            ("Loan status", loan["status"]), ("Balance", _money(b["total"], loan["currency"])),
             ("Principal / interest / fees", f'{b["outstanding_principal"]} / {b["accrued_interest"]} / {b["late_fees"]}'),
             ("Due date", loan["due_date"]), ("Days overdue", (summary.get("loan") or {}).get("days_overdue")),
             ("Product", loan["product_code"]),
@@ -205,7 +217,7 @@ def _arrangement(case: dict, supervisor: bool) -> str:
         override = ('<label for="arr-override">Override reason (supervisor; needed only outside the limits)</label>'
                     '<textarea id="arr-override" name="override_reason" rows="2" maxlength="500"></textarea>')
     return _template("console_arrangement.html").substitute(
-        currency=e(loan["currency"]), balance=e(loan["balances"]["total"]), product=e(loan["product_code"]),
+        currency=e(loan["currency"]), balance=e(_money(loan["balances"]["total"], loan["currency"])), product=e(loan["product_code"]),
         supervisor_hint="" if supervisor else "; outside them only a supervisor may record", override=override)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import re
 from pathlib import Path
 from string import Template
 from urllib.parse import urlsplit
@@ -57,19 +58,25 @@ def page_headers(config: WebConfig) -> dict[str, str]:
     }
 
 
-def render_index(config: WebConfig) -> str:
+_TOKEN = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+
+
+def render_index(config: WebConfig, token: str | None = None) -> str:
+    """The demo page; `?token=` plays the lender's app embedding a signed borrower token."""
     template = Template((WEB_DIR / "templates" / "index.html").read_text(encoding="utf-8"))
+    token = token if token and len(token) < 2048 and _TOKEN.fullmatch(token) else None
     return template.substitute(
         lender=html.escape(config.lender_name),
         assistant=html.escape(config.assistant_name),
         rasa_url=html.escape(config.rasa_url),
+        auth_token=f' data-auth-token="{html.escape(token)}"' if token else "",
     )
 
 
 async def index(request: web.Request) -> web.Response:
     config: WebConfig = request.app["config"]
     return web.Response(
-        text=render_index(config), content_type="text/html", charset="utf-8",
+        text=render_index(config, request.query.get("token")), content_type="text/html", charset="utf-8",
         headers=page_headers(config),
     )
 

@@ -135,17 +135,17 @@
   var arr = $("arr-form");
   if (arr) {
     var rowsEl = $("arr-rows"), key = newKey();
-    var addRow = function () {
+    var addRow = function (focus) {
       var n = rowsEl.children.length + 1;
       var row = document.createElement("div");
       row.className = "pay-row";
       row.innerHTML = '<label>Payment ' + n + ' due <input type="date" class="pay-due" required></label>' +
         '<label>amount <input class="pay-amount" inputmode="decimal" required pattern="\\d+(\\.\\d{1,4})?" size="12"></label>';
       rowsEl.appendChild(row);
-      row.querySelector("input").focus();
+      if (focus) { row.querySelector("input").focus(); }
     };
-    addRow();
-    $("arr-add").addEventListener("click", addRow);
+    addRow(false);
+    $("arr-add").addEventListener("click", function () { addRow(true); });
     $("arr-remove").addEventListener("click", function () {
       if (rowsEl.children.length > 1) { rowsEl.removeChild(rowsEl.lastElementChild); }
     });

@@ -30,10 +30,19 @@
     title: data.title || "Chat with us",
     botName: data.botName || "Assistant",
     storageKey: data.storageKey || "chatw.session_id",
+    // A lender's signed token for a logged-in borrower (docs/web.md): sent with
+    // every message, so the bot can skip asking for identity details.
+    authToken: data.authToken || null,
     container: data.container || null,
     typingTimeoutMs: 20000,
     maxStoredMessages: 200
   };
+
+  function outgoing(message) {
+    var body = { message: message, session_id: sessionId };
+    if (opts.authToken) { body.metadata = { auth_token: opts.authToken }; }
+    return body;
+  }
 
   var ui = null;
   var socket = null;
@@ -200,7 +209,7 @@
     remember({ who: "user", text: shownAs });
     showTyping(true);
     if (ready) {
-      socket.emit("user_uttered", { message: payload, session_id: sessionId });
+      socket.emit("user_uttered", outgoing(payload));
     } else {
       pending.push(payload);
     }
@@ -240,7 +249,7 @@
       ready = true;
       ui.root.setAttribute("data-session-id", sessionId);
       while (pending.length) {
-        socket.emit("user_uttered", { message: pending.shift(), session_id: sessionId });
+        socket.emit("user_uttered", outgoing(pending.shift()));
       }
     });
 

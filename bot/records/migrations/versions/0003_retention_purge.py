@@ -6,8 +6,9 @@ Create Date: 2026-11-30
 
 The audit table stays append-only except for two narrow, checked paths the
 retention purge uses (bot/records/retention.py):
-- DELETE only of entries at or below the newest checkpoint, and a checkpoint
-  can only name an existing entry (its seq and exact hash), beyond the last one;
+- DELETE only of entries at or below the newest checkpoint; a checkpoint can
+  only name an existing entry (its seq and exact hash) beyond the last one,
+  and only when the later retention_purge entry it cites names it too;
 - UPDATE only of the payload, and only to mark a not yet redacted entry as
   redacted by a later retention_purge entry; seq, time, actor, kind, ids and
   both hashes cannot change.
@@ -28,11 +29,25 @@ depends_on = None
 _FROZEN = ("seq", "at", "actor", "kind", "loan_id", "borrower_id", "conversation_id", "prev_hash", "hash")
 _UNCHANGED_SQL = " AND ".join(f"NEW.{c} IS NOT DISTINCT FROM OLD.{c}" for c in _FROZEN)
 _UNCHANGED_SQLITE = " AND ".join(f"NEW.{c} IS OLD.{c}" for c in _FROZEN)
+# A redaction must be listed (seq -> digest) by the retention_purge entry it cites.
 _REDACTION_OK = (
     "OLD.redacted_by IS NULL AND NEW.redacted_by > OLD.seq AND {unchanged} AND EXISTS "
-    "(SELECT 1 FROM audit_entries p WHERE p.seq = NEW.redacted_by AND p.kind = 'retention_purge')"
+    "(SELECT 1 FROM audit_entries p WHERE p.seq = NEW.redacted_by AND p.kind = 'retention_purge' AND {listed})"
 )
+_LISTED_PG = "(p.payload->'redacted'->>(OLD.seq::text)) IS NOT NULL"
+_LISTED_SQLITE = "json_extract(p.payload, '$.redacted.\"' || OLD.seq || '\"') IS NOT NULL"
 _LAST_CHECKPOINT = "(SELECT COALESCE(MAX(seq), 0) FROM audit_checkpoints)"
+# A checkpoint must name an existing entry (seq and exact hash) after the last
+# checkpoint, and be named in turn by the retention_purge entry it cites.
+_CHECKPOINT_OK = (
+    "EXISTS (SELECT 1 FROM audit_entries WHERE seq = NEW.seq AND hash = NEW.hash) "
+    "AND NEW.seq > " + _LAST_CHECKPOINT + " "
+    "AND EXISTS (SELECT 1 FROM audit_entries p WHERE p.seq = NEW.purge_seq AND p.seq > NEW.seq "
+    "AND p.kind = 'retention_purge' AND {attested})"
+)
+_ATTESTED_PG = "p.payload->'checkpoint'->>'seq' = NEW.seq::text AND p.payload->'checkpoint'->>'hash' = NEW.hash"
+_ATTESTED_SQLITE = ("json_extract(p.payload, '$.checkpoint.seq') = NEW.seq "
+                    "AND json_extract(p.payload, '$.checkpoint.hash') = NEW.hash")
 
 PG_UPGRADE = [
     f"""
@@ -44,7 +59,7 @@ PG_UPGRADE = [
                 IF OLD.seq <= {_LAST_CHECKPOINT} THEN
                     RETURN OLD;
                 END IF;
-            ELSIF {_REDACTION_OK.format(unchanged=_UNCHANGED_SQL)} THEN
+            ELSIF {_REDACTION_OK.format(unchanged=_UNCHANGED_SQL, listed=_LISTED_PG)} THEN
                 RETURN NEW;
             END IF;
         END IF;
@@ -61,9 +76,8 @@ PG_UPGRADE = [
         IF current_setting('bot.audit_prune', true) IS DISTINCT FROM 'on' THEN
             RAISE EXCEPTION 'audit checkpoints are added by the retention purge only';
         END IF;
-        IF NOT EXISTS (SELECT 1 FROM audit_entries WHERE seq = NEW.seq AND hash = NEW.hash)
-           OR NEW.seq <= {_LAST_CHECKPOINT} THEN
-            RAISE EXCEPTION 'audit checkpoint must name an existing audit entry after the last checkpoint';
+        IF NOT ({_CHECKPOINT_OK.format(attested=_ATTESTED_PG)}) THEN
+            RAISE EXCEPTION 'audit checkpoint must name an entry after the last checkpoint, as its purge entry does';
         END IF;
         RETURN NEW;
     END $$
@@ -100,7 +114,7 @@ SQLITE_UPGRADE = [
     "DROP TRIGGER audit_entries_no_delete",
     f"""
     CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries
-    WHEN NOT ({_REDACTION_OK.format(unchanged=_UNCHANGED_SQLITE)})
+    WHEN NOT ({_REDACTION_OK.format(unchanged=_UNCHANGED_SQLITE, listed=_LISTED_SQLITE)})
     BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only (UPDATE refused)'); END
     """,
     f"""
@@ -110,9 +124,8 @@ SQLITE_UPGRADE = [
     """,
     f"""
     CREATE TRIGGER audit_checkpoints_insert BEFORE INSERT ON audit_checkpoints
-    WHEN NOT EXISTS (SELECT 1 FROM audit_entries WHERE seq = NEW.seq AND hash = NEW.hash)
-      OR NEW.seq <= {_LAST_CHECKPOINT}
-    BEGIN SELECT RAISE(ABORT, 'audit checkpoint must name an existing audit entry after the last checkpoint'); END
+    WHEN NOT ({_CHECKPOINT_OK.format(attested=_ATTESTED_SQLITE)})
+    BEGIN SELECT RAISE(ABORT, 'audit checkpoint must name an entry after the last checkpoint, as its purge entry does'); END
     """,
     """
     CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
