@@ -54,6 +54,7 @@ def shot(page, name: str, full_page: bool = False) -> None:
         page.evaluate("() => { const log = document.querySelector('#conv-log');"
                       " if (log) { log.scrollTop = log.scrollHeight; window.scrollTo(0, 0); }"
                       " else { window.scrollTo(0, document.body.scrollHeight); } }")
+        page.wait_for_timeout(300)  # let the scroll settle before the picture (not an assertion)
         page.screenshot(path=str(SHOTS / name), full_page=full_page)
 
 
@@ -110,6 +111,7 @@ def test_handoff_to_a_person_and_back(stack, agent_login):
             borrower.reload()
             borrower.wait_for_selector("#chat-input")
             expect(borrower.locator(f"{BOT_MESSAGES} .msg-text").last).to_have_text(text)
+            expect(borrower.locator(BOT_MESSAGES).last).to_be_in_viewport()  # scrolled to the newest
             expect(borrower.locator(".chatw")).to_have_attribute("data-session-id", session_id, timeout=WAIT_MS)
             shot(borrower, "webchat.png")
 

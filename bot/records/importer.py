@@ -248,6 +248,9 @@ def _write_row(session, row: dict, source: str) -> str:
         borrower_changes = _changes(borrower, row, BORROWER_FIELDS)
         for f in borrower_changes:
             setattr(borrower, f, row[f])
+        if borrower.purged_at is not None:  # the lender sends a purged borrower again: a live record once more
+            borrower.purged_at = None
+            borrower_changes["purged_at"] = "cleared by re-import"
 
     if loan is None:
         loan = Loan(

@@ -89,6 +89,9 @@
   function loadCss() {
     if (document.querySelector("link[data-chatw-css]")) { return; }
     var link = el("link", { rel: "stylesheet", href: base + "widget.css", "data-chatw-css": "" });
+    // The restored transcript is rendered before the CSS gives the log its
+    // height; scroll to the newest message again once it has one.
+    link.addEventListener("load", function () { if (ui) { scrollDown(); } });
     document.head.appendChild(link);
   }
 
