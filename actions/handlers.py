@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from actions.turns import Reply, move_for
 from bot.channels import widget_token
 from bot.compliance import detect_opt_out
+from bot.dialogue.escalation import RISING_ANGER, legal_or_regulator
 from bot.dialogue.moves import Turn, local_today, other_loan
 from bot.dialogue.offers import RECORD_KIND, from_slot, schedule_text, summary, to_slot
 from bot.negotiation.limits import limits_for
@@ -311,8 +312,14 @@ def _products():
 # --- people, pauses and preferences -----------------------------------------
 
 def handoff(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
-    reason = {"request_human": "borrower asked for a person", "nlu_fallback": "bot did not understand twice"}
-    return handoff_reason(turn, reply, session, tracker, reason.get(turn.intent, f"bot cannot agree: {turn.intent}"))
+    if legal_or_regulator(turn.text):
+        why = "borrower mentions a lawyer or a regulator"
+    elif turn.angry_in_row >= RISING_ANGER:
+        why = "anger keeps rising"
+    else:
+        why = {"request_human": "borrower asked for a person", "nlu_fallback": "bot did not understand twice"}.get(
+            turn.intent, f"bot cannot agree: {turn.intent}")
+    return handoff_reason(turn, reply, session, tracker, why)
 
 
 def handoff_reason(turn: Turn, reply: Reply, session: Session, tracker: Tracker, reason: str,

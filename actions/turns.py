@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from actions.context import ladder, products, sessions
 from bot.compliance import OutboundContext, check_outbound, effective_profile, required_disclosures
 from bot.dialogue.messages import render
-from bot.dialogue.moves import Move, Turn, decide, turn_from_parse
+from bot.dialogue.moves import Move, Turn, decide, in_a_row, is_angry, is_fallback, turn_from_parse
 from bot.records import audit
 from bot.records.db import transaction
 from bot.settings import lender, settings
@@ -61,8 +61,11 @@ def current_turn(tracker: Tracker) -> Turn:
     message = tracker.latest_message or {}
     stamp = _latest_user_timestamp(tracker)
     now = datetime.fromtimestamp(stamp, timezone.utc) if stamp else datetime.now(timezone.utc)
-    metadata = next((e.get("metadata") for e in reversed(tracker.events) if e.get("event") == "user"), None)
-    return turn_from_parse(message, tracker.current_slot_values(), now, _fallbacks_in_row(tracker), metadata)
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    parses = [e.get("parse_data") or {} for e in users]
+    metadata = users[-1].get("metadata") if users else None
+    return turn_from_parse(message, tracker.current_slot_values(), now, in_a_row(parses, is_fallback), metadata,
+                           in_a_row(parses, is_angry))
 
 
 def _latest_user_timestamp(tracker: Tracker) -> float | None:
@@ -70,16 +73,6 @@ def _latest_user_timestamp(tracker: Tracker) -> float | None:
         if event.get("event") == "user":
             return event.get("timestamp")
     return None
-
-
-def _fallbacks_in_row(tracker: Tracker) -> int:
-    count = 0
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            if ((event.get("parse_data") or {}).get("intent") or {}).get("name") != "nlu_fallback":
-                break
-            count += 1
-    return count
 
 
 def move_for(turn: Turn) -> Move:

@@ -23,7 +23,7 @@ from typing import Callable, Generator
 _KINDS = (  # first match wins; phrases come from config/messages.yml
     ("paused", r"passing your conversation to a person|pausing this chat|a person from .* will"),
     ("accepted", r"it's recorded"),
-    ("offer", r"shall i set this up"),
+    ("offer", r"shall i set this up|would that work\?"),
     ("locked", r"couldn't confirm your identity"),
     ("verify_failed", r"don't match our records"),
     ("ask_dob", r"now please send your date of birth"),
@@ -237,7 +237,11 @@ def negotiate(rng: random.Random, loan: Loan, opening: str, accept_first: float,
         if reply.kind == "offer":
             offers += 1
             answer = YES if rng.random() < (accept_first if offers == 1 else accept_later) else NO
-            reply = yield say(rng, answer)
+            if answer is NO and rng.random() < 0.5:  # says what would work instead of a bare no
+                answer = None
+                reply = yield say(rng, NO) + ", " + answer_question(rng, Reply("ask_affordability", ""), loan)
+            else:
+                reply = yield say(rng, answer)
         elif reply.kind == "fallback" and answer is not None:  # not understood: say it plainly
             reply = yield answer[0]
             answer = None

@@ -24,7 +24,7 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import redact
-from bot.dialogue.moves import decide, turn_from_parse
+from bot.dialogue.moves import decide, in_a_row, is_angry, is_fallback, turn_from_parse
 from bot.negotiation.ladder import load_ladder
 from bot.negotiation.limits import load_products
 
@@ -83,17 +83,7 @@ class NegotiationPolicy(Policy):
         if intent in RASA_DEFAULT_INTENTS:
             return None
         now = datetime.fromtimestamp(message.timestamp, timezone.utc)
-        turn = turn_from_parse(message.parse_data, tracker.current_slot_values(), now, fallbacks_in_row(tracker),
-                               message.metadata)
+        parses = [e.parse_data for e in tracker.events if isinstance(e, UserUttered)]
+        turn = turn_from_parse(message.parse_data, tracker.current_slot_values(), now, in_a_row(parses, is_fallback),
+                               message.metadata, in_a_row(parses, is_angry))
         return decide(turn, self.products, self.ladder).action
-
-
-def fallbacks_in_row(tracker: DialogueStateTracker) -> int:
-    """How many borrower messages in a row, up to this one, the NLU could not read."""
-    count = 0
-    for event in reversed(tracker.events):
-        if isinstance(event, UserUttered):
-            if (event.intent or {}).get("name") != "nlu_fallback":
-                break
-            count += 1
-    return count

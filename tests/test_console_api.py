@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.records import agents, db
+from bot.records import agents, audit, db
 from bot.records.models import AuditEntry, Handoff
 from bot.records.writes import open_handoff
 from console_fake_rasa import FakeRasa
@@ -170,15 +170,30 @@ def test_posts_need_our_origin_and_the_console_header(server, bob, database_url,
     assert handoff_row(database_url, case_id).status == "open"
 
 
+def bot_offered(database_url: str, conversation_id: str, offer: dict) -> None:
+    engine = db.make_engine(database_url)
+    with db.transaction(db.make_session_factory(engine)) as session:
+        audit.append(session, actor="bot", kind="offer_made", payload=offer, loan_id=LOAN,
+                     conversation_id=conversation_id)
+    engine.dispose()
+
+
 def test_queue_shows_the_case_summary(bob, database_url, fake_rasa):
     case_id = new_case(database_url, fake_rasa, "conv-queue-0001")
+    offer = {"kind": "instalment_plan", "schedule": [["2026-12-07", "6930.00"], ["2026-12-21", "6930.00"]],
+             "waiver": "0"}
+    bot_offered(database_url, "conv-queue-0001", offer)
     cases = {c["id"]: c for c in bob.get("/console/api/queue").json()["cases"]}
     row = cases[case_id]
     assert row["reason"] == "borrower asked for a person" and row["loan_id"] == LOAN
     assert row["timeline"] == [{"intent": "request_human", "emotion": "frustrated"}]
     assert row["last_message"] == "a person please" and row["borrower_name"] == "Wanjiku Kamau"
+    assert [{k: o[k] for k in offer} for o in row["offers"]] == [offer]
     page = bob.get("/console")
     assert page.status_code == 200 and f'data-case-id="{case_id}"' in page.text
+    assert "1 offer made, last: instalment plan" in page.text
+    detail = bob.get(f"/console/api/cases/{case_id}").json()
+    assert detail["offers"][0]["schedule"] == offer["schedule"] and detail["loan"]["loan_id"] == LOAN
     assert "Content-Security-Policy" in page.headers
 
 

@@ -153,3 +153,20 @@ def test_a_no_that_says_what_works_is_a_new_request():
     move = decide(turn("deny", "no, I can only do 1500 a week", slots=slots, amount="1500"), PRODUCTS)
     assert move.action == "action_offer"
     assert sum(i.amount for i in move.offer.schedule) == Decimal("13860.00")
+
+
+def test_lawyers_regulators_and_rising_anger_reach_a_person():
+    t = turn("complain", "I will report you to the central bank and my lawyer will hear of this")
+    assert decide(t, PRODUCTS).action == "action_handoff"
+    calm = turn("ask_consequences", "will you take me to court if I don't pay?")
+    assert decide(calm, PRODUCTS).action == "action_consequences"  # a worried question gets a true, calm answer
+    angry = Turn(intent="refuse_to_pay", text="I won't pay", now=NOW, slots=VERIFIED, angry_in_row=3)
+    assert decide(angry, PRODUCTS).action == "action_handoff"
+    once = Turn(intent="refuse_to_pay", text="I won't pay", now=NOW, slots=VERIFIED, angry_in_row=1)
+    assert decide(once, PRODUCTS).action == "action_refuse_to_pay"
+
+
+def test_in_a_row_counts_only_the_latest_run():
+    from bot.dialogue.moves import in_a_row, is_angry
+    parses = [{"emotion": {"name": e}} for e in ("angry", "neutral", "angry", "angry")]
+    assert in_a_row(parses, is_angry) == 2 and in_a_row(parses[:2], is_angry) == 0

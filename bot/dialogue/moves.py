@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
+from bot.dialogue.escalation import RISING_ANGER, legal_or_regulator
 from bot.dialogue.hardship import hardship_reason
 from bot.negotiation.ladder import LADDER, next_step
 from bot.negotiation.limits import Product, limits_for
@@ -76,6 +77,7 @@ class Turn:
     self_harm: bool = False
     fallbacks_in_row: int = 0
     signed_in: bool = False  # the channel passed a lender-signed token (checked by action_verify)
+    angry_in_row: int = 0  # borrower messages in a row, up to this one, read as angry
 
     def slot(self, name: str, default: Any = None) -> Any:
         value = self.slots.get(name)
@@ -100,6 +102,8 @@ def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] 
     intent = turn.intent
     if turn.self_harm or intent == "disclose_vulnerability":
         return Move("action_vulnerability", hardship_reason=hardship_reason(turn.text) or "vulnerability")
+    if legal_or_regulator(turn.text) or turn.angry_in_row >= RISING_ANGER:
+        return Move("action_handoff")
     if intent == "nlu_fallback" and not _awaited_answer(turn):
         return Move("action_handoff" if turn.fallbacks_in_row >= 2 else "action_fallback")
     if intent in ANY_TIME:
@@ -312,7 +316,7 @@ def _date(value: Any) -> date | None:
 
 def turn_from_parse(
     parse: Mapping[str, Any], slots: Mapping[str, Any], now: datetime, fallbacks_in_row: int = 0,
-    metadata: Mapping[str, Any] | None = None,
+    metadata: Mapping[str, Any] | None = None, angry_in_row: int = 0,
 ) -> Turn:
     """Builds a Turn from a Rasa parse result (tracker.latest_message).
 
@@ -332,6 +336,7 @@ def turn_from_parse(
     return Turn(
         intent=intent, text=text, now=now, slots=slots, entities=entities, emotion=emotion,
         self_harm=self_harm, fallbacks_in_row=fallbacks_in_row, signed_in=bool((metadata or {}).get("auth_token")),
+        angry_in_row=angry_in_row,
     )
 
 
@@ -350,3 +355,21 @@ def _resolve_date(entity: Mapping[str, Any], text: str, now: datetime, tz: str |
     span = text[entity["start"]:entity["end"]]
     resolved = parse_date(span, now, tz)
     return resolved.isoformat() if resolved else entity.get("value")
+
+
+def in_a_row(parses: list[Mapping[str, Any]], test) -> int:
+    """How many of the latest borrower messages (newest last) in a row pass `test`."""
+    count = 0
+    for parse in reversed(parses):
+        if not test(parse):
+            break
+        count += 1
+    return count
+
+
+def is_fallback(parse: Mapping[str, Any]) -> bool:
+    return ((parse or {}).get("intent") or {}).get("name") == "nlu_fallback"
+
+
+def is_angry(parse: Mapping[str, Any]) -> bool:
+    return ((parse or {}).get("emotion") or {}).get("name") == "angry"

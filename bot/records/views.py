@@ -115,17 +115,26 @@ def open_handoffs(session: Session, status: str | tuple[str, ...] | None = "open
     return [handoff_dict(h) for h in session.execute(query).scalars()]
 
 
+def offers_made(session: Session, conversation_ids: list[str]) -> dict[str, list[dict]]:
+    """The bot's offers (audit `offer_made`) per conversation, oldest first."""
+    found: dict[str, list[dict]] = {cid: [] for cid in conversation_ids}
+    if conversation_ids:
+        rows = session.execute(
+            select(AuditEntry).where(AuditEntry.conversation_id.in_(conversation_ids),
+                                     AuditEntry.kind == "offer_made").order_by(AuditEntry.seq)
+        ).scalars()
+        for e in rows:
+            found[e.conversation_id].append({"at": format_at(e.at), **(e.payload or {})})
+    return found
+
+
 def handoff_case(session: Session, handoff_id: int) -> dict | None:
     """One console case: the queue entry, the loan summary and the offers the bot made."""
     handoff = session.get(Handoff, handoff_id)
     if handoff is None:
         return None
-    offers = session.execute(
-        select(AuditEntry).where(AuditEntry.conversation_id == handoff.conversation_id,
-                                 AuditEntry.kind == "offer_made").order_by(AuditEntry.seq)
-    ).scalars()
     return {
         **handoff_dict(handoff),
         "loan": loan_summary(session, handoff.loan.loan_id) if handoff.loan else None,
-        "offers": [{"at": format_at(e.at), **(e.payload or {})} for e in offers],
+        "offers": offers_made(session, [handoff.conversation_id])[handoff.conversation_id],
     }

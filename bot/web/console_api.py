@@ -76,7 +76,7 @@ def short(case: dict) -> dict:
         "loan": summary.get("loan"),
         "verified": bool(summary.get("verified")),
         "timeline": [{"intent": t.get("intent"), "emotion": t.get("emotion")} for t in timeline[-6:]],
-        "offers": 1 if summary.get("pending_offer") else 0,
+        "pending_offer": summary.get("pending_offer"),
         "last_message": summary.get("last_message"),
     }
 
@@ -86,8 +86,12 @@ async def me(request: web.Request) -> web.Response:
 
 
 async def queue(request: web.Request) -> web.Response:
-    cases = await in_transaction(request, lambda s: views.open_handoffs(s, QUEUE_STATUSES))
-    return ok({"cases": [short(c) for c in cases]})
+    def work(session):
+        cases = views.open_handoffs(session, QUEUE_STATUSES)
+        offers = views.offers_made(session, [c["conversation_id"] for c in cases])
+        return [{**short(c), "offers": offers[c["conversation_id"]]} for c in cases]
+
+    return ok({"cases": await in_transaction(request, work)})
 
 
 async def case(request: web.Request) -> web.Response:

@@ -14,13 +14,12 @@ from string import Template
 from aiohttp import web
 
 from bot.negotiation.money import fmt
-from bot.records import agents, db
+from bot.records import agents, db, views
 
 from . import console_auth as auth
 from .api import in_transaction
 from .console_api import QUEUE_STATUSES, actor
 from .pages import page_headers
-from bot.records import views
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 e = html.escape
@@ -154,7 +153,8 @@ def queue_rows(cases: list[dict], me: str) -> str:
             f'<td class="reason">{e(c["reason"])}</td>'
             f'<td>{who}<br><span class="loan">{_loan_line(s.get("loan"))}</span>'
             f'{"" if s.get("verified") else "<br><em>identity not verified</em>"}'
-            f'{"<br>offer pending" if s.get("pending_offer") else ""}</td>'
+            f'<br><span class="loan">{e(_offers_line(c.get("offers") or []))}'
+            f'{", pending" if s.get("pending_offer") else ""}</span></td>'
             f'<td><ol class="timeline compact">{_timeline(s.get("timeline") or [], 4)}</ol></td>'
             f'<td class="asked">{e(s.get("last_message") or "")}</td>'
             f'<td>{e(status)}<br>{action}</td></tr>')
@@ -162,7 +162,20 @@ def queue_rows(cases: list[dict], me: str) -> str:
 
 
 async def _queue_cases(request: web.Request) -> list[dict]:
-    return await in_transaction(request, lambda s: views.open_handoffs(s, QUEUE_STATUSES))
+    def work(session):
+        cases = views.open_handoffs(session, QUEUE_STATUSES)
+        offers = views.offers_made(session, [c["conversation_id"] for c in cases])
+        return [{**c, "offers": offers[c["conversation_id"]]} for c in cases]
+
+    return await in_transaction(request, work)
+
+
+def _offers_line(offers: list[dict]) -> str:
+    if not offers:
+        return "no offer made"
+    last = offers[-1]
+    kind = str(last.get("kind") or "offer").replace("_", " ")
+    return f"{len(offers)} offer{'s' if len(offers) > 1 else ''} made, last: {kind}"
 
 
 async def queue_page(request: web.Request) -> web.Response:

@@ -83,7 +83,7 @@
     item.className = "msg msg-" + m.from;
     var who = document.createElement("span");
     who.className = "who";
-    who.textContent = m.from === "borrower" ? "Borrower" : (m.from === "agent" ? "Agent " + m.agent : "Bot");
+    who.textContent = (m.from === "borrower" ? "Borrower" : (m.from === "agent" ? "Agent " + m.agent : "Bot")) + ":";
     var when = document.createElement("span");
     when.className = "when";
     if (m.at) { when.textContent = new Date(m.at * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }); }
