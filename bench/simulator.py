@@ -139,8 +139,8 @@ def converse(rasa_url: str, persona: str, loan: Loan, seed: int, sender: str) ->
 
 # --- reading the records back ----------------------------------------------------
 
-def recorded(database_url: str) -> tuple[dict[str, int], dict[str, int], list[str]]:
-    """(arrangements per conversation, hand-offs per conversation, limit violations)."""
+def recorded(database_url: str) -> tuple[dict[str, int], dict[str, list[str]], list[str]]:
+    """(arrangements per conversation, hand-off reasons per conversation, limit violations)."""
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
@@ -151,11 +151,11 @@ def recorded(database_url: str) -> tuple[dict[str, int], dict[str, int], list[st
 
     products = load_products(ROOT / "config" / "products.yml")
     agreements: dict[str, int] = defaultdict(int)
-    handoffs: dict[str, int] = defaultdict(int)
+    handoffs: dict[str, list[str]] = defaultdict(list)
     violations: list[str] = []
     with Session(make_engine(database_url), future=True) as session:
         for handoff in session.execute(select(Handoff)).scalars():
-            handoffs[handoff.conversation_id] += 1
+            handoffs[handoff.conversation_id].append(handoff.reason)
         arrangements = session.execute(select(Arrangement).order_by(Arrangement.id)).scalars().all()
         for arr in arrangements:
             loan = arr.loan
@@ -180,7 +180,21 @@ def recorded(database_url: str) -> tuple[dict[str, int], dict[str, int], list[st
 
 # --- the report -------------------------------------------------------------------
 
-def table(outcomes: list[Outcome], agreements: dict[str, int], handoffs: dict[str, int],
+def reasons_table(outcomes: list[Outcome], handoffs: dict[str, list[str]]) -> str:
+    """Why conversations went to a person (the first hand-off's recorded reason), per persona."""
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for o in outcomes:
+        if handoffs.get(o.sender):
+            counts[o.persona][handoffs[o.sender][0]] += 1
+    lines = ["| persona | hand-off reasons (first per conversation) |", "|---|---|"]
+    for persona in PERSONAS:
+        if counts.get(persona):
+            ranked = sorted(counts[persona].items(), key=lambda kv: -kv[1])
+            lines.append(f"| {persona} | " + "; ".join(f"{reason}: {n}" for reason, n in ranked) + " |")
+    return "\n".join(lines)
+
+
+def table(outcomes: list[Outcome], agreements: dict[str, int], handoffs: dict[str, list[str]],
           violations: list[str], loans_by_sender: dict[str, str]) -> str:
     bad_loans = defaultdict(int)
     for v in violations:
@@ -270,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
             f"read back from the database and checked with bot.negotiation.plans.validate "
             f"({sum(agreements.values())} arrangements, {len(violations)} violations).")
     report = f"# Borrower simulator\n\n`python bench/simulator.py --conversations {args.conversations} " \
-             f"--seed {args.seed}`\n\n{text}\n\n{note}\n"
+             f"--seed {args.seed}`\n\n{text}\n\n{note}\n\n{reasons_table(outcomes, handoffs)}\n"
     if violations:
         report += "\nViolations:\n\n" + "\n".join(f"- {v}" for v in violations[:50]) + "\n"
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
