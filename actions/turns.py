@@ -15,13 +15,14 @@ from typing import Any, Callable
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from actions.context import ladder, products, sessions
 from bot.compliance import OutboundContext, check_outbound, effective_profile, required_disclosures
 from bot.dialogue.messages import render
 from bot.dialogue.moves import Move, Turn, decide, in_a_row, is_angry, is_fallback, turn_from_parse
-from bot.records import audit
+from bot.records import action_runs, audit
 from bot.records.db import transaction
 from bot.settings import lender, settings
 
@@ -123,37 +124,60 @@ Handler = Callable[[Turn, Reply, Session, Tracker], list[dict]]
 
 
 def run_turn(name: str, handler: Handler, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict]:
+    """Runs the action once per borrower message: a retry replays the first run."""
+    key = run_key(name, tracker)
+    try:
+        with transaction(sessions()) as session:
+            done = action_runs.previous_result(session, key) if key else None
+            if done is None:
+                done = _run(name, handler, tracker, session)
+                if key:
+                    action_runs.keep_result(session, key, conversation_id=tracker.sender_id, action=name, result=done)
+    except IntegrityError:  # a concurrent retry stored its run first: replay that one
+        with transaction(sessions()) as session:
+            done = action_runs.previous_result(session, key)
+        if done is None:
+            raise
+    for text, buttons in done["messages"]:
+        dispatcher.utter_message(text=text, buttons=buttons or None)
+    return done["events"]
+
+
+def run_key(name: str, tracker: Tracker) -> str | None:
+    """(conversation, borrower message, action); None when the message has no id."""
+    message_id = (tracker.latest_message or {}).get("message_id")
+    return f"{tracker.sender_id}:{message_id}:{name}" if message_id else None
+
+
+def _run(name: str, handler: Handler, tracker: Tracker, session: Session) -> dict:
     turn = current_turn(tracker)
     reply = Reply(turn)
     first = _is_first_bot_message(tracker)
-    with transaction(sessions()) as session:
-        events = handler(turn, reply, session, tracker)
-        verified = bool(turn.slot("verified")) or any(
-            e.get("event") == "slot" and e.get("name") == "verified" and e.get("value") for e in events
-        )
-        loan_id = _slot_after(events, "loan_id", turn.slot("loan_id"))
-        loan = _slot_after(events, "loan", turn.slot("loan")) or {}
-        refs = dict(loan_id=loan_id, conversation_id=tracker.sender_id)
-        audit.append(session, actor="borrower", kind="message_in", payload={
-            "text": turn.text, "intent": turn.intent, "emotion": turn.emotion, "action": name,
-        }, **refs)
-        outgoing = []
-        for index, (key, text, buttons) in enumerate(reply.messages):
-            context = _context(tracker, loan, key, verified, first and index == 0)
-            text = _with_disclosures(text, key, context)
-            decision = check_outbound(text, context)
-            if not decision.allowed:
-                audit.append(session, actor="bot", kind="compliance_decision", payload={
-                    "allowed": False, "rule": decision.rule, "reason": decision.reason, "message": key,
-                    "text": text,
-                }, **refs)
-                log.warning("compliance blocked message %s: %s", key, decision.rule)
-                key, text, buttons = "blocked", render("blocked", **common_fills(turn)), []
-            audit.append(session, actor="bot", kind="message_out", payload={"text": text, "message": key}, **refs)
-            outgoing.append((text, buttons))
-    for text, buttons in outgoing:
-        dispatcher.utter_message(text=text, buttons=buttons or None)
-    return events
+    events = handler(turn, reply, session, tracker)
+    verified = bool(turn.slot("verified")) or any(
+        e.get("event") == "slot" and e.get("name") == "verified" and e.get("value") for e in events
+    )
+    loan_id = _slot_after(events, "loan_id", turn.slot("loan_id"))
+    loan = _slot_after(events, "loan", turn.slot("loan")) or {}
+    refs = dict(loan_id=loan_id, conversation_id=tracker.sender_id)
+    audit.append(session, actor="borrower", kind="message_in", payload={
+        "text": turn.text, "intent": turn.intent, "emotion": turn.emotion, "action": name,
+    }, **refs)
+    outgoing = []
+    for index, (key, text, buttons) in enumerate(reply.messages):
+        context = _context(tracker, loan, key, verified, first and index == 0)
+        text = _with_disclosures(text, key, context)
+        decision = check_outbound(text, context)
+        if not decision.allowed:
+            audit.append(session, actor="bot", kind="compliance_decision", payload={
+                "allowed": False, "rule": decision.rule, "reason": decision.reason, "message": key,
+                "text": text,
+            }, **refs)
+            log.warning("compliance blocked message %s: %s", key, decision.rule)
+            key, text, buttons = "blocked", render("blocked", **common_fills(turn)), []
+        audit.append(session, actor="bot", kind="message_out", payload={"text": text, "message": key}, **refs)
+        outgoing.append([text, buttons])
+    return {"messages": outgoing, "events": events}
 
 
 def _slot_after(events: list[dict], name: str, default: Any) -> Any:

@@ -247,3 +247,21 @@ class AuditCheckpoint(Base):
     purge_seq = Column(BigInteger, nullable=False)
     at = Column(UTCDateTime, nullable=False)
     actor = Column(String(100), nullable=False)
+
+
+class ActionRun(Base):
+    """One executed bot action, by idempotency key (conversation, message, action).
+
+    Rasa retries an action call when the answer is slow or lost; the retry
+    must neither write twice nor say something different, so the first run's
+    result is kept and replayed.
+    """
+
+    __tablename__ = "action_runs"
+
+    id = Column(Integer, primary_key=True)
+    key = Column(String(300), nullable=False, unique=True)
+    conversation_id = Column(String(200), nullable=False, index=True)
+    action = Column(String(100), nullable=False)
+    result = Column(JSON, nullable=False)
+    at = Column(UTCDateTime, nullable=False, default=utcnow)
