@@ -165,10 +165,24 @@ def _iso(value: Any) -> str | None:
         return None
 
 
+# What negotiating the borrower's other loans needs to know about each; nothing personal.
+OTHER_LOAN_FIELDS = ("loan_id", "currency", "total", "accrued_interest", "late_fees", "product_code",
+                     "arrangements_count", "due_date", "status")
+# Loans the bot may not negotiate: settled, or collection paused (a dispute, a hold).
+NOT_NEGOTIABLE = {"paid", "disputed", "paused"}
+
+
 def _loan_slot(session: Session, loan_id: str, turn: Turn) -> dict:
-    """The loan as the dialogue carries it; the borrower's name stays in the records."""
+    """The loan as the dialogue carries it; the borrower's name stays in the records.
+
+    `others` holds the borrower's other open loans, so "split both loans" can
+    be decided (and offered) without another trip to the records.
+    """
     state = queries.loan_state(session, loan_id)
     state.pop("full_name", None)
+    others = (queries.loan_state(session, other) for other in state.get("other_loan_ids") or ())
+    state["others"] = [{k: other[k] for k in OTHER_LOAN_FIELDS} for other in others
+                       if other and other["status"] not in NOT_NEGOTIABLE]
     return state
 
 
@@ -241,6 +255,8 @@ def offer(turn: Turn, reply: Reply, session: Session, tracker: Tracker, key: str
     currency = state["currency"]
     if move.offer is None:  # the policy and this action disagree: never improvise
         return handoff_reason(turn, reply, session, tracker, "no arrangement the bot may offer")
+    if move.offers and key == "offer":
+        return _offer_all(turn, move, reply, session, tracker)
     fills = {"summary": summary(move.offer, currency), "schedule": schedule_text(move.offer, currency)}
     if move.offer.adjusted and key == "offer":
         reply.say("offer_adjusted", YES_NO, reason=move.offer.reason, **fills)
@@ -253,6 +269,33 @@ def offer(turn: Turn, reply: Reply, session: Session, tracker: Tracker, key: str
         SlotSet("awaiting", None), SlotSet("request_kind", move.request_kind),
         SlotSet("hardship_reason", move.hardship_reason or turn.slot("hardship_reason")),
     ]
+
+
+def _offer_all(turn: Turn, move, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    """One offer per loan, said together and put on the table together."""
+    state = turn.slot("loan")
+    currencies = {state["loan_id"]: state["currency"], **{o["loan_id"]: o["currency"] for o in state["others"]}}
+    reply.say("offer_all", YES_NO, schedule=_plans_text(
+        [(loan_id, offer, currencies[loan_id]) for loan_id, offer in move.offers], adjusted=True))
+    for loan_id, each in move.offers:
+        audit.append(session, actor="bot", kind="offer_made",
+                     payload=to_slot(each, request_kind=move.request_kind, all_loans=True),
+                     loan_id=loan_id, borrower_id=state["borrower_id"], conversation_id=tracker.sender_id)
+    pending = to_slot(move.offer, request_kind=move.request_kind, hardship_reason=move.hardship_reason,
+                      all=[[loan_id, to_slot(each)] for loan_id, each in move.offers])
+    return [
+        SlotSet("pending_offer", pending), SlotSet("awaiting", None), SlotSet("request_kind", move.request_kind),
+        SlotSet("hardship_reason", move.hardship_reason or turn.slot("hardship_reason")),
+    ]
+
+
+def _plans_text(plans: list[tuple[str, Any, str]], adjusted: bool = False) -> str:
+    """Each loan's arrangement under its reference, saying why where it differs from the request."""
+    blocks = []
+    for loan_id, each, currency in plans:
+        why = f" (I can't do exactly what you asked here: {each.reason})" if adjusted and each.adjusted else ""
+        blocks.append(f"Loan {loan_id}{why}: {summary(each, currency)}\n{schedule_text(each, currency)}")
+    return "\n\n".join(blocks)
 
 
 def ask_details(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
@@ -270,6 +313,8 @@ def ask_details(turn: Turn, reply: Reply, session: Session, tracker: Tracker) ->
 def accept_offer(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
     pending = turn.slot("pending_offer")
     state = turn.slot("loan")
+    if pending.get("all"):
+        return _accept_all(turn, pending, reply, session, tracker)
     currency = state["currency"]
     agreed = from_slot(pending)
     product = _products()[state["product_code"]]
@@ -295,6 +340,47 @@ def accept_offer(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -
         hardship_reason=pending.get("hardship_reason") if agreed.hardship else None,
     )
     reply.say("accepted", summary=summary(agreed, currency), schedule=schedule_text(agreed, currency))
+    return [SlotSet("pending_offer", None), SlotSet("awaiting", None), SlotSet("request_kind", None),
+            SlotSet("loan", _loan_slot(session, state["loan_id"], turn))]
+
+
+def _accept_all(turn: Turn, pending: dict, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    """Every loan's arrangement checked again against its own limits, then all recorded, or none."""
+    state = turn.slot("loan")
+    products = _products()
+    checked, problems = [], {}
+    for loan_id, data in pending["all"]:
+        loan = queries.loan_state(session, loan_id)  # today's balance, not the one offered on
+        if loan is None or loan["borrower_id"] != state["borrower_id"]:
+            problems[loan_id] = ["loan: not this borrower's"]
+            continue
+        agreed = from_slot(data)
+        product = products[loan["product_code"]]
+        found = validate(
+            agreed, balance=Decimal(loan["total"]),
+            fees_and_interest=Decimal(loan["accrued_interest"]) + Decimal(loan["late_fees"]),
+            currency=loan["currency"], limits=limits_for(product, agreed.hardship), today=local_today(turn),
+        )
+        if found:
+            problems[loan_id] = found
+        checked.append((loan, agreed, product))
+    if problems:  # one loan's offer went stale: record none of them and start again
+        audit.append(session, actor="bot", kind="offer_rejected_by_limits", payload={"problems": problems},
+                     loan_id=state["loan_id"], conversation_id=tracker.sender_id)
+        reply.say("ask_options", OPTIONS)
+        return [SlotSet("pending_offer", None)]
+    message_id = (tracker.latest_message or {}).get("message_id") or str(turn.now.timestamp())
+    for loan, agreed, product in checked:
+        writes.record_arrangement(
+            session, loan_id=loan["loan_id"], kind=RECORD_KIND[agreed.kind],
+            schedule=[(i.due, i.amount) for i in agreed.schedule],
+            terms={"offer_kind": agreed.kind, "waiver": str(agreed.waiver), "hardship": agreed.hardship,
+                   "adjusted": agreed.adjusted, "reason": agreed.reason, "product_version": product.version,
+                   "conversation_id": tracker.sender_id, "all_loans": True},
+            actor="bot", idempotency_key=f"{tracker.sender_id}:{message_id}:{loan['loan_id']}",
+            hardship_reason=pending.get("hardship_reason") if agreed.hardship else None,
+        )
+    reply.say("accepted_all", schedule=_plans_text([(l["loan_id"], a, l["currency"]) for l, a, _ in checked]))
     return [SlotSet("pending_offer", None), SlotSet("awaiting", None), SlotSet("request_kind", None),
             SlotSet("loan", _loan_slot(session, state["loan_id"], turn))]
 

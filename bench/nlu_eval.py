@@ -34,6 +34,7 @@ warnings.filterwarnings("ignore")
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 DATASETS = Path(os.environ.get("NLU_DATASETS", ROOT.parent / "shared" / "datasets"))
 RESULTS = ROOT / "bench" / "results" / "nlu.md"
 OURS_CONFIG = ROOT / "config.yml"
@@ -192,39 +193,20 @@ def percentile_ms(values: Sequence[float], q: float) -> float:
     return float(np.percentile(values, q) * 1000) if values else float("nan")
 
 
-def _norm_value(value) -> str:
-    try:
-        return repr(round(float(str(value).replace(",", "")), 4))
-    except ValueError:
-        return str(value).strip().lower()
-
-
-def _entity_keys(entities: List[dict], text: str) -> set:
-    """(type, value) with values normalised; a date annotated only with its text
-    (no resolved value in the data) is matched by type and span instead."""
-    keys = set()
-    for ent in entities:
-        value = ent.get("value")
-        raw = text[ent.get("start", 0) : ent.get("end", 0)]
-        if ent.get("entity") == "date" and str(value) == raw:
-            keys.add(("date", "span", ent.get("start"), ent.get("end")))
-        else:
-            keys.add((ent.get("entity"), _norm_value(value)))
-    return keys
-
-
 def entity_counts(gold: Example, predicted: List[dict]) -> Tuple[int, int, int]:
-    g = _entity_keys(gold.entities, gold.text)
-    p = set()
-    spans = {k for k in g if k[1] == "span"}
-    for ent in predicted:
-        if ent.get("entity") == "date" and spans:
-            key = ("date", "span", ent.get("start"), ent.get("end"))
-            if key in spans:
-                p.add(key)
-                continue
-        p.add((ent.get("entity"), _norm_value(ent.get("value"))))
-    return len(g & p), len(p - g), len(g - p)
+    """(tp, fp, fn) with the one definition of a match used by bench/entity_eval.py:
+    same entity, overlapping spans, equal normalised values (gold dates carry no
+    value: span overlap and an ISO value)."""
+    from entity_eval import matches
+
+    unmatched = [dict(p) for p in predicted if p.get("start") is not None]
+    tp = 0
+    for g in gold.entities:
+        hit = next((p for p in unmatched if matches(g, p)), None)
+        if hit is not None:
+            unmatched.remove(hit)
+            tp += 1
+    return tp, len(unmatched), len(gold.entities) - tp
 
 
 def top_intent(result: dict, skip_fallback: bool) -> str:

@@ -18,6 +18,7 @@ from bot.dialogue.escalation import RISING_ANGER, legal_or_regulator
 from bot.dialogue.hardship import hardship_reason
 from bot.negotiation.ladder import LADDER, next_step
 from bot.negotiation.limits import Product, limits_for
+from bot.negotiation.money import quantize_down
 from bot.negotiation.plans import Offer, Request, plan_from_affordability, propose
 
 # Intents that start or continue a negotiation, and the request each makes.
@@ -96,6 +97,9 @@ class Move:
     ask: str | None = None  # what the bot asks for next: date, duration, amount, affordability
     request_kind: str | None = None
     hardship_reason: str | None = None
+    # All of the borrower's loans at once: (loan_id, offer) per loan, the current
+    # loan first; `offer` is then the current loan's.
+    offers: tuple[tuple[str, Offer], ...] = ()
 
 
 def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] = LADDER) -> Move:
@@ -104,7 +108,7 @@ def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] 
         return Move("action_vulnerability", hardship_reason=hardship_reason(turn.text) or "vulnerability")
     if legal_or_regulator(turn.text) or turn.angry_in_row >= RISING_ANGER:
         return Move("action_handoff")
-    if intent == "nlu_fallback" and not _awaited_answer(turn):
+    if intent == "nlu_fallback" and not _awaited_answer(turn) and not _all_loans_request(turn):
         return Move("action_handoff" if turn.fallbacks_in_row >= 2 else "action_fallback")
     if intent in ANY_TIME:
         return Move(ANY_TIME[intent])
@@ -137,6 +141,8 @@ def _verified(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ..
         return negotiate(turn, products, REQUEST_KINDS[intent])
     if awaiting and _answers(turn, awaiting):
         return negotiate(turn, products, turn.slot("request_kind") or "affordability")
+    if intent in ("out_of_scope", "nlu_fallback") and _all_loans_request(turn):
+        return negotiate(turn, products, _all_loans_kind(turn, None))
     if intent in VERIFIED_ONLY:
         return Move(VERIFIED_ONLY[intent])
     # A bare yes/no with nothing on the table: show the options again.
@@ -208,6 +214,14 @@ def local_today(turn: Turn) -> date:
 
 def negotiate(turn: Turn, products: Mapping[str, Product], kind: str, request: Request | None = None) -> Move:
     loan = turn.slot("loan") or {}
+    if request is None and loan.get("others") and about_all_loans(turn.text):
+        return _negotiate_all(turn, products, _all_loans_kind(turn, kind), [loan, *loan["others"]])
+    return _negotiate_loan(turn, products, kind, loan, request, _decimal(turn.first("amount")))
+
+
+def _negotiate_loan(turn: Turn, products: Mapping[str, Product], kind: str, loan: Mapping[str, Any],
+                    request: Request | None, amount: Decimal | None, all_loans: bool = False) -> Move:
+    """One loan's move; `amount` is the borrower's amount, or this loan's share of it."""
     product = products.get(loan.get("product_code", ""))
     if product is None:
         return Move("action_handoff")
@@ -220,7 +234,6 @@ def negotiate(turn: Turn, products: Mapping[str, Product], kind: str, request: R
     fees = Decimal(loan["accrued_interest"]) + Decimal(loan["late_fees"])
     context = dict(balance=balance, currency=currency, limits=limits, today=today)
 
-    amount = _decimal(turn.first("amount"))
     count = _int(turn.first("instalments"))
     days = _int(turn.first("duration_days"))
     when = _date(turn.first("date"))
@@ -251,6 +264,10 @@ def negotiate(turn: Turn, products: Mapping[str, Product], kind: str, request: R
         request = Request(kind="part_payment", amount=amount, date=when)
     elif kind == "fee_waiver":
         request = Request(kind="fee_waiver")
+    elif kind == "instalment_plan" and all_loans:
+        # "split both loans": one answer can't be carried to every loan, so each
+        # loan's own limits pick its plan instead of asking.
+        request = Request(kind="instalment_plan")
     else:
         ask = {"promise_to_pay": "date", "deferral": "duration", "part_payment": "amount"}.get(kind, "affordability")
         return Move("action_ask_details", ask=ask, request_kind=kind, hardship_reason=reason)
@@ -259,6 +276,91 @@ def negotiate(turn: Turn, products: Mapping[str, Product], kind: str, request: R
         hardship=hardship, **context,
     )
     return _offer_move(kind, offer, reason, request)
+
+
+def _all_loans_request(turn: Turn) -> bool:
+    """"everything together by friday" may read as no intent at all, yet it asks for terms on every loan."""
+    loan = turn.slot("loan") or {}
+    return bool(turn.slot("verified", False) and loan.get("others") and about_all_loans(turn.text)
+                and _all_loans_kind(turn, None))
+
+
+def _all_loans_kind(turn: Turn, kind: str | None) -> str | None:
+    """What a message about all the loans asks for, from what it carries.
+
+    A count is a plan; an amount keeps the intent's kind (or is what they can
+    afford); a date alone ("everything together by friday") is a promise to
+    pay every loan by then, not a plan to build.
+    """
+    if turn.first("instalments") is not None:
+        return "instalment_plan"
+    if turn.first("amount") is not None:
+        return kind or "affordability"
+    dated = turn.first("date") is not None or turn.first("duration_days") is not None
+    if dated and kind in (None, "instalment_plan", "affordability"):
+        return "promise_to_pay"
+    return kind
+
+
+def _negotiate_all(turn: Turn, products: Mapping[str, Product], kind: str, loans: list[Mapping[str, Any]]) -> Move:
+    """The same request on every loan, each under its own product's limits and balance.
+
+    An amount ("5,000 a month for both") is what the borrower can pay in all,
+    so each loan gets its share in proportion to its balance; with loans in
+    different currencies an amount can't be shared and a person takes over.
+    If any loan can get no offer, none is made: a person takes over.
+    """
+    shares = _shares(_decimal(turn.first("amount")), loans)
+    if shares is None:
+        return Move("action_handoff", request_kind=kind, hardship_reason=turn.slot("hardship_reason")
+                    or hardship_reason(turn.text))
+    moves = [_negotiate_loan(turn, products, kind, loan, None, share, all_loans=True)
+             for loan, share in zip(loans, shares)]
+    for move in moves:
+        if move.action != "action_offer":
+            return move  # a question to ask first, or a person
+    first = moves[0]
+    return Move("action_offer", first.request, first.offer, request_kind=first.request_kind,
+                hardship_reason=first.hardship_reason,
+                offers=tuple((loan["loan_id"], move.offer) for loan, move in zip(loans, moves)))
+
+
+def _shares(amount: Decimal | None, loans: list[Mapping[str, Any]]) -> list[Decimal | None] | None:
+    """Each loan's part of an amount meant for all of them (None: no amount; unshareable: None)."""
+    if amount is None:
+        return [None] * len(loans)
+    currencies = {loan["currency"] for loan in loans}
+    if len(currencies) != 1:
+        return None
+    currency = currencies.pop()
+    balances = [Decimal(loan["total"]) for loan in loans]
+    whole = sum(balances)
+    if whole <= 0:
+        return None
+    parts = [quantize_down(amount * b / whole, currency) for b in balances]
+    parts[0] += amount - sum(parts)  # what rounding left over goes to the current loan
+    return parts if all(p > 0 for p in parts) else None
+
+
+# "all my loans", "both loans", "all of them", "everything together", "mikopo yote".
+_ALL = r"(?:all|al|alll|every|each)"
+_BOTH = r"(?:both|bothe|boht|bth|borh|the\s+two|two|2)"
+_LOANS = r"(?:loans?|loanz|lonz|lons?|laons?|loands?|loasn|lones|loams?|debts?|accounts?|mikopo|utang)"
+_ABOUT_ALL = re.compile("|".join((
+    rf"\b(?:{_ALL}|{_BOTH})\s+(?:of\s+)?(?:(?:my|the|your|ma|mine|these|those)\s+)?{_LOANS}\b",
+    rf"\b(?:{_ALL}|{_BOTH})\s+of\s+(?:them|those|these)\b",
+    r"\bthem\s+(?:both|all)\b",
+    r"\b(?:everything|evrything|everythin|all|al|both|boht)\s+(?:together|togather|togeter|at\s+once|combined)\b",
+    r"\bboth\b(?!\s+(?:of\s+)?(?:us|you|we|ways|sides|hands|parents|options|dates|days|times)\b)",
+    r"\bmikopo\s+(?:yangu\s+)?(?:yote|zote|miwili|yote\s+miwili)\b",
+    r"\b(?:yote|zote)\s+(?:pamoja|mawili|miwili|mbili)\b",
+    r"\blahat\s+ng\s+(?:loans?|utang)\b",
+)), re.IGNORECASE)
+
+
+def about_all_loans(text: str) -> bool:
+    """Whether the borrower means all their loans at once, not just the one talked about."""
+    return bool(_ABOUT_ALL.search(text or ""))
 
 
 def _offer_move(kind: str, offer: Offer | None, reason: str | None, request: Request | None = None) -> Move:
