@@ -360,6 +360,7 @@ def _accept_all(turn: Turn, pending: dict, reply: Reply, session: Session, track
             agreed, balance=Decimal(loan["total"]),
             fees_and_interest=Decimal(loan["accrued_interest"]) + Decimal(loan["late_fees"]),
             currency=loan["currency"], limits=limits_for(product, agreed.hardship), today=local_today(turn),
+            arrangements_so_far=int(loan["arrangements_count"]),
         )
         if found:
             problems[loan_id] = found
