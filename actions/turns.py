@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 DEBT_MESSAGES = {
     "verified_statement", "verified_statement_not_overdue", "balance", "active_arrangement",
     "pay_in_full", "offer", "offer_adjusted", "accepted", "fees", "already_paid_found", "other_loans",
-    "greet_verified",
+    "greet_verified", "offer_all", "accepted_all", "offer_counter",
 }
 # The message that first tells a verified borrower about the debt.
 FIRST_DISCLOSURE = {"verified_statement", "verified_statement_not_overdue"}
