@@ -22,6 +22,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu import linear_model
 from bot.nlu.sentence_features import sentence_matrix
+from bot.nlu.stored_model import fit_and_store, load_stored
 
 EMOTIONS = ("neutral", "anxious", "angry", "distressed", "apologetic", "positive", "confused")
 DEFAULT_EMOTION = "neutral"
@@ -76,15 +77,7 @@ class EmotionClassifier(GraphComponent):
         labels = [emotion_label(e) for e in examples]
         if len(set(labels)) < 2:
             return self._resource  # nothing to learn: every parse says neutral
-        self._clf = linear_model.fit(
-            sentence_matrix(examples, float(self._config["dense_weight"])),
-            labels,
-            float(self._config["C"]),
-            int(self._config["max_iter"]),
-            bool(self._config["class_weight_balanced"]),
-        )
-        with self._storage.write_to(self._resource) as folder:
-            linear_model.save(self._clf, folder / MODEL_FILE)
+        self._clf = fit_and_store(examples, labels, self._config, self._storage, self._resource, MODEL_FILE)
         return self._resource
 
     @classmethod
@@ -96,12 +89,7 @@ class EmotionClassifier(GraphComponent):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> "EmotionClassifier":
-        try:
-            with model_storage.read_from(resource) as folder:
-                clf = linear_model.load(folder / MODEL_FILE)
-        except (ValueError, FileNotFoundError):
-            clf = None
-        return cls(config, model_storage, resource, clf)
+        return cls(config, model_storage, resource, load_stored(model_storage, resource, MODEL_FILE))
 
     def process(self, messages: List[Message]) -> List[Message]:
         todo = [m for m in messages if m.get(TEXT)]

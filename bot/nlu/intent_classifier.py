@@ -21,6 +21,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu import linear_model
 from bot.nlu.sentence_features import sentence_matrix
+from bot.nlu.stored_model import fit_and_store, load_stored
 
 MODEL_FILE = "intent_lr.npz"
 
@@ -69,16 +70,8 @@ class DenseSparseIntentClassifier(IntentClassifier, GraphComponent):
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
         if not examples:
             return self._resource
-        X = sentence_matrix(examples, float(self._config["dense_weight"]))
-        self._clf = linear_model.fit(
-            X,
-            [e.get(INTENT) for e in examples],
-            float(self._config["C"]),
-            int(self._config["max_iter"]),
-            bool(self._config["class_weight_balanced"]),
-        )
-        with self._storage.write_to(self._resource) as folder:
-            linear_model.save(self._clf, folder / MODEL_FILE)
+        self._clf = fit_and_store(examples, [e.get(INTENT) for e in examples], self._config, self._storage,
+                                  self._resource, MODEL_FILE)
         return self._resource
 
     @classmethod
@@ -90,12 +83,8 @@ class DenseSparseIntentClassifier(IntentClassifier, GraphComponent):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> "DenseSparseIntentClassifier":
-        try:
-            with model_storage.read_from(resource) as folder:
-                clf = linear_model.load(folder / MODEL_FILE)
-        except (ValueError, FileNotFoundError):
-            clf = None  # untrained (no intent data): behave like Rasa's classifiers
-        return cls(config, model_storage, resource, clf)
+        # Untrained (no intent data): None, and the component behaves like Rasa's classifiers.
+        return cls(config, model_storage, resource, load_stored(model_storage, resource, MODEL_FILE))
 
     def process(self, messages: List[Message]) -> List[Message]:
         todo = [m for m in messages if m.get(TEXT)]
