@@ -1,43 +1,49 @@
-"""The action server: one rasa-sdk Action per dialogue move (see actions/handlers.py)."""
+"""The action server: one rasa-sdk Action per dialogue move.
+
+Each move is a plain function: identity (actions/identity.py), the debt
+(actions/debt.py), offers and agreements (actions/negotiation.py), hand-offs,
+pauses and preferences (actions/people.py); actions/turns.py runs them.
+"""
 from bot import redact
 
 redact.install()
 
 # noqa: E402 below: the log redaction must be in place before anything logs.
-from actions import handlers as h  # noqa: E402
+from actions import debt, identity, negotiation, people  # noqa: E402
+from actions.common import simple  # noqa: E402
 from actions.turns import make_action  # noqa: E402
 
 HANDLERS = {
-    "action_greet": h.greet,
-    "action_verify": h.verify,
-    "action_ask_identity": h.ask_identity,
-    "action_verification_locked": h.verification_locked,
-    "action_state_balance": h.state_balance,
-    "action_pay_in_full": h.pay_in_full,
-    "action_payment_methods": h.payment_methods,
-    "action_offer": h.offer,
-    "action_ask_details": h.ask_details,
-    "action_accept_offer": h.accept_offer,
-    "action_decline_offer": h.decline_offer,
-    "action_explain_fees": h.explain_fees,
-    "action_consequences": h.consequences,
-    "action_bot_challenge": h.simple("bot_challenge"),
-    "action_handoff": h.handoff,
-    "action_vulnerability": h.vulnerability,
-    "action_stop_contact": h.stop_contact,
-    "action_wrong_person": h.wrong_person,
-    "action_third_party": h.third_party,
-    "action_busy_later": h.busy_later,
-    "action_dispute": h.dispute,
-    "action_already_paid": h.already_paid,
-    "action_refuse_to_pay": h.refuse_to_pay,
-    "action_complain": h.complain,
-    "action_abuse": h.abuse,
-    "action_apologize_ack": h.simple("apologize_ack"),
-    "action_thank": h.simple("thank"),
-    "action_goodbye": h.simple("goodbye"),
-    "action_out_of_scope": h.simple("out_of_scope"),
-    "action_fallback": h.simple("fallback"),
+    "action_greet": identity.greet,
+    "action_verify": identity.verify,
+    "action_ask_identity": identity.ask_identity,
+    "action_verification_locked": identity.verification_locked,
+    "action_state_balance": debt.state_balance,
+    "action_pay_in_full": debt.pay_in_full,
+    "action_payment_methods": debt.payment_methods,
+    "action_explain_fees": debt.explain_fees,
+    "action_consequences": debt.consequences,
+    "action_offer": negotiation.offer,
+    "action_ask_details": negotiation.ask_details,
+    "action_accept_offer": negotiation.accept_offer,
+    "action_decline_offer": negotiation.decline_offer,
+    "action_handoff": people.handoff,
+    "action_vulnerability": people.vulnerability,
+    "action_stop_contact": people.stop_contact,
+    "action_wrong_person": people.wrong_person,
+    "action_third_party": people.third_party,
+    "action_busy_later": people.busy_later,
+    "action_dispute": people.dispute,
+    "action_already_paid": people.already_paid,
+    "action_refuse_to_pay": people.refuse_to_pay,
+    "action_complain": people.complain,
+    "action_abuse": people.abuse,
+    "action_bot_challenge": simple("bot_challenge"),
+    "action_apologize_ack": simple("apologize_ack"),
+    "action_thank": simple("thank"),
+    "action_goodbye": simple("goodbye"),
+    "action_out_of_scope": simple("out_of_scope"),
+    "action_fallback": simple("fallback"),
 }
 
 ACTIONS = [make_action(name, handler) for name, handler in HANDLERS.items()]

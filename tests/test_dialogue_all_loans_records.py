@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from actions import handlers
+from actions import common, negotiation
 from actions.turns import Reply
 from bot.dialogue.moves import Turn
 from bot.records import queries
@@ -43,11 +43,11 @@ def slots_after(events: list[dict], slots: dict) -> dict:
 
 
 def offer_both(session, prefix: str) -> dict:
-    loan = handlers._loan_slot(session, f"{prefix}1", None)
+    loan = common.loan_slot(session, f"{prefix}1", None)
     slots = {"verified": True, "loan_id": f"{prefix}1", "loan": loan}
     turn = Turn("request_instalments", "can I pay both loans in 3 instalments", NOW, slots, {"instalments": [3]})
     reply = Reply(turn)
-    slots = slots_after(handlers.offer(turn, reply, session, FakeTracker("m1")), slots)
+    slots = slots_after(negotiation.offer(turn, reply, session, FakeTracker("m1")), slots)
     assert [key for key, _, _ in reply.messages] == ["offer_all"]
     return slots
 
@@ -55,16 +55,16 @@ def offer_both(session, prefix: str) -> dict:
 def accept(session, slots: dict) -> Reply:
     turn = Turn("affirm", "yes", NOW, slots)
     reply = Reply(turn)
-    handlers.accept_offer(turn, reply, session, FakeTracker("m2"))
+    negotiation.accept_offer(turn, reply, session, FakeTracker("m2"))
     return reply
 
 
 def test_only_the_borrowers_other_open_loans_are_carried_and_nothing_personal(records_db):  # noqa: F811
     two_loans(records_db, "LN-7100")
     with records_db.session() as s:
-        loan = handlers._loan_slot(s, "LN-71001", None)
+        loan = common.loan_slot(s, "LN-71001", None)
     assert [o["loan_id"] for o in loan["others"]] == ["LN-71002"]  # not the paid one, not the disputed one
-    assert set(loan["others"][0]) == set(handlers.OTHER_LOAN_FIELDS)
+    assert set(loan["others"][0]) == set(common.OTHER_LOAN_FIELDS)
     assert "full_name" not in loan and "borrower_id" not in loan["others"][0]
 
 

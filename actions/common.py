@@ -1,0 +1,93 @@
+"""What the action handlers share: buttons, the loan as the dialogue carries it, money fills."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from rasa_sdk import Tracker
+from sqlalchemy.orm import Session
+
+from actions.turns import Reply
+from bot.dialogue.moves import Turn
+from bot.negotiation.money import fmt
+from bot.records import queries
+
+
+MAX_VERIFY_ATTEMPTS = 3
+OPTIONS = [
+    {"title": "Pay in full", "payload": "/pay_in_full"},
+    {"title": "Pay on a date", "payload": "/promise_to_pay"},
+    {"title": "More time", "payload": "/request_deferral"},
+    {"title": "Instalments", "payload": "/request_instalments"},
+]
+YES_NO = [{"title": "Yes, set it up", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
+_REFERENCE = re.compile(r"\b[A-Z]{2,4}[-\s]?\d{4,8}\b", re.IGNORECASE)
+
+
+def latest_metadata(tracker: Tracker) -> dict:
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return event.get("metadata") or {}
+    return {}
+
+
+def reference_in(text: str) -> str | None:
+    match = _REFERENCE.search(text or "")
+    return match.group(0) if match else None
+
+
+def iso_date(value: Any) -> str | None:
+    try:
+        return date.fromisoformat(str(value)[:10]).isoformat() if value else None
+    except ValueError:
+        return None
+
+
+# What negotiating the borrower's other loans needs to know about each; nothing personal.
+OTHER_LOAN_FIELDS = ("loan_id", "currency", "total", "accrued_interest", "late_fees", "product_code",
+                     "arrangements_count", "due_date", "status")
+# Loans the bot may not negotiate: settled, or collection paused (a dispute, a hold).
+NOT_NEGOTIABLE = {"paid", "disputed", "paused"}
+
+
+def loan_slot(session: Session, loan_id: str, turn: Turn) -> dict:
+    """The loan as the dialogue carries it; the borrower's name stays in the records.
+
+    `others` holds the borrower's other open loans, so "split both loans" can
+    be decided (and offered) without another trip to the records.
+    """
+    state = queries.loan_state(session, loan_id)
+    state.pop("full_name", None)
+    others = (queries.loan_state(session, other) for other in state.get("other_loan_ids") or ())
+    state["others"] = [{k: other[k] for k in OTHER_LOAN_FIELDS} for other in others
+                       if other and other["status"] not in NOT_NEGOTIABLE]
+    return state
+
+
+def money_fills(state: dict) -> dict[str, Any]:
+    currency = state["currency"]
+    return {
+        "loan_id": state["loan_id"],
+        "total": fmt(state["total"], currency),
+        "principal": fmt(state["outstanding_principal"], currency),
+        "interest": fmt(state["accrued_interest"], currency),
+        "fees": fmt(state["late_fees"], currency),
+        "due_date": date.fromisoformat(state["due_date"]).strftime("%d %B %Y"),
+        "days_overdue": state["days_overdue"],
+    }
+
+
+def arrangement_fills(state: dict) -> dict[str, Any]:
+    active = state["active_arrangement"]
+    lines = [f"{s['due_date']}: {fmt(s['amount'], state['currency'])}" for s in active["schedule"]]
+    return {"kind": active["kind"].replace("_", " "), "schedule": "; ".join(lines)}
+
+
+def simple(key: str):
+    """A handler that only says one message."""
+    def handler(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+        reply.say(key)
+        return []
+    handler.__name__ = key
+    return handler

@@ -1,0 +1,56 @@
+"""Telling a verified borrower about the debt: balance, fees, consequences, how to pay."""
+from __future__ import annotations
+
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from sqlalchemy.orm import Session
+
+from actions.turns import Reply
+from bot.dialogue.moves import Turn, other_loan
+from bot.negotiation.money import fmt
+from bot.settings import lender
+
+from actions.common import (
+    OPTIONS, arrangement_fills, loan_slot, money_fills,
+)
+
+
+def state_balance(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    other = other_loan(turn)  # the borrower named another of their loans: talk about that one now
+    state = loan_slot(session, other or turn.slot("loan_id"), turn)
+    reply.say("balance", OPTIONS, **money_fills(state))
+    if state.get("active_arrangement"):
+        reply.say("active_arrangement", **arrangement_fills(state))
+    if other:
+        return [SlotSet("loan_id", other), SlotSet("loan", state), SlotSet("pending_offer", None),
+                SlotSet("awaiting", None), SlotSet("request_kind", None)]
+    return [SlotSet("loan", state)]
+
+
+def pay_in_full(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    state = turn.slot("loan")
+    reply.say("pay_in_full", total=fmt(state["total"], state["currency"]), instructions=_instructions(state))
+    return []
+
+
+def payment_methods(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    reply.say("payment_methods", instructions=_instructions(turn.slot("loan")))
+    return []
+
+
+def _instructions(state: dict) -> str:
+    return lender()["payment_instructions"].format(loan_id=state["loan_id"])
+
+
+def explain_fees(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    if not turn.slot("verified"):
+        reply.say("fees_unverified")
+    else:
+        reply.say("fees", **money_fills(turn.slot("loan")))
+    return []
+
+
+def consequences(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    reply.say("consequences")
+    return []

@@ -1,0 +1,152 @@
+"""Hand-offs, pauses and preferences: the turns where a person, or silence, is the right answer."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import ConversationPaused, SlotSet
+from sqlalchemy.orm import Session
+
+from actions.turns import Reply
+from bot.compliance import detect_opt_out
+from bot.dialogue.escalation import RISING_ANGER, legal_or_regulator
+from bot.dialogue.moves import Turn
+from bot.negotiation.money import fmt
+from bot.records import audit, writes
+from bot.settings import crisis_line
+
+from actions.common import (
+    loan_slot,
+)
+
+
+def handoff(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    if legal_or_regulator(turn.text):
+        why = "borrower mentions a lawyer or a regulator"
+    elif turn.angry_in_row >= RISING_ANGER:
+        why = "anger keeps rising"
+    else:
+        why = {"request_human": "borrower asked for a person", "nlu_fallback": "bot did not understand twice",
+               "deny": "borrower declined every offer the limits allow"}.get(
+            turn.intent, f"no arrangement the bot may offer ({turn.intent})")
+    return handoff_reason(turn, reply, session, tracker, why)
+
+
+def handoff_reason(turn: Turn, reply: Reply, session: Session, tracker: Tracker, reason: str,
+                   message: str = "handoff", **fills: Any) -> list[dict]:
+    state = turn.slot("loan") or {}
+    writes.open_handoff(
+        session, loan_id=state.get("loan_id"), borrower_id=state.get("borrower_id"),
+        conversation_id=tracker.sender_id, reason=reason, summary=case_summary(turn, tracker),
+    )
+    if message:
+        reply.say(message, **fills)
+    return [SlotSet("handed_off", True), ConversationPaused()]
+
+
+def case_summary(turn: Turn, tracker: Tracker) -> dict:
+    """What a person needs at a glance: the loan, and how the conversation went."""
+    timeline = []
+    for event in tracker.events:
+        if event.get("event") == "user":
+            parse = event.get("parse_data") or {}
+            timeline.append({
+                "intent": (parse.get("intent") or {}).get("name"),
+                "emotion": (parse.get("emotion") or {}).get("name"),
+                "text": event.get("text"),
+            })
+    state = turn.slot("loan") or {}
+    return {
+        "loan": {k: state.get(k) for k in ("loan_id", "currency", "total", "due_date", "days_overdue", "status")},
+        "verified": bool(turn.slot("verified")),
+        "timeline": timeline[-20:],
+        "pending_offer": turn.slot("pending_offer"),
+        "last_message": turn.text,
+    }
+
+
+def vulnerability(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    state = turn.slot("loan") or {}
+    if state.get("loan_id"):
+        writes.set_loan_status(session, state["loan_id"], "paused", actor="bot", reason="vulnerability disclosed")
+    if turn.self_harm:
+        return handoff_reason(turn, reply, session, tracker, "self-harm risk", "self_harm",
+                              crisis_line=crisis_line(state.get("jurisdiction")))
+    return handoff_reason(turn, reply, session, tracker, "vulnerability disclosed", "vulnerability")
+
+
+def dispute(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    state = turn.slot("loan")
+    writes.set_loan_status(session, state["loan_id"], "disputed", actor="bot", reason=f"borrower: {turn.text[:200]}")
+    return handoff_reason(turn, reply, session, tracker, "debt disputed", "dispute")
+
+
+def already_paid(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    state = loan_slot(session, turn.slot("loan_id"), turn)
+    if Decimal(state["payments_since_import"]) > 0:
+        reply.say("already_paid_found", amount=fmt(state["payments_since_import"], state["currency"]),
+                  paid_at="our records", total=fmt(state["total"], state["currency"]))
+        return [SlotSet("loan", state)]
+    return handoff_reason(turn, reply, session, tracker, "borrower says already paid; payment not found",
+                          "already_paid_unknown")
+
+
+def refuse_to_pay(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    reply.say("refuse_to_pay")
+    return [SlotSet("awaiting", "affordability"), SlotSet("request_kind", "affordability")]
+
+
+def complain(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    state = turn.slot("loan") or {}
+    audit.append(session, actor="borrower", kind="complaint", payload={"text": turn.text},
+                 loan_id=state.get("loan_id"), conversation_id=tracker.sender_id)
+    return handoff_reason(turn, reply, session, tracker, "complaint", "complain")
+
+
+def abuse(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    if not turn.slot("abuse_warned"):
+        reply.say("abuse_warning")
+        return [SlotSet("abuse_warned", True)]
+    return handoff_reason(turn, reply, session, tracker, "abusive conversation paused", "abuse_pause")
+
+
+def stop_contact(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    kind = detect_opt_out(turn.text) or "cease"
+    state = turn.slot("loan") or {}
+    channel = tracker.get_latest_input_channel() or "rest"
+    if state.get("borrower_id"):
+        writes.set_contact_preferences(
+            session, borrower_id=state["borrower_id"], actor="bot", reason=f"borrower wrote: {turn.text[:200]}",
+            opt_out=[channel] if kind == "channel" else [], cease_contact=True if kind == "cease" else None,
+            loan_id=state.get("loan_id"), conversation_id=tracker.sender_id,
+        )
+    else:
+        audit.append(session, actor="borrower", kind="opt_out_unverified", payload={"kind": kind, "channel": channel},
+                     conversation_id=tracker.sender_id)
+    reply.say("stop_contact_cease" if kind == "cease" else "stop_contact_channel")
+    return []
+
+
+def wrong_person(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    audit.append(session, actor="borrower", kind="wrong_person", payload={}, conversation_id=tracker.sender_id)
+    reply.say("wrong_person")
+    return [SlotSet("verified", False), SlotSet("loan", None), SlotSet("loan_id", None)]
+
+
+def third_party(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    audit.append(session, actor="borrower", kind="third_party", payload={}, conversation_id=tracker.sender_id)
+    reply.say("third_party")
+    return [SlotSet("verified", False), SlotSet("loan", None), SlotSet("loan_id", None)]
+
+
+def busy_later(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    when = turn.first("date")
+    if when:
+        state = turn.slot("loan") or {}
+        audit.append(session, actor="borrower", kind="preferred_contact_time", payload={"date": when, "text": turn.text},
+                     loan_id=state.get("loan_id"), conversation_id=tracker.sender_id)
+        reply.say("busy_later_noted")
+    else:
+        reply.say("busy_later")
+    return []
