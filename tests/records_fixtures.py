@@ -8,9 +8,11 @@ a test module to use them.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Iterator
 
 import pytest
 from sqlalchemy import text
@@ -54,17 +56,26 @@ def _fresh_postgres(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(scope="module", params=_backends())
-def records_db(request, tmp_path_factory):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('records') / 'test.db'}"
+@contextmanager
+def fresh_records_db(backend: str, folder) -> Iterator[RecordsDB]:
+    """A migrated, empty records database: SQLite in `folder`, or TEST_POSTGRES_URL wiped."""
+    if backend == "sqlite":
+        url = f"sqlite:///{folder / 'test.db'}"
     else:
         url = os.environ["TEST_POSTGRES_URL"]
         _fresh_postgres(url)
     migrate(url)
     engine = make_engine(url)
-    yield RecordsDB(url=url, engine=engine, factory=make_session_factory(engine))
-    engine.dispose()
+    try:
+        yield RecordsDB(url=url, engine=engine, factory=make_session_factory(engine))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module", params=_backends())
+def records_db(request, tmp_path_factory):
+    with fresh_records_db(request.param, tmp_path_factory.mktemp("records")) as db:
+        yield db
 
 
 def add_loan(db: RecordsDB, loan_id: str, borrower_id: str | None = None, **overrides) -> None:

@@ -10,7 +10,6 @@ lose what is older than 2019-11-30.
 from __future__ import annotations
 
 import json
-import os
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
@@ -19,14 +18,13 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from bot.records import audit, cli
-from bot.records.db import make_engine, make_session_factory, migrate
 from bot.records.errors import RecordError
 from bot.records.models import (
     AuditCheckpoint, AuditEntry, Borrower, ContactEvent, Handoff, Loan, Payment,
 )
 from bot.records.queries import loan_key
 from bot.records.retention import TOMBSTONE_DOB, TOMBSTONE_NAME, purge
-from records_fixtures import RecordsDB, _backends, _fresh_postgres
+from records_fixtures import _backends, fresh_records_db
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
 CONFIG = cli.REPO_ROOT / "config"
@@ -39,15 +37,8 @@ def at(y, m, d) -> datetime:
 
 @pytest.fixture(params=_backends())
 def db(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'retention.db'}"
-    else:
-        url = os.environ["TEST_POSTGRES_URL"]
-        _fresh_postgres(url)
-    migrate(url)
-    engine = make_engine(url)
-    yield RecordsDB(url=url, engine=engine, factory=make_session_factory(engine))
-    engine.dispose()
+    with fresh_records_db(request.param, tmp_path) as records:
+        yield records
 
 
 def add_borrower(db, borrower_id, jurisdiction, *, since: datetime, loans: dict[str, tuple[str, datetime]]):
