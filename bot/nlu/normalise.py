@@ -478,15 +478,20 @@ def _next_week_weekday(m, today, birth):
     return monday + timedelta(days=_weekday_index(m["wd"] or m["wd2"]))
 
 
-def _in_n(m, today, birth):
+def _shifted(m, today, sign: int):
+    """today moved by "N units" ("in 3 days", "2 months ago"); whole months by the calendar."""
     raw = m["n"].lower()
     n = Decimal("0.5") if raw.startswith("half") else _qty(raw)
     if n is None:
         return None
     unit = m["unit"].lower()
     if (unit.startswith("mo") or unit.startswith("mn") or unit.startswith("mt")) and n == n.to_integral():
-        return _add_months(today, int(n))
-    return today + timedelta(days=int((n * _unit_days(unit)).to_integral()))
+        return _add_months(today, sign * int(n))
+    return today + sign * timedelta(days=int((n * _unit_days(unit)).to_integral()))
+
+
+def _in_n(m, today, birth):
+    return _shifted(m, today, 1)
 
 
 def _end_of_month(offset):
@@ -513,14 +518,7 @@ def _next_week(m, today, birth):
 
 
 def _ago(m, today, birth):
-    raw = m["n"].lower()
-    n = Decimal("0.5") if raw.startswith("half") else _qty(raw)
-    if n is None:
-        return None
-    unit = m["unit"].lower()
-    if (unit.startswith("mo") or unit.startswith("mn") or unit.startswith("mt")) and n == n.to_integral():
-        return _add_months(today, -int(n))
-    return today - timedelta(days=int((n * _unit_days(unit)).to_integral()))
+    return _shifted(m, today, -1)
 
 
 def _last_period(m, today, birth):
