@@ -134,7 +134,7 @@ def write_nlu_yaml(rows: Iterable[Tuple[str, str]], path: Path) -> Path:
 
 
 def nlu_only_config(source: Path, target: Path) -> Path:
-    """Our config without the dialogue policies, spaCy dir built and made absolute
+    """Our config without the dialogue policies, spaCy dir built and paths made absolute
     (so `make eval` works from a fresh clone and from any working directory)."""
     from rasa.shared.utils.io import read_yaml_file, write_yaml
 
@@ -146,6 +146,8 @@ def nlu_only_config(source: Path, target: Path) -> Path:
         if step.get("name") == "SpacyNLP":
             model = Path(step.get("model", "models/spacy/en_blank"))
             step["model"] = str(build_blank(model if model.is_absolute() else ROOT / model))
+        if step.get("name", "").endswith("EmotionExamples") and "path" in step:
+            step["path"] = str(ROOT / step["path"])
     write_yaml(cfg, str(target))
     return target
 
@@ -316,15 +318,15 @@ class Run:
         if oos_label is None:
             acc = sum(g == p for g, p in zip(gold, skip)) / len(gold)
             acc_fb = sum(g == p for g, p in zip(gold, raw)) / len(gold)
-            self.bench_rows.append([label, "test accuracy (classifier top-1)", f"{acc:.1%}", f"{seconds:.0f}", lat])
-            self.bench_rows.append([label, "test accuracy, nlu_fallback counted wrong", f"{acc_fb:.1%}", "", ""])
+            self.bench_rows.append([label, "test accuracy (classifier top-1)", f"{acc:.2%}", f"{seconds:.0f}", lat])
+            self.bench_rows.append([label, "test accuracy, nlu_fallback counted wrong", f"{acc_fb:.2%}", "", ""])
         else:
             ins = [(g, p) for g, p in zip(gold, raw) if g != oos_label]
             oos = [(g, p) for g, p in zip(gold, raw) if g == oos_label]
             in_acc = sum(g == p for g, p in ins) / len(ins)
             oos_rec = sum(p in OOS_INTENTS for _, p in oos) / len(oos)
-            self.bench_rows.append([label, "in-scope accuracy", f"{in_acc:.1%}", f"{seconds:.0f}", lat])
-            self.bench_rows.append([label, "out-of-scope recall (oos or nlu_fallback)", f"{oos_rec:.1%}", "", ""])
+            self.bench_rows.append([label, "in-scope accuracy", f"{in_acc:.2%}", f"{seconds:.0f}", lat])
+            self.bench_rows.append([label, "out-of-scope recall (oos or nlu_fallback)", f"{oos_rec:.2%}", "", ""])
 
     def _banking(self, shots: Optional[int]) -> None:
         train_rows = read_csv(DATASETS / "banking77" / "train.csv")

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
 from rasa.shared.nlu.training_data.message import Message  # noqa: E402
 
 from bot.nlu import linear_model  # noqa: E402
-from bot.nlu.emotion import EMOTIONS, emotion_label  # noqa: E402
+from bot.nlu.emotion import EMOTIONS, decide, emotion_label  # noqa: E402
 from bot.nlu.featurizer import align_to_tokens  # noqa: E402
 from bot.nlu.minilm import (  # noqa: E402
     WEIGHTS_FILE,
@@ -32,6 +33,11 @@ from bot.nlu.spacy_blank import build_blank  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 INTENTS = ["greet", "goodbye", "affirm", "deny", "thank"]
+NEUTRAL_BELOW = next(
+    float(step.get("neutral_below", 0.0))
+    for step in yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
+    if step["name"].endswith("EmotionClassifier")
+)
 
 
 # ------------------------------------------------------------ weights check
@@ -122,6 +128,24 @@ def test_emotion_label_from_metadata(metadata, expected):
     assert emotion_label(msg) == expected
 
 
+def ranked(**confidences):
+    return [{"name": n, "confidence": c} for n, c in sorted(confidences.items(), key=lambda kv: -kv[1])]
+
+
+@pytest.mark.parametrize("ranking, threshold, expected", [
+    (ranked(angry=0.7, neutral=0.2, anxious=0.1), 0.5, ("angry", 0.7)),
+    (ranked(angry=0.5, neutral=0.3, anxious=0.2), 0.5, ("angry", 0.5)),
+    (ranked(angry=0.45, neutral=0.3, anxious=0.25), 0.5, ("neutral", 0.3)),
+    (ranked(angry=0.45, anxious=0.3, neutral=0.25), 0.5, ("neutral", 0.25)),
+    (ranked(neutral=0.35, angry=0.33, anxious=0.32), 0.5, ("neutral", 0.35)),
+    (ranked(angry=0.45, anxious=0.3, positive=0.25), 0.5, ("neutral", 0.0)),
+    (ranked(angry=0.45, neutral=0.3, anxious=0.25), 0.0, ("angry", 0.45)),
+])
+def test_faint_emotion_counts_as_neutral(ranking, threshold, expected):
+    chosen = decide(ranking, threshold)
+    assert (chosen["name"], chosen["confidence"]) == expected
+
+
 def test_linear_model_round_trip(tmp_path):
     import scipy.sparse as sp
 
@@ -152,6 +176,8 @@ def agent(tmp_path_factory):
     for step in cfg["pipeline"]:
         if step["name"] == "SpacyNLP":
             step["model"] = str(spacy_dir)
+        if "path" in step:  # data/emotion, whatever the working directory
+            step["path"] = str(ROOT / step["path"])
     write_yaml(cfg, str(tmp / "config.yml"))
     data = tmp / "nlu"
     data.mkdir()
@@ -176,7 +202,8 @@ def test_parse_result_carries_emotion(agent):
     emotion, ranking = result["emotion"], result["emotion_ranking"]
     assert emotion["name"] in EMOTIONS
     assert 0.0 < emotion["confidence"] <= 1.0
-    assert ranking[0] == emotion
+    assert emotion in ranking
+    assert ranking[0] == emotion or (emotion["name"] == "neutral" and ranking[0]["confidence"] < NEUTRAL_BELOW)
     confidences = [r["confidence"] for r in ranking]
     assert confidences == sorted(confidences, reverse=True)
     assert sum(confidences) == pytest.approx(1.0, abs=1e-6)

@@ -6,14 +6,17 @@ Why not pickle/joblib: a model file that unpickles can run code; arrays in an
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Sequence
+from typing import List, Optional, Sequence
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 
 
-def fit(X: sp.csr_matrix, y: Sequence[str], c: float, max_iter: int, balanced: bool) -> LogisticRegression:
+def fit(
+    X: sp.csr_matrix, y: Sequence[str], c: float, max_iter: int, balanced: bool,
+    sample_weight: Optional[np.ndarray] = None,
+) -> LogisticRegression:
     if len(set(y)) < 2:
         raise ValueError(f"need at least two labels to train a classifier, got {sorted(set(y))}")
     clf = LogisticRegression(
@@ -23,7 +26,7 @@ def fit(X: sp.csr_matrix, y: Sequence[str], c: float, max_iter: int, balanced: b
         class_weight="balanced" if balanced else None,
         random_state=42,
     )
-    clf.fit(X, list(y))
+    clf.fit(X, list(y), sample_weight=sample_weight)
     return clf
 
 

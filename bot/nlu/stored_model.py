@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Sequence
 
+import numpy as np
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
@@ -19,6 +20,7 @@ from bot.nlu.sentence_features import sentence_matrix
 def fit_and_store(
     examples: List[Message], labels: Sequence[str], config: Dict[str, Any],
     storage: ModelStorage, resource: Resource, filename: str,
+    sample_weight: Optional[Sequence[float]] = None,
 ) -> Any:
     clf = linear_model.fit(
         sentence_matrix(examples, float(config["dense_weight"])),
@@ -26,6 +28,7 @@ def fit_and_store(
         float(config["C"]),
         int(config["max_iter"]),
         bool(config["class_weight_balanced"]),
+        None if sample_weight is None else np.asarray(sample_weight, dtype=float),
     )
     with storage.write_to(resource) as folder:
         linear_model.save(clf, folder / filename)
