@@ -28,7 +28,9 @@ from bot.nlu.emotion_examples import (  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "emotion"
-GOEMOTIONS = ROOT.parent / "shared" / "datasets" / "goemotions-collections"
+# Where bench/nlu_eval.py finds the external evaluation data, too.
+DATASETS = Path(os.environ.get("NLU_DATASETS", ROOT.parent / "shared" / "datasets"))
+GOEMOTIONS = DATASETS / "goemotions-collections"
 
 
 def norm(text: str) -> str:
@@ -58,7 +60,7 @@ def test_everyday_examples_stay_out_of_the_heldout_split():
     assert not leaked, leaked
 
 
-@pytest.mark.skipif(not GOEMOTIONS.is_dir(), reason="external evaluation data not on this machine")
+@pytest.mark.skipif(not GOEMOTIONS.is_dir(), reason="external evaluation data not found (set NLU_DATASETS)")
 def test_no_everyday_example_is_copied_from_the_evaluation_data():
     evaluation = set()
     for split in ("dev", "test"):
