@@ -2,14 +2,16 @@
 
 Usage::
 
-    python bench/nlu_eval.py                      # everything (~see docs/nlu.md for time)
+    python bench/nlu_eval.py                      # everything (about 46 min on 2 cores)
     python bench/nlu_eval.py --only ours,stock    # a subset while developing
     python bench/nlu_eval.py --list               # names accepted by --only
 
 Prints one table per section and writes bench/results/nlu.md. Public data is
 read from ../shared/datasets (override with NLU_DATASETS); it is evaluation
 data only and is written to a temp dir, never into the repo. Every benchmark
-trains *our config.yml pipeline* on that benchmark's own training split.
+trains *our config.yml pipeline* on that benchmark's own training split;
+Rasa's stock pipeline runs beside it on the held-out split and on BANKING77
+10-shot (DIET on the full benchmarks would take hours).
 """
 from __future__ import annotations
 
