@@ -258,9 +258,9 @@ def evaluate_heldout(parser: Parser, heldout: List[Example]) -> Dict[str, object
 
 # ---------------------------------------------------------------- runs
 class Run:
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, config: Path = OURS_CONFIG):
         self.workdir = workdir
-        self.config = nlu_only_config(OURS_CONFIG, workdir / "ours_config.yml")
+        self.config = nlu_only_config(config, workdir / "ours_config.yml")
         self.heldout_rows: Dict[str, dict] = {}
         self.bench_rows: List[List[str]] = []
         self.ours_model: Optional[str] = None
@@ -447,6 +447,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--only", help="comma-separated subset of: " + ",".join(STEPS))
     parser.add_argument("--list", action="store_true")
     parser.add_argument("--out", default=str(RESULTS), help="markdown file to write")
+    parser.add_argument("--config", default=str(OURS_CONFIG),
+                        help="pipeline to evaluate as 'ours' (try a change before committing it)")
     args = parser.parse_args(argv)
     if args.list:
         print("\n".join(STEPS))
@@ -463,7 +465,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     configure_structlog(logging.WARNING)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="nlu_eval_") as tmp:
-        run = Run(Path(tmp))
+        run = Run(Path(tmp), Path(args.config))
         for step in steps:
             t0 = time.perf_counter()
             STEPS[step](run)

@@ -225,3 +225,17 @@ def test_emotion_survives_into_tracker_event(agent):
     assert stored["parse_data"]["emotion"] == result["emotion"]
     restored = Event.from_parameters(stored)
     assert restored.parse_data["emotion_ranking"] == result["emotion_ranking"]
+
+
+def test_intent_ranking_stays_a_distribution_with_the_word_match(agent):
+    import tarfile
+
+    with tarfile.open(agent.processor.model_path) as archive:
+        stored = [Path(name).name for name in archive.getnames()]
+    assert "intent_tokens.npz" in stored  # the word-level index of config.yml is trained and kept
+    for text in ("thanks a lot, bye", "hello there!", "no"):
+        ranking = parse(agent, text)["intent_ranking"]
+        confidences = [r["confidence"] for r in ranking]
+        assert confidences == sorted(confidences, reverse=True)
+        assert sum(confidences) == pytest.approx(1.0, abs=1e-6)
+        assert {r["name"] for r in ranking} <= set(INTENTS)

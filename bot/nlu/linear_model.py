@@ -48,17 +48,21 @@ def load(path: Path) -> LogisticRegression:
     return clf
 
 
-def ranking(clf: LogisticRegression, X: sp.csr_matrix) -> List[List[dict]]:
-    """Per row: [{name, confidence}] sorted best first (confidence as float)."""
+def probabilities(clf: LogisticRegression, X: sp.csr_matrix) -> np.ndarray:
+    """Class probabilities per row, in the order of ``clf.classes_``."""
     if X.shape[1] != clf.coef_.shape[1]:
         raise ValueError(
             f"classifier expects {clf.coef_.shape[1]} features, message has {X.shape[1]}: "
             "the featurizers changed since training; retrain the model"
         )
-    probs = clf.predict_proba(X)
-    names = [str(c) for c in clf.classes_]
-    out = []
-    for row in probs:
-        order = np.argsort(-row)
-        out.append([{"name": names[i], "confidence": float(row[i])} for i in order])
-    return out
+    return clf.predict_proba(X)
+
+
+def ranked(names: Sequence[str], row: np.ndarray) -> List[dict]:
+    """[{name, confidence}] sorted best first (confidence as float)."""
+    return [{"name": str(names[i]), "confidence": float(row[i])} for i in np.argsort(-row)]
+
+
+def ranking(clf: LogisticRegression, X: sp.csr_matrix) -> List[List[dict]]:
+    """Per row: [{name, confidence}] sorted best first."""
+    return [ranked(clf.classes_, row) for row in probabilities(clf, X)]
