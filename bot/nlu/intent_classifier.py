@@ -68,13 +68,12 @@ class DenseSparseIntentClassifier(IntentClassifier, GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         clf: Optional[Any] = None,
-        tokens: Optional[token_match.TokenIndex] = None,
     ) -> None:
         self._config = {**self.get_default_config(), **config}
         self._storage = model_storage
         self._resource = resource
         self._clf = clf
-        self._tokens = tokens
+        self._tokens: Optional[token_match.TokenIndex] = None
 
     @classmethod
     def create(
@@ -122,12 +121,11 @@ class DenseSparseIntentClassifier(IntentClassifier, GraphComponent):
         **kwargs: Any,
     ) -> "DenseSparseIntentClassifier":
         # Untrained (no intent data): None, and the component behaves like Rasa's classifiers.
-        clf = load_stored(model_storage, resource, MODEL_FILE)
-        tokens = None
-        if clf is not None and float({**cls.get_default_config(), **config}["token_match_weight"]) > 0:
+        component = cls(config, model_storage, resource, load_stored(model_storage, resource, MODEL_FILE))
+        if component._clf is not None and float(component._config["token_match_weight"]) > 0:
             with model_storage.read_from(resource) as folder:
-                tokens = token_match.load(folder / TOKENS_FILE)
-        return cls(config, model_storage, resource, clf, tokens)
+                component._tokens = token_match.load(folder / TOKENS_FILE)
+        return component
 
     def process(self, messages: List[Message]) -> List[Message]:
         todo = [m for m in messages if m.get(TEXT)]
