@@ -40,6 +40,15 @@ def _stated_label(message: Message) -> Optional[str]:
     return label if label in EMOTIONS else None
 
 
+def labelled_message(text: str, emotion: str, intent: Optional[str] = None) -> Message:
+    """A training message stating its emotion the way NLU data does (read back by
+    ``emotion_label``); used for examples that components add to the data."""
+    data = {TEXT: text, METADATA: {METADATA_EXAMPLE: {EMOTION: emotion}}}
+    if intent:
+        data[INTENT] = intent
+    return Message(data=data)
+
+
 def emotion_label(message: Message) -> str:
     """The example's emotion label, or neutral when missing/unknown."""
     return _stated_label(message) or DEFAULT_EMOTION

@@ -23,11 +23,10 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import METADATA, METADATA_EXAMPLE, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.emotion import EMOTION, EMOTIONS
+from bot.nlu.emotion import EMOTIONS, labelled_message
 
 DEFAULT_PATH = "data/emotion"
 
@@ -70,10 +69,6 @@ def fingerprint(path: Path) -> str:
     return digest.hexdigest()
 
 
-def as_message(text: str, emotion: str) -> Message:
-    return Message(data={TEXT: text, METADATA: {METADATA_EXAMPLE: {EMOTION: emotion}}})
-
-
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
 )
@@ -97,7 +92,7 @@ class EmotionExamples(GraphComponent):
         return fingerprint(Path(config.get("path") or DEFAULT_PATH))
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        extra = [as_message(text, emotion) for text, emotion in read_examples(self._path)]
+        extra = [labelled_message(text, emotion) for text, emotion in read_examples(self._path)]
         return training_data.merge(TrainingData(training_examples=extra))
 
     def process(self, messages: List[Message]) -> List[Message]:

@@ -17,11 +17,10 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, METADATA, METADATA_EXAMPLE, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.emotion import DEFAULT_EMOTION, EMOTION
+from bot.nlu.emotion import DEFAULT_EMOTION, labelled_message
 
 
 def as_words(intent: str) -> str:
@@ -34,8 +33,7 @@ def as_words(intent: str) -> str:
 def name_examples(intents: List[str]) -> List[Message]:
     """One per intent (Rasa's TrainingData drops duplicate examples, so one it is)."""
     return [
-        Message(data={TEXT: words, INTENT: intent,
-                      METADATA: {METADATA_EXAMPLE: {EMOTION: DEFAULT_EMOTION}}})
+        labelled_message(words, DEFAULT_EMOTION, intent)
         for intent in sorted(intents)
         if (words := as_words(intent))
     ]
