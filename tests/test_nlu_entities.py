@@ -354,11 +354,18 @@ def test_pipeline_returns_normalised_entities(agent):
 
 
 def test_pipeline_uses_borrower_zone_from_metadata(agent):
-    a = parse(agent, "tomorrow", {"timezone": "Pacific/Kiritimati"})  # UTC+14
-    b = parse(agent, "tomorrow", {"timezone": "Pacific/Pago_Pago"})   # UTC-11
-    da = date.fromisoformat(a["entities"][0]["value"])
-    db = date.fromisoformat(b["entities"][0]["value"])
-    assert (da - db).days == 1
+    """25 hours apart, the two zones are one calendar day apart most of the day
+    and two between 10:00 and 11:00 UTC: each "tomorrow" must be its own zone's."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):  # UTC+14, UTC-11
+        before = datetime.now(ZoneInfo(zone)).date()
+        got = date.fromisoformat(parse(agent, "tomorrow", {"timezone": zone})["entities"][0]["value"])
+        after = datetime.now(ZoneInfo(zone)).date()
+        assert got in {before + timedelta(days=1), after + timedelta(days=1)}, zone
+    assert parse(agent, "tomorrow", {"timezone": "Pacific/Kiritimati"})["entities"][0]["value"] != parse(
+        agent, "tomorrow", {"timezone": "Pacific/Pago_Pago"})["entities"][0]["value"]
 
 
 def test_pipeline_forces_vulnerability_on_self_harm(agent):
