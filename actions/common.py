@@ -1,7 +1,6 @@
 """What the action handlers share: buttons, the loan as the dialogue carries it, money fills."""
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
@@ -13,8 +12,6 @@ from bot.dialogue.moves import Turn
 from bot.negotiation.money import fmt
 from bot.records import queries
 
-
-MAX_VERIFY_ATTEMPTS = 3
 OPTIONS = [
     {"title": "Pay in full", "payload": "/pay_in_full"},
     {"title": "Pay on a date", "payload": "/promise_to_pay"},
@@ -22,7 +19,6 @@ OPTIONS = [
     {"title": "Instalments", "payload": "/request_instalments"},
 ]
 YES_NO = [{"title": "Yes, set it up", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
-_REFERENCE = re.compile(r"\b[A-Z]{2,4}[-\s]?\d{4,8}\b", re.IGNORECASE)
 
 
 def latest_metadata(tracker: Tracker) -> dict:
@@ -30,11 +26,6 @@ def latest_metadata(tracker: Tracker) -> dict:
         if event.get("event") == "user":
             return event.get("metadata") or {}
     return {}
-
-
-def reference_in(text: str) -> str | None:
-    match = _REFERENCE.search(text or "")
-    return match.group(0) if match else None
 
 
 def iso_date(value: Any) -> str | None:

@@ -8,7 +8,6 @@ from sqlalchemy.orm import sessionmaker
 from bot.negotiation.ladder import load_ladder
 from bot.negotiation.limits import Product, load_products
 from bot.records.db import make_engine, make_session_factory
-from bot.settings import ROOT
 
 
 @lru_cache(maxsize=1)
@@ -18,9 +17,10 @@ def sessions() -> sessionmaker:
 
 @lru_cache(maxsize=1)
 def ladder() -> tuple[str, ...]:
-    return load_ladder(ROOT / "config" / "products.yml")
+    """config/products.yml `ladder:` (or PRODUCTS_YML), through bot.config like the policy."""
+    return load_ladder()
 
 
 @lru_cache(maxsize=1)
 def products() -> dict[str, Product]:
-    return load_products(ROOT / "config" / "products.yml")
+    return load_products()

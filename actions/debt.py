@@ -7,7 +7,7 @@ from rasa_sdk.events import SlotSet
 from sqlalchemy.orm import Session
 
 from actions.turns import Reply
-from bot.dialogue.moves import Turn, other_loan
+from bot.dialogue.moves import Turn
 from bot.negotiation.money import fmt
 from bot.settings import lender
 
@@ -17,7 +17,7 @@ from actions.common import (
 
 
 def state_balance(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
-    other = other_loan(turn)  # the borrower named another of their loans: talk about that one now
+    other = reply.decided.loan_id  # the borrower named another of their loans: talk about that one now
     state = loan_slot(session, other or turn.slot("loan_id"), turn)
     reply.say("balance", OPTIONS, **money_fills(state))
     if state.get("active_arrangement"):
@@ -44,10 +44,7 @@ def _instructions(state: dict) -> str:
 
 
 def explain_fees(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
-    if not turn.slot("verified"):
-        reply.say("fees_unverified")
-    else:
-        reply.say("fees", **money_fills(turn.slot("loan")))
+    reply.say("fees", **money_fills(turn.slot("loan")))  # decided for a verified borrower only
     return []
 
 

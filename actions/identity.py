@@ -1,4 +1,9 @@
-"""Who is writing: greeting, verification (reference + date of birth, channel identity, lender token)."""
+"""Who is writing: greeting, verification (reference + date of birth, channel identity, lender token).
+
+Failed dates of birth are counted in the records (bot/records/verification.py)
+per loan and per sender, not in a slot that /restart or a new sender id would
+reset; while a loan or a sender is locked nothing is checked at all.
+"""
 from __future__ import annotations
 
 from datetime import date
@@ -11,11 +16,20 @@ from actions.turns import Reply
 from bot.channels import widget_token
 from bot.dialogue.moves import Turn
 from bot.records import audit, queries, writes
+from bot.records import verification as lockout
+from bot.records.models import Loan
+from bot.settings import verification as verification_settings
 
 from actions.common import (
-    MAX_VERIFY_ATTEMPTS, OPTIONS, arrangement_fills, iso_date, loan_slot, money_fills, reference_in,
-    latest_metadata,
+    OPTIONS, arrangement_fills, iso_date, loan_slot, money_fills, latest_metadata,
 )
+
+# The input channel that authenticates `telegram_user_id` / `telegram_phone`
+# (bot.channels.telegram.CHANNEL; not imported here, it pulls in Rasa's
+# channel classes). From any other channel those keys are the caller's word.
+TELEGRAM = "telegram"
+# Read at start, so a broken `verification:` section in config/bot.yml stops the action server, naming the key.
+LIMITS = verification_settings()
 
 
 def greet(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
@@ -30,14 +44,25 @@ def greet(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[
 def _channel_identity(session: Session, tracker: Tracker) -> str | None:
     """The borrower a channel vouches for: the phone number the sender shared
     from their own Telegram account, or a Telegram account the lender linked.
-    It names the borrower; the date of birth still has to match."""
+    It names the borrower; the date of birth still has to match. Only the
+    Telegram channel sets these keys itself; through REST or the web chat
+    anyone could type them, so there they name no one."""
+    if not _from_telegram(tracker):
+        return None
     meta = latest_metadata(tracker)
     borrower = None
     if meta.get("telegram_phone"):
         borrower = queries.find_borrower_by_phone(session, str(meta["telegram_phone"]))
     if borrower is None and meta.get("telegram_user_id"):
-        borrower = queries.find_borrower_by_telegram(session, int(meta["telegram_user_id"]))
+        try:
+            borrower = queries.find_borrower_by_telegram(session, int(meta["telegram_user_id"]))
+        except (TypeError, ValueError):
+            borrower = None
     return borrower.borrower_id if borrower else None
+
+
+def _from_telegram(tracker: Tracker) -> bool:
+    return tracker.get_latest_input_channel() == TELEGRAM
 
 
 def ask_identity(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
@@ -51,8 +76,18 @@ def verification_locked(turn: Turn, reply: Reply, session: Session, tracker: Tra
 
 
 def verify(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    reference = turn.first("loan_reference") or turn.signal("loan_reference") or turn.slot("candidate_reference")
+    dob = iso_date(turn.first("date_of_birth")) or turn.slot("candidate_dob")
+    # A channel's word carried in the slot counts only while the borrower still writes through that channel.
+    vouched = (turn.slot("candidate_borrower") if _from_telegram(tracker) else None) \
+        or _channel_identity(session, tracker)
+    target = _target_loan(session, reference, vouched)
+    subject = _guessed_subject(target, reference)
+    # Before any audit entry: the loan's row lock comes first, as in every write (bot/records/writes.py).
+    lock = lockout.refusal(session, conversation_id=tracker.sender_id, loan_id=subject)
     token = latest_metadata(tracker).get("auth_token")
     if token and not turn.slot("token_refused"):
+        # The lender's signed token is its own proof, not a guess: a lock on guessing does not refuse it.
         loan, why = _loan_from_token(session, str(token))
         if loan is not None:
             return _verified(loan, "signed token", turn, reply, session, tracker)
@@ -61,15 +96,18 @@ def verify(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list
         if not (turn.first("loan_reference") or turn.first("date_of_birth")):
             reply.say("token_refused")
             return [SlotSet("token_refused", True)]
-    reference = turn.first("loan_reference") or reference_in(turn.text) or turn.slot("candidate_reference")
-    dob = iso_date(turn.first("date_of_birth")) or turn.slot("candidate_dob")
-    vouched = turn.slot("candidate_borrower") or _channel_identity(session, tracker)
+    if lock is not None:
+        audit.append(session, actor="bot", kind="verification_refused",
+                     payload={"scope": lock.scope, "locked_until": lock.locked_until},
+                     loan_id=target.loan_id if target else None, conversation_id=tracker.sender_id)
+        reply.say("verification_locked")
+        return [SlotSet("verify_locked", True), SlotSet("candidate_reference", None), SlotSet("candidate_dob", None)]
     if not (dob and (reference or vouched)):
         events = [SlotSet("candidate_reference", reference), SlotSet("candidate_dob", dob),
                   SlotSet("candidate_borrower", vouched)]
         if vouched:
             reply.say("ask_dob_linked")
-        elif latest_metadata(tracker).get("telegram_phone"):
+        elif _from_telegram(tracker) and latest_metadata(tracker).get("telegram_phone"):
             reply.say("phone_not_found")
         else:
             reply.say("ask_missing_dob" if reference else "ask_missing_reference")
@@ -78,20 +116,40 @@ def verify(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list
         loan = queries.verify_borrower(session, str(reference), date.fromisoformat(dob))
     else:
         loan = queries.verify_borrower_by_dob(session, vouched, date.fromisoformat(dob))
-    if loan is None:
-        attempts = int(turn.slot("verify_attempts", 0)) + 1
-        audit.append(session, actor="bot", kind="verification_failed", payload={"attempt": attempts},
-                     conversation_id=tracker.sender_id)
-        # The channel's word on who is writing stays; the typed details are asked again.
-        events = [SlotSet("verify_attempts", attempts), SlotSet("candidate_reference", None),
-                  SlotSet("candidate_dob", None), SlotSet("candidate_borrower", vouched)]
-        if attempts >= MAX_VERIFY_ATTEMPTS:
-            reply.say("verification_locked")
-            return events + [SlotSet("verify_locked", True)]
-        reply.say("verify_failed" if reference else "verify_failed_dob", left=MAX_VERIFY_ATTEMPTS - attempts)
-        return events
-    return _verified(loan, "reference and date of birth" if reference else "channel and date of birth",
-                     turn, reply, session, tracker)
+    how = "reference and date of birth" if reference else "channel and date of birth"
+    if loan is not None:
+        return _verified(loan, how, turn, reply, session, tracker)
+    failure = lockout.record_failure(
+        session, conversation_id=tracker.sender_id, limits=LIMITS, how=how,
+        loan_id=subject, borrower_id=target.borrower.borrower_id if target else None)
+    # The channel's word on who is writing stays; the typed details are asked again.
+    events = [SlotSet("verify_attempts", failure.sender_failures), SlotSet("candidate_reference", None),
+              SlotSet("candidate_dob", None), SlotSet("candidate_borrower", vouched)]
+    if failure.locked:
+        reply.say("verification_locked")
+        return events + [SlotSet("verify_locked", True)]
+    # Tries left from this sender: the loan's own count is not told, it would say the loan exists.
+    reply.say("verify_failed" if reference else "verify_failed_dob", left=LIMITS.max_failures - failure.sender_failures)
+    return events
+
+
+def _guessed_subject(target: Loan | None, reference: str | None) -> str | None:
+    """What the failures of this attempt count against: the loan, or, for a reference
+    that names no loan, that reference itself. Counting both the same way means a
+    guesser with fresh sender ids cannot tell real references from made-up ones by
+    which of them ever locks."""
+    if target is not None:
+        return target.loan_id
+    if reference:
+        return (lockout.UNKNOWN_REFERENCE + queries.loan_key(str(reference)))[:64]
+    return None
+
+
+def _target_loan(session: Session, reference: str | None, vouched: str | None) -> Loan | None:
+    """The loan an attempt is about, whose failures count against it (None: it names no loan)."""
+    if reference:
+        return queries.find_loan(session, str(reference))
+    return queries.open_loan_of(session, vouched) if vouched else None
 
 
 def _loan_from_token(session: Session, token: str):
@@ -119,6 +177,7 @@ def _verified(loan, how: str, turn: Turn, reply: Reply, session: Session, tracke
         reply.say("other_loans", count=len(state["other_loan_ids"]), loan_ids=", ".join(state["other_loan_ids"]))
     if state.get("active_arrangement"):
         reply.say("active_arrangement", **arrangement_fills(state))
-    return [SlotSet("verified", True), SlotSet("verify_attempts", 0), SlotSet("loan_id", loan.loan_id),
+    return [SlotSet("verified", True), SlotSet("verify_attempts", 0), SlotSet("verify_locked", False),
+            SlotSet("loan_id", loan.loan_id),
             SlotSet("loan", state), SlotSet("candidate_reference", None), SlotSet("candidate_dob", None),
             SlotSet("candidate_borrower", None)]

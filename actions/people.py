@@ -9,9 +9,9 @@ from rasa_sdk.events import ConversationPaused, SlotSet
 from sqlalchemy.orm import Session
 
 from actions.turns import Reply
-from bot.compliance import detect_opt_out
-from bot.dialogue.escalation import RISING_ANGER, legal_or_regulator
+from bot.dialogue.move import InvalidMove
 from bot.dialogue.moves import Turn
+from bot.dialogue.reasons import Escalation, case_reason
 from bot.negotiation.money import fmt
 from bot.records import audit, writes
 from bot.settings import crisis_line
@@ -22,15 +22,15 @@ from actions.common import (
 
 
 def handoff(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
-    if legal_or_regulator(turn.text):
-        why = "borrower mentions a lawyer or a regulator"
-    elif turn.angry_in_row >= RISING_ANGER:
-        why = "anger keeps rising"
-    else:
-        why = {"request_human": "borrower asked for a person", "nlu_fallback": "bot did not understand twice",
-               "deny": "borrower declined every offer the limits allow"}.get(
-            turn.intent, f"no arrangement the bot may offer ({turn.intent})")
-    return handoff_reason(turn, reply, session, tracker, why)
+    return handoff_reason(turn, reply, session, tracker, _why(reply))
+
+
+def _why(reply: Reply) -> str:
+    """The case's reason, as the policy decided it with the move (never re-read from the text)."""
+    move = reply.decided
+    if move.escalation is None:
+        raise InvalidMove(f"{move.action} hands over without a reason")
+    return case_reason(move.escalation, move.detail)
 
 
 def handoff_reason(turn: Turn, reply: Reply, session: Session, tracker: Tracker, reason: str,
@@ -70,16 +70,16 @@ def vulnerability(turn: Turn, reply: Reply, session: Session, tracker: Tracker) 
     state = turn.slot("loan") or {}
     if state.get("loan_id"):
         writes.set_loan_status(session, state["loan_id"], "paused", actor="bot", reason="vulnerability disclosed")
-    if turn.self_harm:
-        return handoff_reason(turn, reply, session, tracker, "self-harm risk", "self_harm",
+    if reply.decided.escalation == Escalation.SELF_HARM:
+        return handoff_reason(turn, reply, session, tracker, _why(reply), "self_harm",
                               crisis_line=crisis_line(state.get("jurisdiction")))
-    return handoff_reason(turn, reply, session, tracker, "vulnerability disclosed", "vulnerability")
+    return handoff_reason(turn, reply, session, tracker, _why(reply), "vulnerability")
 
 
 def dispute(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
     state = turn.slot("loan")
     writes.set_loan_status(session, state["loan_id"], "disputed", actor="bot", reason=f"borrower: {turn.text[:200]}")
-    return handoff_reason(turn, reply, session, tracker, "debt disputed", "dispute")
+    return handoff_reason(turn, reply, session, tracker, _why(reply), "dispute")
 
 
 def already_paid(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
@@ -101,18 +101,18 @@ def complain(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> li
     state = turn.slot("loan") or {}
     audit.append(session, actor="borrower", kind="complaint", payload={"text": turn.text},
                  loan_id=state.get("loan_id"), conversation_id=tracker.sender_id)
-    return handoff_reason(turn, reply, session, tracker, "complaint", "complain")
+    return handoff_reason(turn, reply, session, tracker, _why(reply), "complain")
 
 
 def abuse(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
-    if not turn.slot("abuse_warned"):
+    if reply.decided.escalation is None:  # the policy chose to warn first
         reply.say("abuse_warning")
         return [SlotSet("abuse_warned", True)]
-    return handoff_reason(turn, reply, session, tracker, "abusive conversation paused", "abuse_pause")
+    return handoff_reason(turn, reply, session, tracker, _why(reply), "abuse_pause")
 
 
 def stop_contact(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
-    kind = detect_opt_out(turn.text) or "cease"
+    kind = turn.signal("opt_out") or "cease"  # read by the NLU (bot/nlu/signals.py)
     state = turn.slot("loan") or {}
     channel = tracker.get_latest_input_channel() or "rest"
     if state.get("borrower_id"):

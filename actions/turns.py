@@ -1,30 +1,36 @@
-"""Runs one bot turn: decide, speak through the compliance check, write, audit.
+"""Runs one bot turn: execute the policy's move, speak through the compliance check, write, audit.
 
-Every action is a plain function `(turn, reply, session) -> events`; this
-module wraps them so that each one reads the same Turn the policy decided on,
-every outgoing text is checked before it is sent, and the messages, record
-changes and compliance decisions are written in one transaction before
-anything reaches the borrower.
+Every action is a plain function `(turn, reply, session, tracker) -> events`;
+this module wraps them so that each one reads the same Turn the policy decided
+on and executes the move the policy decided (the `move` slot, `reply.move`):
+nothing is decided twice. Every outgoing text is checked before it is sent,
+and the messages, record changes and compliance decisions are written in one
+transaction before anything reaches the borrower. The handler and its database
+work run in a worker thread, off rasa-sdk's event loop.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from actions.context import ladder, products, sessions
+from actions.context import sessions
 from bot.compliance import OutboundContext, check_outbound, effective_profile, required_disclosures
+from bot.dialogue import verification
 from bot.dialogue.messages import render
-from bot.dialogue.moves import Move, Turn, decide, in_a_row, is_angry, is_fallback, turn_from_parse
+from bot.dialogue.move import MOVE_SLOT, InvalidMove, Move, for_message, from_dict
+from bot.dialogue.moves import Turn, in_a_row, is_angry, is_fallback, turn_from_parse
 from bot.records import action_runs, audit
 from bot.records.db import transaction
-from bot.settings import lender, settings
+from bot.settings import lender, settings, verification as verification_settings
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +46,18 @@ FIRST_DISCLOSURE = {"verified_statement", "verified_statement_not_overdue"}
 
 @dataclass
 class Reply:
-    """The texts one action will send, in order, each with its buttons."""
+    """What one action does: the move it executes, and the texts it will send, in order, each with its buttons."""
 
     turn: Turn
+    move: Move | None = None  # the policy's decision; None only for handlers that need none of its terms
     messages: list[tuple[str, str, list[dict]]] = field(default_factory=list)  # (key, text, buttons)
+
+    @property
+    def decided(self) -> Move:
+        """The move this action executes; a handler that needs its terms reads them here."""
+        if self.move is None:
+            raise InvalidMove("this handler executes the policy's move, and it was given none")
+        return self.move
 
     def say(self, key: str, buttons: list[dict] | None = None, **fills: Any) -> None:
         fills = {**common_fills(self.turn), **fills}
@@ -65,8 +79,9 @@ def current_turn(tracker: Tracker) -> Turn:
     users = [e for e in tracker.events if e.get("event") == "user"]
     parses = [e.get("parse_data") or {} for e in users]
     metadata = users[-1].get("metadata") if users else None
-    return turn_from_parse(message, tracker.current_slot_values(), now, in_a_row(parses, is_fallback), metadata,
-                           in_a_row(parses, is_angry))
+    slots, _ = verification.current_slots(tracker.current_slot_values(), tracker.events, now,
+                                          verification_settings().idle)
+    return turn_from_parse(message, slots, now, in_a_row(parses, is_fallback), metadata, in_a_row(parses, is_angry))
 
 
 def _latest_user_timestamp(tracker: Tracker) -> float | None:
@@ -76,8 +91,17 @@ def _latest_user_timestamp(tracker: Tracker) -> float | None:
     return None
 
 
-def move_for(turn: Turn) -> Move:
-    return decide(turn, products(), ladder())
+def decided_move(name: str, tracker: Tracker) -> Move:
+    """The move the policy decided for this action and this borrower message (the `move`
+    slot); InvalidMove when there is none, or it is another action's or another message's."""
+    data = tracker.get_slot(MOVE_SLOT)
+    move = from_dict(data)
+    if move.action != name:
+        raise InvalidMove(f"the move is {move.action}, not {name}")
+    decided_for, latest = for_message(data), (tracker.latest_message or {}).get("message_id")
+    if decided_for and latest and decided_for != latest:
+        raise InvalidMove(f"the move answers message {decided_for}, not the latest one ({latest})")
+    return move
 
 
 def _is_first_bot_message(tracker: Tracker) -> bool:
@@ -151,15 +175,31 @@ def run_key(name: str, tracker: Tracker) -> str | None:
 
 def _run(name: str, handler: Handler, tracker: Tracker, session: Session) -> dict:
     turn = current_turn(tracker)
-    reply = Reply(turn)
+    try:
+        move, refused = decided_move(name, tracker), None
+    except InvalidMove as problem:  # never guess: say the safe text and leave the records alone
+        move, refused = None, str(problem)
+        log.error("action %s has no move it can execute: %s", name, refused)
+    reply = Reply(turn, move)
     first = _is_first_bot_message(tracker)
-    events = handler(turn, reply, session, tracker)
+    expired, clearing = _expired_verification(turn, tracker)
+    if refused is None:
+        events = clearing + handler(turn, reply, session, tracker)
+    else:
+        reply.say("fallback")
+        events = clearing
     verified = bool(turn.slot("verified")) or any(
         e.get("event") == "slot" and e.get("name") == "verified" and e.get("value") for e in events
     )
     loan_id = _slot_after(events, "loan_id", turn.slot("loan_id"))
     loan = _slot_after(events, "loan", turn.slot("loan")) or {}
     refs = dict(loan_id=loan_id, conversation_id=tracker.sender_id)
+    if expired:  # audited after the handler: its loan row locks come before the audit lock
+        audit.append(session, actor="bot", kind="verification_expired", payload={"reason": expired},
+                     loan_id=tracker.get_slot("loan_id"), conversation_id=tracker.sender_id)
+    if refused is not None:
+        audit.append(session, actor="bot", kind="move_refused", payload={"action": name, "problem": refused},
+                     **refs)
     audit.append(session, actor="borrower", kind="message_in", payload={
         "text": turn.text, "intent": turn.intent, "emotion": turn.emotion, "action": name,
     }, **refs)
@@ -180,6 +220,16 @@ def _run(name: str, handler: Handler, tracker: Tracker, session: Session) -> dic
     return {"messages": outgoing, "events": events}
 
 
+def _expired_verification(turn: Turn, tracker: Tracker) -> tuple[str | None, list[dict]]:
+    """Why the tracker's verification expired (the turn was decided without it), and the
+    events that clear it from the tracker too; (None, []) when it still holds."""
+    reason = verification.expiry(tracker.current_slot_values(), verification.since_verified(tracker.events),
+                                 turn.now, verification_settings().idle)
+    if reason is None:
+        return None, []
+    return reason, [SlotSet(name, value) for name, value in verification.CLEARED.items()]
+
+
 def _slot_after(events: list[dict], name: str, default: Any) -> Any:
     for event in events:
         if event.get("event") == "slot" and event.get("name") == name:
@@ -191,6 +241,8 @@ def make_action(name: str, handler: Handler) -> type[Action]:
     """A rasa-sdk Action class around a plain handler function."""
 
     async def run(self, dispatcher, tracker, domain):  # noqa: ARG001
-        return run_turn(name, handler, dispatcher, tracker)
+        # In a worker thread: a turn waiting on a database lock holds up its own
+        # conversation, not the event loop every conversation on this process shares.
+        return await asyncio.to_thread(run_turn, name, handler, dispatcher, tracker)
 
     return type(f"Action_{name}", (Action,), {"name": lambda self: name, "run": run})

@@ -1,15 +1,20 @@
-"""Prohibited-language filter (bot.compliance.check_text) on every message set.
+"""Prohibited-language filter (bot.compliance.check_text): precision and recall per split.
 
-The corpus and the early held-out rounds were used to write the rules (and to
-train the review classifier); `heldout4_*` was never tuned on, and `blind_*`
-was written by someone who never saw the rules or the corpus: those two are
-the honest estimate of what the filter does with text nobody here wrote.
+data/compliance/*.txt are split by name (data/compliance/README.md): train_*
+(rules tuned on, backstop trained on: a regression floor, not a measure),
+dev_* (rules written against, backstop never trained on) and blind_* (nothing
+tuned or trained on: the honest estimate of what the filter does with text
+nobody here wrote). Every row says its split; the rules-alone columns show what
+the transparent rules do before the backstop classifier holds the rest.
+Scores with the backstop model the servers load ($COMPLIANCE_BACKSTOP_MODEL or
+models/compliance_backstop.json: run `make train` first).
 Writes bench/results/compliance.md.
 
     python bench/compliance_eval.py
 """
 from __future__ import annotations
 
+import re
 import sys
 import time
 from pathlib import Path
@@ -17,39 +22,84 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.compliance import check_text  # noqa: E402
+from bot.compliance import backstop, check_text  # noqa: E402
+from bot.compliance.backstop.training import corpus_lines  # noqa: E402
+from bot.compliance.matching import find_violations  # noqa: E402
+from bot.compliance.rules import default_rules  # noqa: E402
 
-SETS = {
-    "corpus (rules written on it)": "",
-    "heldout (tuned on)": "heldout_",
-    "heldout2 (tuned on)": "heldout2_",
-    "heldout3 (tuned on)": "heldout3_",
-    "heldout4 (never tuned on)": "heldout4_",
-    "blind (written without seeing the rules)": "blind_",
+CORPUS = ROOT / "data" / "compliance"
+SPLITS = {
+    "train": "rules tuned on it, backstop trained on it: a regression floor, not a measure",
+    "dev": "rules written against it, backstop never trained on it",
+    "blind": "never tuned on, never trained on: the honest estimate",
 }
+ABOUT = {
+    "train_corpus": "first corpus, written before the rules",
+    "train_round1": "held-out round 1 (formerly heldout)",
+    "train_round2": "held-out round 2 (formerly heldout2)",
+    "train_round3": "held-out round 3 (formerly heldout3)",
+    "dev_examples": "the specification examples of tests/test_compliance_language.py",
+    "blind_round4": "written after the last rule change (formerly heldout4)",
+    "blind_external": "written by someone who never saw the rules or the corpus",
+}
+_NAME = re.compile(r"(?P<split>train|dev|blind)_(?P<set>[a-z0-9_]+)_unacceptable\.txt")
 
 
-def lines(path: Path) -> list[str]:
-    return [l.strip() for l in path.read_text(encoding="utf-8").splitlines() if l.strip()]
+def sets(split: str) -> list[str]:
+    """The <split>_<set> prefixes present in data/compliance, in name order."""
+    return sorted(f"{m['split']}_{m['set']}" for p in CORPUS.glob(f"{split}_*_unacceptable.txt")
+                  if (m := _NAME.fullmatch(p.name)))
 
 
-def score(prefix: str) -> tuple[int, int, int, int]:
-    folder = ROOT / "tests" / "compliance"
-    bad, good = lines(folder / f"{prefix}unacceptable.txt"), lines(folder / f"{prefix}acceptable.txt")
-    caught = sum(not check_text(t).allowed for t in bad)
-    false_blocks = sum(not check_text(t).allowed for t in good)
-    return caught, len(bad), false_blocks, len(good)
+def score(prefix: str) -> dict[str, int]:
+    bad = corpus_lines(CORPUS / f"{prefix}_unacceptable.txt")
+    good = corpus_lines(CORPUS / f"{prefix}_acceptable.txt")
+    hold_at = default_rules().hold_at
+    return {"bad": len(bad), "good": len(good),
+            "rules_tp": sum(bool(find_violations(t)) for t in bad),
+            "rules_fp": sum(bool(find_violations(t)) for t in good),
+            "model_tp": sum(backstop.suspicion(t) >= hold_at for t in bad),
+            "model_fp": sum(backstop.suspicion(t) >= hold_at for t in good),
+            "tp": sum(not check_text(t).allowed for t in bad),
+            "fp": sum(not check_text(t).allowed for t in good)}
+
+
+def row(split: str, name: str, s: dict[str, int]) -> str:
+    def prf(tp: int, fp: int) -> str:
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        return f"{tp}/{s['bad']} = {tp / s['bad']:.3f} | {fp}/{s['good']} | {precision:.3f}"
+    return (f"| {split} | {name} | {prf(s['rules_tp'], s['rules_fp'])} | {prf(s['model_tp'], s['model_fp'])} "
+            f"| {prf(s['tp'], s['fp'])} |")
 
 
 def main() -> int:
-    rows = ["| set | recall (unacceptable blocked) | false blocks of acceptable | precision |", "|---|---|---|---|"]
     started = time.monotonic()
-    for name, prefix in SETS.items():
-        caught, bad, fp, good = score(prefix)
-        precision = caught / (caught + fp) if caught + fp else 0.0
-        rows.append(f"| {name} | {caught}/{bad} = {caught / bad:.3f} | {fp}/{good} | {precision:.3f} |")
-    text = "\n".join(["# Prohibited-language filter", "", "`python bench/compliance_eval.py` "
-                      f"({time.monotonic() - started:.1f} s)", "", *rows, ""])
+    model = backstop.require_model()  # BackstopMissing tells you to run `make train`
+    rows = ["| split | set | rules alone: recall | false blocks | precision "
+            "| backstop alone: recall | false holds | precision "
+            "| check_text (rules, then backstop): recall | false blocks | precision |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for split in SPLITS:
+        total: dict[str, int] = {}
+        names = sets(split)
+        for prefix in names:
+            s = score(prefix)
+            rows.append(row(split, f"`{prefix}_*`", s))
+            total = {k: total.get(k, 0) + v for k, v in s.items()}
+        if len(names) > 1:
+            rows.append(row(split, f"**all {split}**", total))
+    model_name = model.path.relative_to(ROOT) if model.path.is_relative_to(ROOT) else model.path
+    text = "\n".join([
+        "# Prohibited-language filter", "",
+        f"`python bench/compliance_eval.py` ({time.monotonic() - started:.1f} s). Precision and recall of "
+        "`check_text` per split of `data/compliance` (see its README.md); recall = unacceptable lines "
+        "blocked or held, false blocks = acceptable lines blocked or held.", "",
+        *(f"- **{split}**: {about}." for split, about in SPLITS.items()),
+        *(f"- `{prefix}_*`: {about}." for prefix, about in ABOUT.items()),
+        f"- Backstop model: `{model_name}`, trained on {', '.join(f'`{f}`' for f in sorted(model.trained_on))} "
+        f"(train split only); it holds a text at a score of {default_rules().hold_at} or more "
+        "(`data/compliance/rules.yml`, `backstop.hold_at`).", "",
+        *rows, ""])
     out = ROOT / "bench" / "results" / "compliance.md"
     out.write_text(text, encoding="utf-8")
     print(text)

@@ -131,6 +131,42 @@ def table(counts: Dict[str, Counter]) -> List[str]:
     return lines
 
 
+def lexicon_coverage() -> List[str]:
+    """Every entry of data/lexicons/ read where it should be (a word the rules never see is dead data)."""
+    from bot.nlu import lexicons
+    from bot.nlu.signals import about_all_loans, hardship_reason, lexicon, payment_period
+
+    dates = lexicons.load("dates")
+    checks: List[Tuple[str, bool]] = []
+    for word in dates["tomorrow"]:
+        checks.append((f"dates.tomorrow: {word}", _values(f"I will pay {word}", "date") == ["2026-12-01"]))
+    for word, weekday in dates["weekdays"].items():
+        got = _values(f"nitalipa {word}", "date")
+        checks.append((f"dates.weekdays: {word}", len(got) == 1 and date.fromisoformat(got[0]).weekday() == weekday))
+    for unit, days in dates["swahili_units_days"].items():
+        for word, n in dates["swahili_numbers"].items():
+            checks.append((f"dates.swahili: {unit} {word}", _values(f"nipe {unit} {word}", "duration_days") == [n * days]))
+    signals = lexicon()
+    for word in signals["scope"]["loans"]:
+        checks.append((f"signals.scope.loans: {word}", about_all_loans(f"all my {word}")))
+    for phrase in signals["scope"]["phrases"]:
+        checks.append((f"signals.scope.phrases: {phrase}", about_all_loans(phrase)))
+    for unit in ("fortnight", "week", "month"):
+        for word in signals["period"][unit]:
+            said = str(word).rstrip("*")
+            checks.append((f"signals.period.{unit}: {word}", payment_period(f"500 {said}")["unit"] == unit))
+    for reason, words in signals["hardship"].items():
+        for word in words:
+            checks.append((f"signals.hardship.{reason}: {word}", hardship_reason(word) == reason))
+    missed = [name for name, ok in checks if not ok]
+    return [f"{len(checks) - len(missed)}/{len(checks)} lexicon entries read (data/lexicons/).", "",
+            *(f"- NOT READ: {name}" for name in missed)]
+
+
+def _values(text: str, kind: str) -> List[object]:
+    return [e["value"] for e in extract(text, NOW, TZ) if e["entity"] == kind]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--errors", action="store_true", help="print every miss and spurious entity")
@@ -150,6 +186,10 @@ def main() -> int:
         print("\n".join(table(counts)))
         if args.errors:
             print("\n".join(errors))
+    coverage = lexicon_coverage()
+    md += ["## Lexicons", ""] + coverage + [""]
+    print("\n" + coverage[0])
+    print("\n".join(coverage[2:]))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text("\n".join(md))
     print(f"\nwritten {os.path.relpath(args.out, ROOT)}")

@@ -1,35 +1,80 @@
-"""The operator's settings: config/bot.yml, with ports overridable by the environment."""
+"""The operator's settings: config/bot.yml (bot.config.bot_file), with ports overridable by the environment.
+
+The file is read and validated once per process by the typed model; these
+functions are the names the rest of the code calls.
+"""
 from __future__ import annotations
 
 import os
-from functools import lru_cache
-from pathlib import Path
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-import yaml
+from pydantic import ValidationError
 
-ROOT = Path(__file__).resolve().parents[1]
+from bot.config.bot_file import BotFile, Escalation, Verification, load_bot
+from bot.config.errors import ConfigError, describe
+from bot.config.files import ROOT
+
+__all__ = ["ROOT", "VerificationSettings", "config", "crisis_line", "escalation", "lender", "parse_verification",
+           "port", "settings", "verification"]
 
 
-@lru_cache(maxsize=1)
+def config() -> BotFile:
+    """config/bot.yml (or BOT_YML) as its typed model; ConfigError names a wrong key."""
+    return load_bot()
+
+
 def settings() -> dict[str, Any]:
-    with open(ROOT / "config" / "bot.yml", encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
-    for key in ("lender", "ports"):
-        if key not in data:
-            raise ValueError(f"config/bot.yml: missing section {key!r}")
-    return data
+    """The whole file as plain values (defaults filled in), for code that reads one key."""
+    return config().dict()
 
 
 def port(name: str) -> int:
     """The port of 'rasa', 'actions' or 'web': env RASA_PORT / ACTIONS_PORT / WEB_PORT wins."""
-    return int(os.environ.get(f"{name.upper()}_PORT") or settings()["ports"][name])
+    return int(os.environ.get(f"{name.upper()}_PORT") or getattr(config().ports, name))
 
 
 def lender() -> dict[str, str]:
-    return settings()["lender"]
+    return config().lender.dict()
 
 
 def crisis_line(jurisdiction: str | None) -> str:
-    lines = settings()["crisis_lines"]
-    return lines.get(jurisdiction or "DEFAULT") or lines["DEFAULT"]
+    return config().crisis_line(jurisdiction)
+
+
+def escalation() -> Escalation:
+    """When a person takes over (config/bot.yml `escalation:`)."""
+    return config().escalation
+
+
+@dataclass(frozen=True)
+class VerificationSettings:
+    """How hard date-of-birth guessing is made (config/bot.yml `verification:`)."""
+
+    max_failures: int  # failures within `window` that lock a loan or a sender
+    window: timedelta
+    lock: timedelta  # how long a lock lasts unless an agent lifts it
+    idle: timedelta  # silence after which a verified borrower must verify again
+
+
+def verification() -> VerificationSettings:
+    return _settings_of(config().verification)
+
+
+def parse_verification(section: Any) -> VerificationSettings:
+    """One `verification:` section, validated by the same model as the file (errors name the key)."""
+    if not isinstance(section, dict):
+        raise ConfigError("config/bot.yml: missing section 'verification' (max_failures, window_hours, "
+                          "lock_hours, idle_minutes)")
+    try:
+        model = Verification.parse_obj(section)
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("verification", *e["loc"])} for e in exc.errors()]
+        raise ConfigError(describe("config/bot.yml", errors)) from None
+    return _settings_of(model)
+
+
+def _settings_of(model: Verification) -> VerificationSettings:
+    return VerificationSettings(max_failures=model.max_failures, window=model.window, lock=model.lock,
+                                idle=model.idle)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import socket
 import urllib.request
@@ -10,15 +11,39 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-MODEL = ROOT / "models" / "collections.tar.gz"
+# COLLECTIONS_MODEL: a model trained elsewhere (a scratch training), instead of models/.
+MODEL = Path(os.environ.get("COLLECTIONS_MODEL") or ROOT / "models" / "collections.tar.gz")
 DEMO = ROOT / "data" / "demo" / "portfolio.csv"
 WIDGET_SECRET = "test-widget-secret-" + "x" * 32  # the lender app's signing key in the e2e stack
+PAYMENT_SECRET = "test-payment-secret-" + "p" * 32  # the payment provider's callback signing key
+ANCHOR_KEY = "test-anchor-key-" + "a" * 32  # the audit anchor's HMAC key (outside the database)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Tests marked after_everything (the log audit) run last, whatever their file name."""
+    items.sort(key=lambda item: item.get_closest_marker("after_everything") is not None)
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compliance_backstop(tmp_path_factory):
+    """Every compliance check loads the backstop model, and the servers refuse to start
+    without one: train it from data/compliance into a temporary file (about 2 s) so
+    the tests need no `make train` and never score with a stale model."""
+    from bot.compliance import backstop
+    from bot.compliance.backstop.training import train
+
+    path = tmp_path_factory.mktemp("compliance") / "compliance_backstop.json"
+    train(path)
+    mp = pytest.MonkeyPatch()
+    mp.setenv(backstop.MODEL_ENV, str(path))  # inherited by the servers the stack starts
+    yield path
+    mp.undo()
 
 
 @pytest.fixture(scope="session")
@@ -34,6 +59,9 @@ def stack(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("DATABASE_URL", database_url)
     mp.setenv("WIDGET_TOKEN_SECRET", WIDGET_SECRET)
+    mp.setenv("PAYMENT_WEBHOOK_SECRET", PAYMENT_SECRET)
+    mp.setenv("AUDIT_ANCHOR_KEY", ANCHOR_KEY)
+    mp.setenv("AUDIT_ANCHOR_FILE", str(var / "audit-anchors.jsonl"))
     assert records_cli(["import", str(DEMO)]) == 0
     ports = {"rasa": free_port(), "actions": free_port(), "web": free_port()}
     running = start(model=MODEL, database_url=database_url, tracker_url=f"sqlite:///{var / 'tracker.db'}",

@@ -1,10 +1,11 @@
 """Prohibited language: the corpus score and the rules' explanations.
 
-The corpus (tests/compliance/*.txt, one message per line) was written before the
-rules and grew with held-out rounds (see docs/compliance.md): the rules and the
-backstop classifier are fitted to unacceptable/acceptable.txt and to the
-heldout, heldout2 and heldout3 pairs, so their scores here are floors for
-regressions. heldout4_* is the one round nothing was tuned or trained on.
+The corpus (data/compliance/*.txt, one message per line, see its README.md) was
+written before the rules and grew with held-out rounds: the rules and the
+backstop classifier are fitted to train_corpus_* and train_round1..3_*, so their
+scores here are floors for regressions. blind_* is what nothing was tuned or
+trained on. The backstop model is the one the session fixture trained
+(tests/conftest.py); its own tests are in test_compliance_backstop.py.
 """
 from __future__ import annotations
 
@@ -13,17 +14,19 @@ from pathlib import Path
 import pytest
 
 from bot.compliance import check_text, load_profiles
-from bot.compliance import language
-from bot.compliance.language import RULES, find_violations, suspicion
+from bot.compliance.backstop.training import corpus_lines
+from bot.compliance.matching import find_violations
+from bot.compliance.rules import default_rules
 
-CORPUS = Path(__file__).parent / "compliance"
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "compliance"
+RULES = default_rules().rules
 
 
 def _lines(name: str) -> list[str]:
-    return [l.strip() for l in (CORPUS / name).read_text(encoding="utf-8").splitlines() if l.strip()]
+    return corpus_lines(CORPUS / name)
 
 
-UNACCEPTABLE, ACCEPTABLE = _lines("unacceptable.txt"), _lines("acceptable.txt")
+UNACCEPTABLE, ACCEPTABLE = _lines("train_corpus_unacceptable.txt"), _lines("train_corpus_acceptable.txt")
 
 
 def test_corpus_is_big_enough_and_has_no_duplicates():
@@ -137,24 +140,33 @@ def _score(prefix: str) -> tuple[int, int, int, int]:
     return tp, len(bad), fp, len(good)
 
 
-@pytest.mark.parametrize("prefix", ["heldout", "heldout2", "heldout3"])
+@pytest.mark.parametrize("prefix", ["train_round1", "train_round2", "train_round3"])
 def test_development_rounds(prefix):
-    """Former held-out rounds, now development data (rules widened, classifier trained)."""
+    """Former held-out rounds, now training data (rules widened, classifier trained)."""
     tp, n_bad, fp, _ = _score(prefix)
     assert tp == n_bad and fp == 0
 
 
-def test_heldout4_floor():
-    """tests/compliance/heldout4_*.txt were written after the last rule change and
-    are neither tuned on nor trained on: they measure generalisation (rules alone
-    16/40 with 1 false block before this round, 19/40 with 1 after; with the
-    classifier 31/40 with 2 false blocks).
+def test_blind_round4_floor():
+    """data/compliance/blind_round4_*.txt (formerly heldout4) were written after the
+    last rule change and are neither tuned on nor trained on: they measure
+    generalisation (rules alone 16/40 with 1 false block before that round, 19/40
+    with 1 after; with the classifier 31/40 with 2 false blocks).
 
     The floor only guards against regressions; do NOT add patterns or training lines
-    for these (write a new held-out round instead, see docs/compliance.md).
+    for these (write a new dev round instead, see data/compliance/README.md).
     """
-    tp, _, fp, _ = _score("heldout4")
+    tp, _, fp, _ = _score("blind_round4")
     assert tp >= 31 and fp <= 2
+
+
+def test_blind_external_floor():
+    """blind_external_* was written by someone who never saw the rules or the corpus:
+    95/119 blocked with 8 false blocks in 120 when the corpus moved to data/ (the
+    same as before, less the one line that was also a training line). A floor
+    against regressions, never a target to tune on."""
+    tp, _, fp, _ = _score("blind_external")
+    assert tp >= 95 and fp <= 8
 
 
 def test_classifier_hit_is_held_with_a_readable_reason():
@@ -169,35 +181,3 @@ def test_classifier_hit_is_held_with_a_readable_reason():
 def test_a_rule_block_names_the_rule_not_the_classifier():
     d = check_text("We will sue you tomorrow.", "US")
     assert d.rule == "prohibited_language.threat_of_legal_action"
-
-
-def test_hand_scoring_equals_the_trained_pipeline():
-    """suspicion() redoes the TF-IDF + logistic regression arithmetic by hand for
-    speed; it must give the probability sklearn would."""
-    from scipy.sparse import hstack
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-
-    texts, labels = [], []
-    for prefix in language.TRAINING_SETS:
-        bad, good = _lines(f"{prefix}unacceptable.txt"), _lines(f"{prefix}acceptable.txt")
-        texts += [language._normalise(t) for t in bad + good]
-        labels += [1] * len(bad) + [0] * len(good)
-    vecs = (TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2))
-    clf = LogisticRegression(C=10, max_iter=2000, class_weight="balanced").fit(
-        hstack([v.fit_transform(texts) for v in vecs]).tocsr(), labels)
-    probe = _lines("heldout4_unacceptable.txt")[:10] + _lines("heldout4_acceptable.txt")[:10] + ["Hi", "!!!"]
-    expected = clf.predict_proba(hstack([v.transform([language._normalise(t) for t in probe]) for v in vecs]))[:, 1]
-    assert [round(suspicion(t), 9) for t in probe] == [round(float(p), 9) for p in expected]
-
-
-def test_without_a_corpus_the_backstop_is_off(monkeypatch, tmp_path):
-    monkeypatch.setattr(language, "CORPUS_DIR", tmp_path)
-    language._model.cache_clear()
-    try:
-        assert suspicion("Pay today, or tomorrow will be a very long day for you.") is None
-        assert check_text("Pay today, or tomorrow will be a very long day for you.").allowed
-        assert not check_text("We will sue you.").allowed
-    finally:
-        language._model.cache_clear()

@@ -89,10 +89,10 @@ profiles:
     ('"08:00-20:00"', '"8am-8pm"', "must be 'HH:MM-HH:MM' or 'closed'"),
     ('"08:00-20:00"', '"20:00-08:00"', "end must be after start"),
     ('{all: "08:00-20:00"}', '{all: "08:00-20:00", funday: closed}', "unknown day"),
-    ("count: 3", "count: 0", "positive integer"),
-    ("count: 3", "count: three", "positive integer"),
-    ("retention_years: 5", "", "missing field"),
-    ("first_message", "last_message", "disclosures must be a mapping"),
+    ("count: 3", "count: 0", r"profiles\.DEFAULT\.frequency_caps\[0\]\.count: must be a whole number >= 1, got 0"),
+    ("count: 3", "count: three", r"frequency_caps\[0\]\.count: must be a whole number >= 1, got 'three'"),
+    ("retention_years: 5", "", r"profiles\.DEFAULT\.retention_years: missing"),
+    ("first_message", "last_message", r"profiles\.DEFAULT\.disclosures\.last_message: not a disclosure"),
     ("DEFAULT", "US", "must define a DEFAULT profile"),
 ])
 def test_validation_errors_name_the_problem(tmp_path, old, new, message):

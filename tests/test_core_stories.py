@@ -19,7 +19,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 STORIES = ROOT / "tests" / "stories"
-MODEL = ROOT / "models" / "collections.tar.gz"
+# COLLECTIONS_MODEL: a model trained elsewhere (a scratch training), instead of models/.
+MODEL = Path(os.environ.get("COLLECTIONS_MODEL") or ROOT / "models" / "collections.tar.gz")
 RASA = Path(sys.executable).parent / "rasa"
 
 

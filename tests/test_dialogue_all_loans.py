@@ -5,9 +5,10 @@ from decimal import Decimal
 
 import pytest
 
-from bot.dialogue.moves import about_all_loans, decide
+from bot.dialogue.moves import decide
 from bot.negotiation.limits import limits_for
 from bot.negotiation.plans import validate
+from bot.nlu.signals import about_all_loans
 from tests.test_dialogue_moves import LOAN, PRODUCTS, TODAY, turn
 
 OTHER = {  # BR-1001's second loan, on another product, as handlers._loan_slot puts it in `others`

@@ -11,8 +11,9 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from actions import common, negotiation
+from actions.context import products
 from actions.turns import Reply
-from bot.dialogue.moves import Turn
+from bot.dialogue.moves import Turn, decide
 from bot.records import queries
 from bot.records.models import Loan
 from tests.records_fixtures import add_loan, records_db  # noqa: F401
@@ -45,8 +46,9 @@ def slots_after(events: list[dict], slots: dict) -> dict:
 def offer_both(session, prefix: str) -> dict:
     loan = common.loan_slot(session, f"{prefix}1", None)
     slots = {"verified": True, "loan_id": f"{prefix}1", "loan": loan}
-    turn = Turn("request_instalments", "can I pay both loans in 3 instalments", NOW, slots, {"instalments": [3]})
-    reply = Reply(turn)
+    turn = Turn("request_instalments", "can I pay both loans in 3 instalments", NOW, slots, {"instalments": [3]},
+                signals={"scope": "all_loans"})
+    reply = Reply(turn, decide(turn, products()))  # the move the policy hands the action
     slots = slots_after(negotiation.offer(turn, reply, session, FakeTracker("m1")), slots)
     assert [key for key, _, _ in reply.messages] == ["offer_all"]
     return slots

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from bot.dialogue.hardship import hardship_reason
 from bot.dialogue.moves import Turn, decide, turn_from_parse
 from bot.negotiation.limits import load_products
+from bot.nlu.signals import hardship_reason, read_signals
 from bot.settings import ROOT
 
 PRODUCTS = load_products(ROOT / "config" / "products.yml")
@@ -24,8 +24,9 @@ VERIFIED = {"verified": True, "loan_id": "LN-20931", "loan": LOAN}
 
 
 def turn(intent: str, text: str = "", slots: dict | None = None, **entities) -> Turn:
+    # The signals are what the NLU reads in the text (bot/nlu/signals.py); decide reads only them.
     return Turn(intent=intent, text=text or intent, now=NOW, slots=slots if slots is not None else VERIFIED,
-                entities={k: [v] for k, v in entities.items()})
+                entities={k: [v] for k, v in entities.items()}, signals=read_signals(text or intent))
 
 
 def test_nothing_about_the_debt_before_verification():
@@ -37,8 +38,10 @@ def test_nothing_about_the_debt_before_verification():
 def test_identity_details_go_to_verification_whatever_the_intent():
     assert decide(turn("provide_identity", slots={}), PRODUCTS).action == "action_verify"
     assert decide(turn("greet", slots={}, loan_reference="LN-20931"), PRODUCTS).action == "action_verify"
+    # Locked or not, an identity attempt reaches action_verify: the records decide whether it is refused.
     locked = {"verify_locked": True}
-    assert decide(turn("provide_identity", slots=locked), PRODUCTS).action == "action_verification_locked"
+    assert decide(turn("provide_identity", slots=locked), PRODUCTS).action == "action_verify"
+    assert decide(turn("ask_balance", slots=locked), PRODUCTS).action == "action_verification_locked"
 
 
 @pytest.mark.parametrize("verified", [True, False])

@@ -19,19 +19,19 @@ from decimal import Decimal as D
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.dialogue.hardship import hardship_reason
-from bot.dialogue.moves import REQUEST_KINDS, Turn, decide, local_today
+from bot.dialogue.moves import REQUESTS_BY_INTENT, Turn, decide, local_today
 from bot.dialogue.offers import from_slot, to_slot
 from bot.negotiation.limits import Limits, Product, limits_for
 from bot.negotiation.money import EXPONENTS, quantize
 from bot.negotiation.plans import validate
+from bot.nlu.signals import read_signals
 
 SETTINGS = settings(max_examples=600, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
 CURRENCIES = sorted(EXPONENTS)
 ZONES = ["Africa/Nairobi", "Africa/Lagos", "Asia/Manila", "Asia/Kolkata", "America/New_York", "UTC",
          "Pacific/Kiritimati", "Pacific/Pago_Pago"]
-INTENTS = sorted(REQUEST_KINDS) * 3 + ["affirm", "deny", "nlu_fallback", "provide_identity", "ask_fees"]
+INTENTS = sorted(REQUESTS_BY_INTENT) * 3 + ["affirm", "deny", "nlu_fallback", "provide_identity", "ask_fees"]
 HARDSHIP_TEXTS = ["I lost my job", "I was retrenched last month", "my mother passed away",
                   "I've been in hospital", "my shop burnt down", "my business failed"]
 PLAIN_TEXTS = ["can we sort this out", "please", "ok", "I want to pay", "help me", ""]
@@ -115,12 +115,12 @@ def turns(draw, loan: dict) -> Turn:
     slots = {
         "verified": True, "loan_id": "LN-1", "loan": loan,
         "awaiting": draw(st.sampled_from([None, "date", "duration", "amount", "affordability", "count"])),
-        "request_kind": draw(st.sampled_from([None, *REQUEST_KINDS.values()])),
+        "request_kind": draw(st.sampled_from([None, *REQUESTS_BY_INTENT.values()])),
         "hardship_reason": draw(st.sampled_from([None, None, None, None, "job_loss", "illness"])),
         "pending_offer": draw(st.sampled_from([None, {"kind": "deferral"}])),
     }
     return Turn(intent=draw(st.sampled_from(INTENTS)), text=text, now=now, slots=slots, entities=entities,
-                fallbacks_in_row=draw(st.integers(0, 1)))
+                fallbacks_in_row=draw(st.integers(0, 1)), signals=read_signals(text))
 
 
 @st.composite
@@ -130,7 +130,7 @@ def cases(draw):
 
 
 def _applying_limits(turn: Turn, product: Product) -> Limits:
-    hardship = bool(turn.slot("hardship_reason") or hardship_reason(turn.text))
+    hardship = bool(turn.slot("hardship_reason") or turn.signal("hardship"))
     return limits_for(product, hardship)
 
 
@@ -168,7 +168,7 @@ def test_no_offer_once_the_arrangements_are_used_up(case):
 
 
 @SETTINGS
-@given(case=cases(), intent=st.sampled_from(sorted(REQUEST_KINDS)))
+@given(case=cases(), intent=st.sampled_from(sorted(REQUESTS_BY_INTENT)))
 def test_nothing_is_offered_before_verification(case, intent):
     _, product, turn = case
     unverified = replace(turn, intent=intent, slots={k: v for k, v in turn.slots.items() if k != "verified"})
@@ -185,7 +185,7 @@ def test_the_strategies_reach_offers_and_hardship():
     product = Product("P-1", "p", standard, replace(standard, max_instalments=6, max_arrangements=3), "t")
     now = datetime(2026, 11, 30, 9, tzinfo=timezone.utc)
     turn = Turn("request_instalments", "I lost my job", now, {"verified": True, "loan": loan},
-                {"instalments": ["6"]})
+                {"instalments": ["6"]}, signals=read_signals("I lost my job"))
     move = decide(turn, {"P-1": product})
     assert move.offer is not None and move.offer.hardship and len(move.offer.schedule) == 6
     assert validate(move.offer, balance=D("1000.00"), fees_and_interest=D("100.00"), currency="KES",

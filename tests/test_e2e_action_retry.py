@@ -12,12 +12,16 @@ def test_a_retried_accept_records_once_and_says_the_same(stack):
     borrower.say("hello")
     assert "INR" in borrower.say(f"{LOAN}, born 05/12/1990")
     assert "Shall I set this up" in borrower.say("can I pay it in 2 instalments")
-    _, tracker = get_json(f"{stack.rasa_url}/conversations/{borrower.sender}/tracker")
-    _, domain = get_json(f"{stack.rasa_url}/domain", headers={"Accept": "application/json"})
+    _, tracker = get_json(stack.rasa_api(f"/conversations/{borrower.sender}/tracker"))
+    _, domain = get_json(stack.rasa_api("/domain"), headers={"Accept": "application/json"})
+    # The move the policy hands an action with Rasa's call (bot/dialogue/move.py); this test plays that call itself.
+    tracker["slots"]["move"] = {"v": 1, "action": "action_accept_offer",
+                                "for_message": tracker["latest_message"]["message_id"]}
     call = {"next_action": "action_accept_offer", "sender_id": borrower.sender, "tracker": tracker,
             "domain": domain, "version": "3.6.21"}
-    _, first = post_json(f"{stack.actions_url}/webhook", call)
-    _, again = post_json(f"{stack.actions_url}/webhook", call)
+    webhook = f"{stack.actions_url}/webhook?token={stack.action_token}"  # Rasa's own token, as Rasa sends it
+    _, first = post_json(webhook, call)
+    _, again = post_json(webhook, call)
     assert "recorded" in first["responses"][0]["text"]
     assert again == first
     auth = {"Authorization": f"Bearer {stack.admin_token}"}

@@ -45,11 +45,13 @@ def test_greeting_says_who_it_is_and_discloses_nothing(stack):
     assert "loan reference" in reply.lower()
 
 
-def test_three_failed_verifications_end_it(stack):
+def test_five_failed_verifications_end_it(stack):
+    # References of no loan: the failures count against this sender only, so LN-20931
+    # itself is not locked for the other tests (tests/security/test_verification_lockout.py locks loans).
     borrower = Borrower(stack)
     borrower.say("hello")
-    for attempt in range(3):
-        reply = borrower.say(f"{LOAN}, born 1 January 1970")
+    for attempt in range(5):
+        reply = borrower.say(f"LN-8{attempt:04d}, born 1 January 1970")
         assert "13,860" not in reply
     assert "contact" in reply.lower() and "+1 555 0100" in reply
     reply = borrower.say(f"ok it's {LOAN} and {DOB_TEXT}")  # even the right details, now

@@ -42,7 +42,7 @@ def agent_login(stack):
 
 
 def tracker(stack, conversation_id: str) -> dict:
-    status, data = get_json(f"{stack.rasa_url}/conversations/{conversation_id}/tracker")
+    status, data = get_json(stack.rasa_api(f"/conversations/{conversation_id}/tracker"))
     assert status == 200
     return data
 

@@ -65,5 +65,5 @@ def test_one_conversation_across_two_rasa_servers(cluster):
                             headers={"Authorization": f"Bearer {cluster.admin_token}"})
     assert status == 200 and loan["active_arrangement"]["kind"] == "instalment_plan"
     assert sum(Decimal(s["amount"]) for s in loan["active_arrangement"]["schedule"]) == Decimal("13860.00")
-    _, tracker = get_json(f"{b}/conversations/{sender}/tracker")
+    _, tracker = get_json(cluster.rasa_api(f"/conversations/{sender}/tracker", b))
     assert [e["text"] for e in tracker["events"] if e["event"] == "user"][0] == "hi"

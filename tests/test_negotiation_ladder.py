@@ -2,30 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.negotiation.ladder import STEPS, Situation, first_step, load_ladder, next_step, parse_ladder
-
-
-@pytest.mark.parametrize("intent, hardship, step", [
-    (None, False, "pay_in_full"),
-    ("greet", False, "pay_in_full"),
-    ("pay_in_full", False, "pay_in_full"),
-    ("promise_to_pay", False, "promise_to_pay"),
-    ("offer_partial_payment", False, "part_payment"),
-    ("request_deferral", False, "deferral"),
-    ("request_instalments", False, "instalment_plan"),
-    ("request_instalments", True, "hardship_plan"),
-    ("cannot_pay", False, "deferral"),
-    ("cannot_pay", True, "hardship_plan"),
-    ("disclose_vulnerability", True, "hardship_plan"),
-    ("disclose_vulnerability", False, "instalment_plan"),  # no documented hardship yet
-    ("request_fee_waiver", False, "promise_to_pay"),
-    ("request_fee_waiver", True, "hardship_plan"),
-    ("request_deferral", True, "deferral"),  # hardship does not skip steps they did not need
-    ("dispute_debt", False, "person"),
-    ("request_human", False, "person"),
-])
-def test_first_step(intent, hardship, step):
-    assert first_step(Situation(intent, hardship)) == step
+from bot.negotiation.ladder import STEPS, load_ladder, next_step, parse_ladder
 
 
 def walk(start, hardship, ladder=STEPS):
@@ -45,8 +22,8 @@ def test_next_step_goes_one_rung_down():
 def test_configured_ladder_without_part_payment():
     ladder = parse_ladder(["pay_in_full", "promise_to_pay", "deferral", "instalment_plan", "person"])
     assert next_step("promise_to_pay", hardship=False, ladder=ladder) == "deferral"
-    assert first_step(Situation("offer_partial_payment"), ladder) == "deferral"
-    assert first_step(Situation("cannot_pay", hardship=True), ladder) == "person"
+    assert next_step("pay_in_full", hardship=False, ladder=ladder) == "promise_to_pay"
+    assert next_step("instalment_plan", hardship=True, ladder=ladder) == "person"  # no hardship_plan rung
 
 
 def test_next_step_unknown():

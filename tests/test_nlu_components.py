@@ -211,6 +211,12 @@ def test_parse_result_carries_emotion(agent):
     assert isinstance(emotion["confidence"], float)  # JSON-serialisable
 
 
+def test_parse_result_carries_the_signals(agent):
+    signals = parse(agent, "I lost my job, can I pay both loans 500 a week")["signals"]
+    assert signals["scope"] == "all_loans" and signals["hardship"] == "job_loss"
+    assert signals["period"] == {"unit": "week", "per": True, "every": True}
+
+
 def test_emotion_follows_the_message(agent):
     assert parse(agent, "thank you so much, you really helped me, I'm so relieved")["emotion"]["name"] == "positive"
     assert parse(agent, "hello")["emotion"]["name"] == "neutral"

@@ -17,6 +17,7 @@ from bot.records.writes import (
     record_arrangement, record_contact, record_payment, set_contact_preferences,
 )
 from records_fixtures import JURISDICTIONS, PRODUCTS, TODAY, records_db  # noqa: F401
+from tests.config_files import write_variant
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "data" / "demo" / "portfolio.csv"
@@ -181,12 +182,15 @@ def test_bom_empty_and_non_utf8_files(records_db, tmp_path):
 
 def test_cli_import_exit_codes(records_db, monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("DATABASE_URL", records_db.url)
-    (tmp_path / "products.yml").write_text("products:\n  WALLET-30: {}\n  WALLET-90: {}\n  SME-180: {}\n")
-    (tmp_path / "compliance.yml").write_text("profiles:\n  KE: {}\n  IN: {}\n")
+    monkeypatch.setenv("AUDIT_ANCHOR_FILE", str(tmp_path / "anchors.jsonl"))  # not another database's anchors
+    # The CLI reads the typed configuration (bot.config): whole files, here with only three profiles.
+    write_variant(tmp_path / "products.yml", "products.yml")
+    write_variant(tmp_path / "compliance.yml", "compliance.yml", edit=lambda d: d.update(
+        profiles={name: p for name, p in d["profiles"].items() if name in ("DEFAULT", "KE", "IN")}))
     args = ["--config-dir", str(tmp_path)]
     assert cli.main([*args, "import", str(BAD)]) == 1
     out = capsys.readouterr().out
-    assert "line 3: phone" in out and "unknown jurisdiction 'XX' (known: IN, KE)" in out
+    assert "line 3: phone" in out and "unknown jurisdiction 'XX' (known: DEFAULT, IN, KE)" in out
     assert cli.main([*args, "import", str(DEMO)]) == 1  # PH, US, ... are not profiles here
     ok = write_csv(tmp_path, "ok.csv", [
         "CLI-1,CLIB-1,Cli Test,+254700000003,1990-01-01,Africa/Nairobi,KE,KES,10,10,0,0,2026-11-01,WALLET-30,,,en"])

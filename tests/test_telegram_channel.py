@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import secrets
 import time
 import urllib.error
@@ -33,6 +34,8 @@ from tests.fake_telegram import FakeTelegram
 
 TOKEN = "123456789:TEST-token_abcdefghijklmnopqrstu"
 SECRET = "s3cret-" + secrets.token_hex(8)
+CHANNEL_SECRET = "telegram-test-channel-secret-" + secrets.token_hex(8)  # keys conversation ids (channels/secret.py)
+KEY = CHANNEL_SECRET.encode()
 LOAN, DOB_TEXT, PHONE = "LN-20931", "17 April 1991", "+254712345678"
 _ids = itertools.count(int(time.time()) % 100000 * 1000)
 
@@ -85,6 +88,12 @@ def inline_buttons(call_params: dict) -> list[dict]:
 
 def as_update(data: dict) -> Update:
     return Update.de_json(data, Bot(TOKEN))
+
+
+def conversation(chat_id: int) -> str:
+    from bot.channels.telegram import conversation_id
+
+    return conversation_id(chat_id, KEY)
 
 
 # --- units: callback data, identity, configuration, texts ---------------------
@@ -217,6 +226,81 @@ def test_channel_answers_itself_only_when_the_conversation_is_not_paused(fake):
     assert forwarded == []
 
 
+# --- conversation ids and the channel guard -------------------------------------
+
+def test_conversation_ids_carry_a_mac_only_this_server_can_make():
+    from bot.channels.telegram import chat_id_of
+
+    cid = conversation(5551234567)
+    assert re.fullmatch(r"tg-5551234567-[0-9a-f]{16}", cid)
+    assert chat_id_of(cid, KEY) == 5551234567 and chat_id_of(conversation(-42), KEY) == -42
+    assert conversation(5551234567) == cid  # stable: the same chat keeps its conversation
+    from bot.channels.telegram import conversation_id
+    assert conversation_id(5551234567, b"another-channel-secret") != cid
+    wrong_mac = cid[:-1] + ("0" if cid[-1] != "0" else "1")
+    for forged in ("5551234567", "tg-5551234567", f"tg-5551234568-{cid[-16:]}", wrong_mac, cid.upper(), "web-" + cid):
+        with pytest.raises(ValueError):
+            chat_id_of(forged, KEY)
+
+
+def test_the_output_side_sends_only_to_conversation_ids_it_issued(fake):
+    from bot.channels.telegram import TelegramOutput, conversation_id
+
+    chat = new_chat()
+    output = TelegramOutput(Bot(TOKEN, base_url=fake.base_url), r"(?i)\bloan reference\b")
+
+    async def send_all():
+        await output.send_text_message(conversation_id(chat), "A reply from an agent.")
+        for forged in (str(chat), f"tg-{chat}-0000000000000000"):
+            with pytest.raises(ValueError):
+                await output.send_text_message(forged, "Injected.")
+            with pytest.raises(ValueError):
+                await output.send_text_with_buttons(forged, "Injected.", [{"title": "Yes", "payload": "/affirm"}])
+
+    asyncio.run(send_all())
+    assert [m["text"] for m in fake.sent("sendMessage", chat)] == ["A reply from an agent."]
+
+
+def test_long_messages_and_floods_get_a_polite_reply_not_the_dialogue(fake):
+    from bot.channels.guard import Guard, Limits
+    from bot.channels.telegram import TelegramInput, conversation_id
+    from bot.dialogue.messages import render
+
+    channel = TelegramInput(parse({"access_token": TOKEN, "secret_token": SECRET, "base_url": fake.base_url}),
+                            guard=Guard(Limits(per_sender_per_minute=3)))
+    forwarded = []
+
+    async def on_new_message(message):
+        forwarded.append(message)
+
+    async def handle_all(chat: int, texts: list[str], paused: bool) -> list[str]:
+        async def is_paused(sender):
+            return paused
+        return [await channel.handle(as_update(text_update(chat, t)), on_new_message, is_paused) for t in texts]
+
+    chat = new_chat()
+    outcomes = asyncio.run(handle_all(chat, ["x" * 2001, "x" * 2000, "hi", "one more"], paused=False))
+    assert outcomes == ["message_too_long", "forwarded", "forwarded", "rate_limited"]
+    assert [len(m.text) for m in forwarded] == [2000, 2]
+    assert {(m.sender_id, m.input_channel) for m in forwarded} == {(conversation_id(chat), "telegram")}
+    assert [m["text"] for m in fake.sent("sendMessage", chat)] == [render("message_too_long"), render("rate_limited")]
+    paused_chat = new_chat()  # after a hand-off the bot says nothing, not even this
+    assert asyncio.run(handle_all(paused_chat, ["x" * 2001], paused=True)) == ["silent"]
+    assert fake.sent("sendMessage", paused_chat) == [] and len(forwarded) == 2
+
+
+def test_proactive_message_to_a_conversation_id(fake):
+    from bot.channels.telegram import conversation_id
+
+    chat = new_chat()
+    allow = lambda t: Decision(True, None, None)  # noqa: E731
+    assert asyncio.run(_proactive(fake, conversation_id(chat), "A reminder about your loan.", allow)).allowed
+    assert [m["text"] for m in fake.sent("sendMessage", chat)] == ["A reminder about your loan."]
+    with pytest.raises(ValueError):
+        asyncio.run(_proactive(fake, f"tg-{chat}-0000000000000000", "Injected.", allow))
+    assert len(fake.sent("sendMessage", chat)) == 1
+
+
 # --- the real stack with the channel -----------------------------------------
 
 @pytest.fixture(scope="module")
@@ -239,7 +323,7 @@ def tg(fake, tmp_path_factory):
     ports = {"rasa": free_port(), "actions": free_port(), "web": free_port()}
     running = start(model=MODEL, database_url=database_url, tracker_url=f"sqlite:///{var / 'tracker.db'}",
                     var_dir=var, admin_token=secrets.token_urlsafe(16), ports=ports,
-                    credentials=var / "credentials.yml")
+                    credentials=var / "credentials.yml", channel_secret=CHANNEL_SECRET)
     deadline = time.monotonic() + 60  # the channel registers its webhook just after the server starts
     while not fake.sent("setWebhook") and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -280,7 +364,7 @@ class Chat:
         return self._send(tap_update(self.id, data))
 
     def tracker(self) -> dict:
-        status, tracker = get_json(f"{self.stack.rasa_url}/conversations/{self.id}/tracker")
+        status, tracker = get_json(self.stack.rasa_api(f"/conversations/{conversation(self.id)}/tracker"))
         assert status == 200
         return tracker
 
@@ -308,7 +392,7 @@ def test_updates_without_the_right_secret_are_refused(tg, fake):
     assert post_update(tg, text_update(chat, "hi"), secret="wrong") == 403
     assert post_update(tg, {"not": "an update"}) == 400
     assert fake.since(mark) == []
-    status, tracker = get_json(f"{tg.rasa_url}/conversations/{chat}/tracker")
+    status, tracker = get_json(tg.rasa_api(f"/conversations/{conversation(chat)}/tracker"))
     assert status == 200 and not [e for e in tracker["events"] if e["event"] == "user"]  # nothing reached the dialogue
 
 
@@ -448,3 +532,27 @@ def test_polling_runner_needs_the_token_and_the_secret(monkeypatch, capsys):
     monkeypatch.setenv("TELEGRAM_SECRET_TOKEN", SECRET)
     assert main([]) == 2
     assert "TELEGRAM_TOKEN" in capsys.readouterr().err
+
+
+@pytest.mark.e2e
+def test_conversations_are_keyed_by_an_unguessable_id(tg, fake):
+    chat = Chat(tg, fake)
+    chat.say("hi")
+    assert [e["text"] for e in chat.user_events()] == ["hi"]  # under tg-<chat id>-<mac>
+    status, bare = get_json(tg.rasa_api(f"/conversations/{chat.id}/tracker"))
+    assert status == 200 and not [e for e in bare["events"] if e["event"] == "user"]
+
+
+@pytest.mark.e2e
+def test_an_agents_reply_through_rasas_api_reaches_the_chat(tg, fake):
+    chat = Chat(tg, fake)
+    chat.say("hi")
+    mark = fake.mark()
+    url = tg.rasa_api(f"/conversations/{conversation(chat.id)}/tracker/events?output_channel=latest"
+                      "&execute_side_effects=true")
+    request = urllib.request.Request(url, data=json.dumps([{"event": "bot", "text": "Hello, this is Ann."}]).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(request, timeout=60) as response:
+        assert response.status == 200
+    sent = [c.params for c in fake.since(mark, "sendMessage")]
+    assert [(int(m["chat_id"]), m["text"]) for m in sent] == [(chat.id, "Hello, this is Ann.")]

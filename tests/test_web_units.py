@@ -7,14 +7,15 @@ import pytest
 
 from bot.web.auth import bearer_token, token_matches
 from bot.web.config import load_config
-from bot.web.rasa_socketio import usable_session_id
+from bot.web.rasa_socketio import SESSION_ID, new_session_id, resumed_session_id, session_secret
+from tests.config_files import write_variant
 
 
 @pytest.fixture()
 def bot_yml(tmp_path) -> Path:
     path = tmp_path / "bot.yml"
-    path.write_text("lender: {name: Acme Loans, assistant_name: Acme Bot}\nports: {rasa: 6005, web: 8100}\n")
-    return path
+    return write_variant(path, "bot.yml", {"lender": {"name": "Acme Loans", "assistant_name": "Acme Bot"},
+                                           "ports": {"rasa": 6005, "web": 8100}})
 
 
 def test_ports_come_from_bot_yml(bot_yml):
@@ -58,13 +59,17 @@ def test_token_matches_only_the_exact_token():
     assert not token_matches(None, "s3cret")
 
 
-def test_session_ids_keep_strong_ids_and_replace_weak_ones():
-    strong = "0123456789abcdef0123456789abcdef"
-    assert usable_session_id(strong) == strong
-    for weak in (None, "", "1", "admin", "a" * 200, "../../etc", 42, {"x": 1}):
-        new = usable_session_id(weak)
-        assert new != weak and len(new) == 32
-    assert usable_session_id(None) != usable_session_id(None)
+def test_session_ids_resume_only_with_their_secret():
+    key = b"web-units-channel-secret"
+    issued = new_session_id()
+    assert SESSION_ID.match(issued) and new_session_id() != issued
+    assert resumed_session_id(issued, session_secret(issued, key), key) == issued
+    for wrong in (None, "", "0" * 64, session_secret(new_session_id(), key), session_secret(issued, b"other key")):
+        assert resumed_session_id(issued, wrong, key) != issued
+    # Ids the server did not issue never resume, whatever secret comes with them.
+    for weak in (None, "", "1", "admin", "a" * 200, "../../etc", 42, {"x": 1}, "0123456789abcdef0123456789abcdef"):
+        new = resumed_session_id(weak, session_secret(str(weak), key), key)
+        assert new != weak and SESSION_ID.match(new)
 
 
 def test_rasa_port_from_environment_moves_the_default_rasa_url(bot_yml):

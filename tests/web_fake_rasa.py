@@ -16,6 +16,7 @@ Replies (each tells the sender id, so tests can see which conversation it is):
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from types import SimpleNamespace
 
@@ -44,6 +45,8 @@ async def reply(message: UserMessage) -> None:
 
 def main(port: int) -> None:
     logging.basicConfig(level=logging.WARNING)
+    # As bot/launch.py passes one to Rasa: a restarted fake resumes the same sessions.
+    os.environ.setdefault("CHANNEL_SECRET", "fake-rasa-channel-secret-for-widget-tests")
     app = Sanic("fake_rasa")
     # As `rasa run --cors "*"` (scripts/run.sh) does in rasa.server.configure_cors;
     # importing rasa.server itself would add ~5 s of start-up to every test run.

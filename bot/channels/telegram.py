@@ -7,6 +7,14 @@ a group would tell a debt to everyone in it. Each update is handled before
 the webhook answers, so one chat's messages are processed in order and the
 replies are sent when the request returns (Telegram waits for it).
 
+Conversations are keyed `tg-<chat_id>-<mac>` (`conversation_id`), not by the
+bare chat id: chat ids are small guessable numbers, and whoever can name a
+tracker can read or drive it through any other door. The output side takes
+the chat id back out of the recipient id and refuses one whose MAC does not
+verify. Before a message reaches the agent, bot/channels/guard.py answers an
+over-long message or a flood from one chat (per chat only: every update
+comes from Telegram's servers, so a per-IP limit would throttle everyone).
+
 Configured in Rasa's credentials file (see bot/channels/telegram_config.py
 and docs/telegram.md).
 """
@@ -25,7 +33,9 @@ from sanic.response import HTTPResponse
 from telegram import Bot, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.error import TelegramError
 
+from bot.channels import secret
 from bot.channels.buttons import PayloadTable, direct_callback_data, inline_keyboard
+from bot.channels.guard import Guard, reply_text
 from bot.channels.identity import telegram_metadata
 from bot.channels.telegram_config import (ALLOWED_UPDATES, DEFAULT_BASE_URL, SECRET_HEADER, ConfigError,
                                          TelegramConfig, parse)
@@ -37,6 +47,22 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 CONTACT_INTENT = "/provide_identity"  # a shared own contact is an identity detail
 MAX_TEXT = 4096  # Telegram's limit per message
+PREFIX = "tg-"
+MAC_CHARS = 16  # 64 bits: not guessable, short enough to read in a log or the console
+_CONVERSATION = re.compile(r"^tg-(-?[0-9]{1,20})-([0-9a-f]{16})$")
+
+
+def conversation_id(chat_id: int, key: bytes | None = None) -> str:
+    """The tracker id of a chat: `tg-<chat_id>-<first 16 hex of HMAC(CHANNEL_SECRET, chat_id)>`."""
+    return f"{PREFIX}{int(chat_id)}-{secret.mac(str(int(chat_id)), key)[:MAC_CHARS]}"
+
+
+def chat_id_of(recipient_id: str, key: bytes | None = None) -> int:
+    """The chat id inside a conversation id; ValueError when it is not one this server issued."""
+    match = _CONVERSATION.match(str(recipient_id))
+    if not match or not secret.verify(match.group(1), match.group(2), key, length=MAC_CHARS):
+        raise ValueError(f"telegram: {recipient_id!r} is not a conversation id of this channel")
+    return int(match.group(1))
 
 
 class TelegramOutput(OutputChannel):
@@ -53,7 +79,7 @@ class TelegramOutput(OutputChannel):
         return CHANNEL
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        chat_id = int(recipient_id)
+        chat_id = chat_id_of(recipient_id)
         custom = kwargs.get("custom") if isinstance(kwargs.get("custom"), dict) else {}
         markup = None
         if custom.get("request_contact") or self.contact_prompt.search(text):
@@ -65,7 +91,7 @@ class TelegramOutput(OutputChannel):
         await self.send(chat_id, text, markup)
 
     async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict], **kwargs: Any) -> None:
-        await self.send(int(recipient_id), text, inline_keyboard(buttons, self.payloads.callback_data))
+        await self.send(chat_id_of(recipient_id), text, inline_keyboard(buttons, self.payloads.callback_data))
 
     async def send_custom_json(self, recipient_id: str, json_message: dict, **kwargs: Any) -> None:
         """Only `{"request_contact": true}` is understood (it went out with the text); the rest is dropped.
@@ -105,8 +131,9 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
 class TelegramInput(InputChannel):
     """Receives Telegram updates on a webhook guarded by Telegram's secret-token header."""
 
-    def __init__(self, config: TelegramConfig):
+    def __init__(self, config: TelegramConfig, guard: Guard | None = None):
         self.config = config
+        self.guard = guard or Guard()
         self.bot = Bot(config.access_token, base_url=config.base_url)
         self.output = TelegramOutput(self.bot, config.contact_prompt)
         self._seen: OrderedDict[int, None] = OrderedDict()  # Telegram redelivers on timeouts
@@ -180,7 +207,7 @@ class TelegramInput(InputChannel):
         chat, user = update.effective_chat, update.effective_user
         if chat is None or user is None or chat.type != "private" or user.is_bot:
             return "ignored"
-        sender = str(chat.id)
+        sender = conversation_id(chat.id)
         metadata = telegram_metadata(update)
         text = None
         if update.callback_query:
@@ -200,9 +227,13 @@ class TelegramInput(InputChannel):
                 refusal = "telegram_text_only"
         else:
             return "ignored"
-        if not text:
+        refused = self.guard.check(text or "", sender)  # every update counts towards the chat's rate
+        if refused or not text:
             if await is_paused(sender):  # after a hand-off the bot says nothing at all
                 return "silent"
+            if refused:
+                await self.output.send(chat.id, reply_text(refused))
+                return refused
             keyboard = contact_keyboard() if refusal == "telegram_contact_not_own" else None
             await self.output.send(chat.id, channel_text(refusal), keyboard)
             return refusal
@@ -232,12 +263,16 @@ async def send_proactive(bot_token: str, chat_id: int | str, text: str, *, check
                          base_url: str | None = None, buttons: list[dict] | None = None) -> Decision:
     """Send a message the borrower did not ask for (campaigns, agents), only if compliance allows it.
 
+    `chat_id` is Telegram's chat id, or a conversation id (`tg-...`, verified).
+
     `check` is the compliance check for this borrower and moment (e.g. a
     closure over bot.compliance.check_outbound); it sees the text and every
     button title. When any is refused, nothing is sent and that Decision is
     returned. Button payloads must fit callback_data (64 bytes): this process
     keeps no table the Rasa server could resolve.
     """
+    if isinstance(chat_id, str) and chat_id.startswith(PREFIX):
+        chat_id = chat_id_of(chat_id)  # a conversation id from the records
     for words in [text, *(str(b.get("title", "")) for b in buttons or [])]:
         decision = check(words)
         if not decision.allowed:

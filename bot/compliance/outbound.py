@@ -20,14 +20,13 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 
 from bot.compliance.decision import ALLOW, Decision
 from bot.compliance.language import check_text_for_profile
 from bot.compliance.profiles import Profile, effective_profile
+from bot.config.bot_file import load_bot
 
 __all__ = ["Decision", "OutboundContext", "check_outbound", "required_disclosures", "RULE_ORDER"]
 
@@ -37,7 +36,6 @@ RULE_ORDER = (
     "frequency_cap", "conversation_cooldown", "missing_disclosure", "prohibited_language.*",
 )
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_BOT_YML = Path(__file__).resolve().parents[2] / "config" / "bot.yml"
 
 
 def _aware(name: str, value) -> None:
@@ -90,11 +88,9 @@ class OutboundContext:
 
 @lru_cache(maxsize=1)
 def _lender_names() -> tuple[str, str]:
-    try:
-        lender = yaml.safe_load(_BOT_YML.read_text(encoding="utf-8"))["lender"]
-        return str(lender["name"]), str(lender["assistant_name"])
-    except (OSError, KeyError, TypeError, yaml.YAMLError) as exc:
-        raise ValueError(f"config/bot.yml must define lender.name and lender.assistant_name ({exc})") from exc
+    """config/bot.yml lender.name and lender.assistant_name (bot.config; ConfigError names a wrong key)."""
+    lender = load_bot().lender
+    return lender.name, lender.assistant_name
 
 
 def _fill(text: str, ctx: OutboundContext) -> str:

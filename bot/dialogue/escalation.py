@@ -2,20 +2,14 @@
 
 A borrower who brings in a lawyer or a regulator, or whose anger keeps
 rising, is better served by a person: the bot's calm answers have stopped
-working, and what is said next may matter in a complaint.
+working, and what is said next may matter in a complaint. The NLU reads the
+legal or regulator threat (bot/nlu/signals.py, `legal_threat`); the anger
+count comes from the emotion of the latest messages.
 """
-import re
-
-_LEGAL = re.compile(
-    r"\b(my|our|a|the) (lawyer|attorney|advocate|solicitor|legal (team|counsel|aid))\b"
-    r"|\b(report|complain|escalate)\w* (you |this |it )?(to )?(the )?"
-    r"(regulator|central bank|cbk|rbi|cfpb|fca|ftc|sec|ojk|bsp|ombudsman|consumer protection|police|authorities)\b"
-    r"|\b(ombudsman|cfpb|financial conduct authority|consumer (protection|financial protection))\b"
-    r"|\b(sue|suing) (you|your company|tawi)\b|\btake (you|your company) to court\b",
-    re.IGNORECASE,
-)
-RISING_ANGER = 3  # angry messages in a row
+from bot.config.bot_file import Escalation as EscalationSettings, load_bot
 
 
-def legal_or_regulator(text: str) -> bool:
-    return bool(_LEGAL.search(text or ""))
+def escalation_settings() -> EscalationSettings:
+    """The numbers (angry messages in a row, unreadable messages in a row, abuse
+    warnings before a pause) live in config/bot.yml `escalation:` (cached by bot.config)."""
+    return load_bot().escalation

@@ -6,23 +6,18 @@ the bot says, and so that tests can check every variant for compliance.
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
+from bot.config.files import ROOT
+from bot.config.messages import EMOTIONS, load_messages
 
-EMOTIONS = ("anxious", "angry", "distressed", "apologetic", "confused", "positive")
-ROOT = Path(__file__).resolve().parents[2]
+__all__ = ["EMOTIONS", "ROOT", "load", "render", "variants"]
 
 
 @lru_cache(maxsize=4)
-def load(path: str = str(ROOT / "config" / "messages.yml")) -> dict[str, Any]:
-    with open(path, encoding="utf-8") as handle:
-        messages = yaml.safe_load(handle)
-    for key, entry in messages.items():
-        if key != "tone" and "default" not in entry:
-            raise ValueError(f"{path}: message {key!r} has no default text")
-    return messages
+def load(path: str | None = None) -> dict[str, Any]:
+    """config/messages.yml (or MESSAGES_YML), validated by bot.config.messages, read once per process."""
+    return load_messages(path).as_dict()
 
 
 def render(key: str, emotion: str = "neutral", **fills: Any) -> str:

@@ -5,23 +5,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from bot.negotiation.kinds import PLAN_KINDS, OfferKind
 from bot.negotiation.money import fmt
 from bot.negotiation.plans import Instalment, Offer, describe
-
-# What the records call each kind of offer once it is agreed.
-RECORD_KIND = {
-    "promise_to_pay": "promise_to_pay",
-    "pay_in_full": "promise_to_pay",
-    "part_payment": "part_payment",
-    "deferral": "deferral",
-    "instalment_plan": "instalment_plan",
-    "hardship_plan": "instalment_plan",
-}
 
 
 def to_slot(offer: Offer, **extra: Any) -> dict[str, Any]:
     return {
-        "kind": offer.kind,
+        "kind": offer.kind.value,
         "schedule": [[i.due.isoformat(), str(i.amount)] for i in offer.schedule],
         "waiver": str(offer.waiver),
         "hardship": offer.hardship,
@@ -43,12 +34,12 @@ def summary(offer: Offer, currency: str) -> str:
     """One sentence naming the arrangement, for the offer and the confirmation."""
     first = offer.schedule[0]
     waived = f", with {fmt(offer.waiver, currency)} of fees and interest waived" if offer.waiver else ""
-    if offer.kind in ("instalment_plan", "hardship_plan"):
-        label = "a hardship plan" if offer.kind == "hardship_plan" else "an instalment plan"
+    if offer.kind in PLAN_KINDS:
+        label = "a hardship plan" if offer.kind == OfferKind.HARDSHIP_PLAN else "an instalment plan"
         return f"{label} of {len(offer.schedule)} payments, {fmt(offer.total, currency)} in total{waived}:"
-    if offer.kind == "deferral":
+    if offer.kind == OfferKind.DEFERRAL:
         return f"moving your due date to {first.due:%A %d %B %Y}, paying {fmt(first.amount, currency)} then{waived}:"
-    if offer.kind == "part_payment":
+    if offer.kind == OfferKind.PART_PAYMENT:
         return f"a part payment now and the rest later, {fmt(offer.total, currency)} in total{waived}:"
     return f"paying {fmt(offer.total, currency)} by {first.due:%A %d %B %Y}{waived}:"
 

@@ -2,9 +2,9 @@
 
 The limits are the lender's promise to its regulator and its own books: the bot
 may never offer or accept anything outside them. So the file is validated
-strictly at start-up (unknown keys, negative numbers and hardship limits that
-are narrower than the standard ones are errors with the exact location), and
-the loaded values are frozen.
+strictly at start-up by bot/config/products.py (unknown keys, negative numbers
+and hardship limits that are narrower than the standard ones are errors with
+the exact location), and the loaded values are frozen.
 
 Minimum instalment: loans come in many currencies, so the absolute floor is a
 per-currency table with a `default` (`{default: 5, KES: 200, NGN: 2000}`),
@@ -16,18 +16,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
-import yaml
+from bot.config.errors import ConfigError
 
-from .ladder import parse_ladder
-from .money import minor_units, quantize, quantize_up
+from .money import quantize_up
 
 DEFAULT_PATH = "config/products.yml"
-
-
-class ProductConfigError(ValueError):
-    """products.yml is missing something or holds a value the bot must not apply."""
+# products.yml is missing something or holds a value the bot must not apply.
+ProductConfigError = ConfigError
 
 
 @dataclass(frozen=True)
@@ -79,167 +76,24 @@ def limits_for(product: Product, hardship: bool) -> Limits:
     return product.hardship if hardship else product.standard
 
 
-# --- loading and validation -------------------------------------------------
-
-_INT_FIELDS = {  # name -> smallest allowed value
-    "max_deferral_days": 0,
-    "max_instalments": 1,
-    "max_plan_days": 0,
-    "max_arrangements": 0,
-    "promise_window_days": 1,
-}
-_PERCENT_FIELDS = ("min_instalment_percent", "min_down_payment_percent", "max_waiver_percent")
-_FIELDS = set(_INT_FIELDS) | set(_PERCENT_FIELDS) | {"min_instalment_amount", "frequencies_days"}
-# Fields where hardship must be >= standard, and where it must be <= standard.
-_WIDER_IS_MORE = ("max_deferral_days", "max_instalments", "max_plan_days", "max_arrangements",
-                  "promise_window_days", "max_waiver_percent")
-_WIDER_IS_LESS = ("min_instalment_percent", "min_down_payment_percent")
-
-
-def _number(value: Any, where: str) -> Decimal:
-    # YAML gives int, float or str; a float is converted through its text, which
-    # is exactly what the operator typed (2.5 -> Decimal('2.5')).
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ProductConfigError(f"{where}: expected a number, got {value!r}")
-    try:
-        number = Decimal(str(value))
-    except Exception as exc:
-        raise ProductConfigError(f"{where}: expected a number, got {value!r}") from exc
-    if not number.is_finite() or number < 0:
-        raise ProductConfigError(f"{where}: must be a non-negative number, got {value!r}")
-    return number
-
-
-def _int(value: Any, where: str, smallest: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ProductConfigError(f"{where}: expected a whole number, got {value!r}")
-    if value < smallest:
-        raise ProductConfigError(f"{where}: must be at least {smallest}, got {value}")
-    return value
-
-
-def _floors(value: Any, where: str) -> tuple[tuple[str, Decimal], ...]:
-    if not isinstance(value, Mapping):
-        return (("default", _number(value, where)),)
-    if "default" not in value:
-        raise ProductConfigError(f"{where}: needs a 'default' entry for currencies not listed")
-    floors = {}
-    for key, amount in value.items():
-        code = str(key)
-        if code != "default" and not (len(code) == 3 and code.isalpha() and code.isupper()):
-            raise ProductConfigError(f"{where}: {code!r} is not an ISO 4217 currency code")
-        number = _number(amount, f"{where}.{code}")
-        if code != "default" and number != quantize(number, code):
-            raise ProductConfigError(
-                f"{where}.{code}: {number} has more than {minor_units(code)} decimals")
-        floors[code] = number
-    return tuple(sorted(floors.items()))
-
-
-def _limits(raw: Any, where: str) -> Limits:
-    if not isinstance(raw, Mapping):
-        raise ProductConfigError(f"{where}: expected a mapping of limits")
-    unknown = sorted(set(map(str, raw)) - _FIELDS)
-    if unknown:
-        raise ProductConfigError(f"{where}: unknown key(s) {', '.join(unknown)}")
-    missing = sorted(_FIELDS - set(raw))
-    if missing:
-        raise ProductConfigError(f"{where}: missing key(s) {', '.join(missing)}")
-    values: dict[str, Any] = {
-        name: _int(raw[name], f"{where}.{name}", smallest) for name, smallest in _INT_FIELDS.items()
-    }
-    for name in _PERCENT_FIELDS:
-        pct = _number(raw[name], f"{where}.{name}")
-        if pct > 100:
-            raise ProductConfigError(f"{where}.{name}: a percent must be at most 100, got {pct}")
-        values[name] = pct
-    freqs = raw["frequencies_days"]
-    if not isinstance(freqs, list) or not freqs:
-        raise ProductConfigError(f"{where}.frequencies_days: expected a non-empty list of days")
-    days = [_int(f, f"{where}.frequencies_days", 1) for f in freqs]
-    if len(set(days)) != len(days):
-        raise ProductConfigError(f"{where}.frequencies_days: repeated value in {days}")
-    values["frequencies_days"] = tuple(sorted(days))
-    values["min_instalment_amounts"] = _floors(raw["min_instalment_amount"],
-                                               f"{where}.min_instalment_amount")
-    return Limits(**values)
-
-
-def _check_wider(standard: Limits, hardship: Limits, where: str) -> None:
-    for name in _WIDER_IS_MORE:
-        if getattr(hardship, name) < getattr(standard, name):
-            raise ProductConfigError(
-                f"{where}.hardship.{name}: {getattr(hardship, name)} is narrower than "
-                f"standard {getattr(standard, name)}")
-    for name in _WIDER_IS_LESS:
-        if getattr(hardship, name) > getattr(standard, name):
-            raise ProductConfigError(
-                f"{where}.hardship.{name}: {getattr(hardship, name)} is stricter than "
-                f"standard {getattr(standard, name)}")
-    codes = {c for c, _ in standard.min_instalment_amounts + hardship.min_instalment_amounts}
-    for code in sorted(codes):
-        lookup = "XXX" if code == "default" else code  # XXX: ISO "no currency" -> default
-        if hardship.min_instalment_amount(lookup) > standard.min_instalment_amount(lookup):
-            raise ProductConfigError(
-                f"{where}.hardship.min_instalment_amount.{code}: stricter than standard")
-    if not set(standard.frequencies_days) <= set(hardship.frequencies_days):
-        raise ProductConfigError(
-            f"{where}.hardship.frequencies_days: must include every standard frequency "
-            f"{list(standard.frequencies_days)}")
+# --- loading ------------------------------------------------------------------
+# The file is read and validated by bot.config.products (pydantic, every error
+# naming its key); these two stay as the names the rest of the code calls.
 
 
 def parse_products(data: Any) -> dict[str, Product]:
     """Validate an already-parsed products.yml document (see load_products)."""
-    if not isinstance(data, Mapping):
-        raise ProductConfigError("products.yml: expected a mapping with version and products")
-    unknown = sorted(set(map(str, data)) - {"version", "products", "ladder", "floors"})
-    if unknown:
-        raise ProductConfigError(f"products.yml: unknown top-level key(s) {', '.join(unknown)}")
-    try:
-        parse_ladder(data.get("ladder"))
-    except ValueError as exc:
-        raise ProductConfigError(str(exc)) from None
-    version = data.get("version")
-    if version is None or str(version).strip() == "":
-        raise ProductConfigError("version: missing; every change to the limits needs a new version")
-    products = data.get("products")
-    if not isinstance(products, Mapping) or not products:
-        raise ProductConfigError("products: expected a non-empty mapping of product_code -> limits")
-    loaded: dict[str, Product] = {}
-    for code, raw in products.items():
-        where = f"products.{code}"
-        if not isinstance(raw, Mapping):
-            raise ProductConfigError(f"{where}: expected description, standard and hardship")
-        unknown = sorted(set(map(str, raw)) - {"description", "standard", "hardship"})
-        if unknown:
-            raise ProductConfigError(f"{where}: unknown key(s) {', '.join(unknown)}")
-        for key in ("description", "standard", "hardship"):
-            if key not in raw:
-                raise ProductConfigError(f"{where}: missing key {key}")
-        if not isinstance(raw["description"], str) or not raw["description"].strip():
-            raise ProductConfigError(f"{where}.description: expected a non-empty text")
-        standard = _limits(raw["standard"], f"{where}.standard")
-        hardship = _limits(raw["hardship"], f"{where}.hardship")
-        _check_wider(standard, hardship, where)
-        loaded[str(code)] = Product(str(code), raw["description"].strip(), standard, hardship,
-                                    str(version))
-    return loaded
+    from bot.config.products import parse_products as parse  # bot.config builds our Limits
+
+    return parse(data).by_code()
 
 
-def load_products(path: str | Path = DEFAULT_PATH) -> dict[str, Product]:
-    """Read and validate products.yml; raises ProductConfigError naming the bad key."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ProductConfigError(f"{path}: cannot read ({exc.strerror})") from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ProductConfigError(f"{path}: not valid YAML: {exc}") from exc
-    try:
-        return parse_products(data)
-    except ProductConfigError as exc:
-        raise ProductConfigError(f"{path}: {exc}") from None
+def load_products(path: str | Path | None = None) -> dict[str, Product]:
+    """config/products.yml (or PRODUCTS_YML, or `path`, relative to the repository);
+    raises ProductConfigError naming the file and the bad key."""
+    from bot.config.products import load_products_file
+
+    return load_products_file(path).by_code()
 
 
 def _limits_dict(limits: Limits) -> dict[str, Any]:

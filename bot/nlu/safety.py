@@ -16,29 +16,38 @@ import unicodedata
 from typing import Any, Dict, List, Text
 
 VULNERABILITY_INTENT = "disclose_vulnerability"
+# The component reads this much of a message. The channels refuse longer
+# messages before parsing (bot/channels/guard.py); the cap keeps a parse that
+# comes through any other door bounded too. Every pattern below is linear
+# (tests/security/test_regex_linear.py), so this is a second line, not the fix.
+MAX_TEXT_CHARS = 2000
 
 _MYSELF = r"(?:my\s*s[ae]?l[fv]e?|my\s*slef|my\s*sef|mysefl|me\s*self|ma\s*self|mi\s*self|myslf|mysel|myself+)(?![a-z])"
 _NOT_MONEY = r"(?!\s+(?:insurance|cover|policy|savings|loan|plan|subscription))"
 
+# Keep every pattern linear: never two unbounded quantifiers that can take the
+# same characters one after the other ("\s*(?:to)?\s+", "l+(?:l+)?"), or a
+# run of spaces or letters is split every possible way (quadratic, worse when
+# nested). tests/security/test_regex_linear.py feeds each such input 100 KB.
 # English: direct, indirect, euphemistic and misspelt forms.
 _ENGLISH = [
     r"(?<!\d)(?<!\d )(?<!my )(?<!the )(?<!in )\bkms\b",
-    rf"\bk+i+l+(?:l+)?(?:ing|in)?\s*{_MYSELF}",
+    rf"\bk+i+l+(?:ing|in)?\s*{_MYSELF}",
     r"\bsu+[iy]?c+[iy]?[dst]+[ea]?\w*|\bsuicd\w*|\bsucid\w*|\bsuiside\w*|\bsewer\s*slide\b|\bcommit\s+sudoku\b",
     r"\bun-?aliv\w*",
     rf"\bend(?:ing|ed)?\s+(?:my|this|me)\s+(?:own\s+)?(?:life|lyf|lyfe|existence){_NOT_MONEY}",
     rf"\btak(?:e|ing)\s+my\s+(?:own\s+)?life{_NOT_MONEY}",
     r"\b(?:end|ending|finish)\s+it\s+(?:all|tonight|today|now|for\s+good)\b|\bend\s+everything\b|\bput\s+an\s+end\s+to\s+(?:it\s+all|my\s+life|everything|myself)\b",
-    r"\b(?:wan+a?|want|wnt|w[au]nt|wish|need|ready|deserve|rather|prefer|just\s+wanna|should|tryna|trying|gonna\s+go|about)\s*(?:to|2|t)?\s+(?:just\s+)?d(?:ie|y)\b(?!\s+(?:for|of\s+laugh))",
+    r"\b(?:wan+a?|want|wnt|w[au]nt|wish|need|ready|deserve|rather|prefer|just\s+wanna|should|tryna|trying|gonna\s+go|about)(?:\s*(?:to|2|t))?\s+(?:just\s+)?d(?:ie|y)\b(?!\s+(?:for|of\s+laugh))",
     r"\bwan\s+(?:just\s+)?die\b|\bmake\s+i\s+(?:just\s+)?die\b",
     r"\bbetter\s+off\s+(?:dead|without\s+me|gone)\b",
     r"\bwish\s+i\s+(?:was|were|wasn'?t|weren'?t|had\s+never\s+been|was\s+never|never\s+was)\s+(?:dead|alive|born|here|around)\b|\bwish\s+i\s+(?:could\s+)?(?:die|disappear\s+forever)",
     r"\b(?:no|nothing|zero)\s+(?:reason|point)\s+(?:to|in)\s+(?:live|living|go(?:ing)?\s+on|be(?:ing)?\s+alive|stay(?:ing)?\s+alive)\b|\bnothing\s+(?:left\s+)?to\s+live\s+for\b",
     r"\b(?:life\s+(?:is|isn'?t|is\s+not)\s+(?:not\s+)?worth\s+(?:living|it\s+any\s*more)|not\s+worth\s+living)\b",
-    r"\b(?:don'?t|dont|do\s+not|dnt|no)\s+(?:want|wanna|wan|wish)\s*(?:to|2)?\s+(?:live|be\s+alive|exist|wake\s+up|be\s+(?:here|around)\s+(?:any\s*more|no\s*more|much\s+longer))\b",
+    r"\b(?:don'?t|dont|do\s+not|dnt|no)\s+(?:want|wanna|wan|wish)(?:\s*(?:to|2))?\s+(?:live|be\s+alive|exist|wake\s+up|be\s+(?:here|around)\s+(?:any\s*more|no\s*more|much\s+longer))\b",
     r"\b(?:won'?t|will\s+not|not\s+gonna|not\s+going\s+to)\s+be\s+(?:here|around|alive)\s+(?:much\s+longer|tomorrow|any\s*more|for\s+long)\b",
     r"\bcan'?t\s+go\s+on\s+(?:living|any\s*more|like\s+this)\b|\b(?:tired|sick)\s+of\s+(?:living|being\s+alive|life)\b|\bgive\s+up\s+on\s+life\b|\bgiving\s+up\s+on\s+life\b",
-    r"\b(?:take|taking|swallow|swallowing|down|drink)\s+(?:all\s+(?:of\s+)?(?:my|the|these|those|them)?|a\s+(?:whole\s+)?(?:bottle|box|pack)\s+of|a\s+bunch\s+of|the\s+whole\s+(?:bottle|box|pack)(?:\s+of)?|(?:my|the)\s+whole\s+(?:bottle|box|pack)\s+of)\s*(?:\w+\s+)?(?:pills|tablets|meds|medication|panadol|paracetamol)\b|\boverdos\w*|\bOD\s+on\b",
+    r"\b(?:take|taking|swallow|swallowing|down|drink)\s+(?:all\s+(?:of\s+)?(?:(?:my|the|these|those|them)\s*)?|(?:a\s+(?:whole\s+)?(?:bottle|box|pack)\s+of|a\s+bunch\s+of|the\s+whole\s+(?:bottle|box|pack)(?:\s+of)?|(?:my|the)\s+whole\s+(?:bottle|box|pack)\s+of)\s*)(?:\w+\s+)?(?:pills|tablets|meds|medication|panadol|paracetamol)\b|\boverdos\w*|\bOD\s+on\b",
     r"\b(?:jump|jumping|throw\s+myself)\s+(?:off|from|in\s+front\s+of|under)\s+(?:a|the|this|that)\s+(?:\w+\s+)?(?:bridge|building|roof|rooftop|cliff|train|bus|car|lorry|truck|balcony|window|floor|storey)\b",
     r"\bhang(?:ing)?\s+" + _MYSELF + r"|\bnoose\b",
     rf"\b(?:cut|cutting|slit|slitting|burn|burning)\s+(?:{_MYSELF}|my\s+wrists?)(?!\s+(?:a|some)\s+(?:break|slack|deal))",
@@ -68,6 +77,7 @@ _OTHER = [
 ]
 
 _PATTERN = re.compile("|".join(f"(?:{p})" for p in _ENGLISH + _OTHER), re.I)
+_LEET_RUN = re.compile(r"[0-9!@$]+")
 _LEET = str.maketrans({"1": "i", "!": "i", "3": "e", "0": "o", "@": "a", "$": "s", "4": "a", "7": "t"})
 
 
@@ -79,8 +89,19 @@ def _variants(text: str) -> List[str]:
     t = re.sub(r"\s+", " ", t)
     squeezed = re.sub(r"([a-z])\1{2,}", r"\1\1", t)
     no_apos = squeezed.replace("'", "")
-    leet = re.sub(r"(?<=[a-z])[0-9!@$]+|[0-9!@$]+(?=[a-z])", lambda m: m.group(0).translate(_LEET), squeezed)
+    leet = _LEET_RUN.sub(_unleet, squeezed)
     return list(dict.fromkeys([t, squeezed, no_apos, leet]))
+
+
+def _unleet(run: re.Match) -> str:
+    """A run of digits/symbols touching a letter is leetspeak ("k1ll", "d13"); a bare number is not.
+
+    Looks at the neighbours of the whole run instead of a lookahead per
+    position, which made a long run of digits quadratic.
+    """
+    text, start, end = run.string, run.start(), run.end()
+    touches = (start > 0 and "a" <= text[start - 1] <= "z") or (end < len(text) and "a" <= text[end] <= "z")
+    return run.group(0).translate(_LEET) if touches else run.group(0)
 
 
 def mentions_self_harm(text: str) -> bool:
@@ -127,7 +148,7 @@ if GraphComponent is not None:
 
         def process(self, messages: List[Message]) -> List[Message]:
             for message in messages:
-                flagged = mentions_self_harm(message.get("text") or "")
+                flagged = mentions_self_harm((message.get("text") or "")[:MAX_TEXT_CHARS])
                 if flagged:
                     data = {"intent_ranking": message.get("intent_ranking")}
                     force_vulnerability(data)

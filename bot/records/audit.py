@@ -10,6 +10,9 @@ The retention purge (retention.py) is the one exception to "never changed":
 it prunes a prefix behind a checkpoint and replaces the payloads of entries
 about purged borrowers by their ids, listing each redacted row's digest in its
 own (chained) entry; verify_chain checks both, so tampering is still named.
+
+A chain rebuilt consistently by someone with database access verifies on its
+own; anchor.py holds it to copies of its head kept outside the database.
 """
 from __future__ import annotations
 
@@ -94,6 +97,19 @@ def lock_chain(session: Session) -> None:
     # SQLite: the transaction already holds the write lock (BEGIN IMMEDIATE).
 
 
+def chain_head(session: Session) -> tuple[int, str]:
+    """(seq, hash) of the newest link: the last entry, else the newest
+    checkpoint (everything pruned), else (0, GENESIS_HASH) for an empty chain."""
+    head = session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    if head is None:
+        head = session.execute(
+            select(AuditCheckpoint.seq, AuditCheckpoint.hash).order_by(AuditCheckpoint.seq.desc()).limit(1)
+        ).first()
+    return (head.seq, head.hash) if head else (0, GENESIS_HASH)
+
+
 def append(
     session: Session, *, actor: str, kind: str, payload: dict,
     loan_id: str | None = None, borrower_id: str | None = None,
@@ -106,14 +122,8 @@ def append(
         raise RecordError("audit payload must be a dict")
     clean = json_safe(payload)
     lock_chain(session)
-    head = session.execute(
-        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
-    if head is None:  # empty table: start after the checkpoint, if any was pruned
-        head = session.execute(
-            select(AuditCheckpoint.seq, AuditCheckpoint.hash).order_by(AuditCheckpoint.seq.desc()).limit(1)
-        ).first()
-    seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS_HASH)
+    head_seq, prev = chain_head(session)
+    seq = head_seq + 1
     at = utcnow()
     entry = AuditEntry(
         seq=seq, at=at, actor=actor, kind=kind, loan_id=loan_id, borrower_id=borrower_id,

@@ -1,9 +1,10 @@
-"""Command line: python -m bot.records.cli {migrate|import PATH|verify-audit|purge|loan LOAN_ID|agent-...}.
+"""Command line: python -m bot.records.cli {migrate|import PATH|verify-audit|anchor-audit|purge|loan LOAN_ID|agent-...}.
 
 Agent passwords come from the environment (AGENT_PASSWORD) or a prompt,
 never from the command line, where `ps` and shell history would show them.
-Uses DATABASE_URL (default sqlite:///var/bot.db). Reads the product codes and
-jurisdictions that the importer accepts from the operator's YAML config.
+Uses DATABASE_URL (default sqlite:///var/bot.db; the purge: PURGE_DATABASE_URL,
+see cli_audit.py). Reads the product codes and jurisdictions that the importer
+accepts from the operator's YAML config, through the typed bot.config.
 """
 from __future__ import annotations
 
@@ -15,38 +16,48 @@ import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-import yaml
-
-from . import agents
-from .audit import verify_chain
+from . import agents, cli_audit
 from .errors import RecordError
 from .db import REPO_ROOT, database_url, make_engine, make_session_factory, migrate, transaction
 from .importer import import_portfolio
-from .retention import purge
 from .views import loan_audit, loan_summary
 
-FALLBACK_JURISDICTIONS = {"US", "US-MA", "UK", "CN", "IN", "PH", "ID", "KE", "NG", "DEFAULT"}
 
 
-def _yaml_keys(path: Path, section: str) -> set[str] | None:
-    if not path.exists():
-        return None
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    block = data.get(section) if isinstance(data, dict) else None
-    if not isinstance(block, dict):
-        raise SystemExit(f"{path}: no '{section}:' mapping")
-    return {str(k) for k in block}
+def _config_file(config_dir: Path | None, name: str) -> Path:
+    """config/<name> as bot.config finds it (PRODUCTS_YML etc. apply), or <config_dir>/<name>."""
+    from bot.config.files import CONFIG_DIR, path_of
+
+    if config_dir is None or Path(config_dir).resolve() == CONFIG_DIR:
+        return path_of(name)
+    return Path(config_dir) / name
 
 
-def known_products(config_dir: Path = REPO_ROOT / "config") -> set[str]:
-    products = _yaml_keys(config_dir / "products.yml", "products")
-    if not products:
-        raise SystemExit(f"{config_dir / 'products.yml'}: no products configured")
-    return products
+# The CLI is an entry point like the servers: it reads the typed configuration
+# (bot.config, imported here only) and hands the records plain sets and dates,
+# so the records modules themselves never depend on the layers above them.
+def known_products(config_dir: Path | None = None) -> set[str]:
+    from bot.config.errors import ConfigError
+    from bot.config.products import load_products_file
+
+    try:
+        return set(load_products_file(_config_file(config_dir, "products.yml")).products)
+    except ConfigError as exc:
+        raise SystemExit(str(exc)) from None
 
 
-def known_jurisdictions(config_dir: Path = REPO_ROOT / "config") -> set[str]:
-    return _yaml_keys(config_dir / "compliance.yml", "profiles") or set(FALLBACK_JURISDICTIONS)
+def _profiles(config_dir: Path | None) -> dict:
+    from bot.config.compliance import load_compliance
+    from bot.config.errors import ConfigError
+
+    try:
+        return dict(load_compliance(_config_file(config_dir, "compliance.yml")).profiles)
+    except ConfigError as exc:
+        raise SystemExit(str(exc)) from None
+
+
+def known_jurisdictions(config_dir: Path | None = None) -> set[str]:
+    return set(_profiles(config_dir))
 
 
 def _years_before(today: date, years: int) -> date:
@@ -58,24 +69,13 @@ def _years_before(today: date, years: int) -> date:
         return today.replace(year=today.year - years, day=28)
 
 
-def retention_cutoffs(config_dir: Path, now: datetime) -> dict[str, date]:
+def retention_cutoffs(config_dir: Path | None, now: datetime) -> dict[str, date]:
     """Jurisdiction -> date before which its records may be purged, from compliance.yml.
 
-    No fallback: purging on guessed retention periods would destroy records."""
-    path = config_dir / "compliance.yml"
-    if not path.exists():
-        raise SystemExit(f"{path}: missing; the purge needs each profile's retention_years")
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    profiles = data.get("profiles") if isinstance(data, dict) else None
-    if not isinstance(profiles, dict) or not profiles:
-        raise SystemExit(f"{path}: no 'profiles:' mapping")
-    cutoffs = {}
-    for name, profile in profiles.items():
-        years = profile.get("retention_years") if isinstance(profile, dict) else None
-        if not isinstance(years, int) or isinstance(years, bool) or years < 1:
-            raise SystemExit(f"{path}: profile {name}: retention_years must be a whole number >= 1, got {years!r}")
-        cutoffs[str(name)] = _years_before(now.astimezone(timezone.utc).date(), years)
-    return cutoffs
+    No fallback: purging on guessed retention periods would destroy records, so
+    a missing or wrong file stops the CLI naming the key."""
+    today = now.astimezone(timezone.utc).date()
+    return {name: _years_before(today, profile.retention_years) for name, profile in _profiles(config_dir).items()}
 
 
 def _parse_now(value: str | None) -> datetime:
@@ -93,14 +93,7 @@ def _parse_now(value: str | None) -> datetime:
 def _purge_command(factory, args) -> int:
     now = _parse_now(args.now)
     cutoffs = retention_cutoffs(args.config_dir, now)
-    try:
-        with transaction(factory) as session:
-            report = purge(session, cutoffs=cutoffs, now=now, dry_run=args.dry_run)
-    except RecordError as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
-    print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
-    return 0
+    return cli_audit.purge_command(factory, cutoffs=cutoffs, now=now, dry_run=args.dry_run)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -109,8 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="create / upgrade the database schema")
     imp = sub.add_parser("import", help="import a portfolio CSV (exit 1 if any row failed)")
     imp.add_argument("path")
-    sub.add_parser("verify-audit", help="check the audit hash chain (exit 1 when broken)")
-    prg = sub.add_parser("purge", help="purge records past retention (compliance.yml retention_years)")
+    sub.add_parser("verify-audit", help="check the audit hash chain and its anchors (exit 1 when broken)")
+    prg = sub.add_parser("purge", help="purge records past retention (compliance.yml retention_years); "
+                                       "PURGE_DATABASE_URL, TRACKER_DB_URL")
     prg.add_argument("--dry-run", action="store_true", help="report what would go, change nothing")
     prg.add_argument("--now", help="ISO date-time with zone to count retention from (default: now)")
     loan = sub.add_parser("loan", help="print a loan summary as JSON")
@@ -126,11 +120,13 @@ def main(argv: list[str] | None = None) -> int:
     enable = sub.add_parser("agent-enable", help="re-enable a disabled agent")
     enable.add_argument("username")
     sub.add_parser("agent-list", help="list console agents as JSON")
+    _unlock_parser(sub)  # verification lockout (issue 11)
+    _anchor_parser(sub)  # audit anchors (issue 11)
     parser.add_argument("--config-dir", type=Path, default=REPO_ROOT / "config",
                         help="where products.yml / compliance.yml live (default: <repo>/config)")
     args = parser.parse_args(argv)
 
-    url = database_url()
+    url = cli_audit.purge_database_url() if args.command == "purge" else database_url()
     migrate(url)  # every command needs the current schema; a no-op when up to date
     if args.command == "migrate":
         print("database schema is up to date")
@@ -142,6 +138,10 @@ def main(argv: list[str] | None = None) -> int:
             return _agent_command(factory, args)
         if args.command == "purge":
             return _purge_command(factory, args)
+        if args.command == "unlock-verification":
+            return _unlock_command(factory, args)
+        if args.command == "anchor-audit":
+            return cli_audit.anchor_command(factory, args.attest_purge)
         if args.command == "import":
             report = import_portfolio(
                 factory, args.path, known_products=known_products(args.config_dir),
@@ -150,10 +150,7 @@ def main(argv: list[str] | None = None) -> int:
             print("\n".join(report.lines()))
             return 0 if report.ok else 1
         if args.command == "verify-audit":
-            with transaction(factory) as session:
-                broken = verify_chain(session)
-            print("OK" if broken is None else f"BROKEN at seq {broken}")
-            return 0 if broken is None else 1
+            return cli_audit.verify_command(factory)
         with transaction(factory) as session:
             data = loan_summary(session, args.loan_id)
             if data is not None and args.audit:
@@ -165,6 +162,42 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     finally:
         engine.dispose()
+
+
+
+# --- audit anchors (issue 11): the chain head outside the database, see anchor.py ---
+
+def _anchor_parser(sub) -> None:
+    anchor = sub.add_parser("anchor-audit", help="append the audit chain's head to AUDIT_ANCHOR_FILE, "
+                                                 "MAC'd with AUDIT_ANCHOR_KEY")
+    anchor.add_argument("--attest-purge", type=int, metavar="SEQ",
+                        help="anchor purge entry SEQ whose purge stopped before anchoring it (check it was yours)")
+
+
+# --- verification lockout (issue 11): lift a lock once the borrower's identity was checked another way ---
+
+def _unlock_parser(sub) -> None:
+    unlock = sub.add_parser("unlock-verification",
+                            help="lift the date-of-birth verification lock of a loan (or of a sender: --sender)")
+    unlock.add_argument("subject", metavar="LOAN_ID")
+    unlock.add_argument("--sender", action="store_true", help="LOAN_ID is a conversation id (sender) instead")
+    unlock.add_argument("--by", help="the agent who checked the identity (audited as agent:<name>; default: system)")
+    unlock.add_argument("--reason", help="how the identity was checked (audited)")
+
+
+def _unlock_command(factory, args) -> int:
+    from .verification import lift
+
+    actor = f"agent:{args.by}" if args.by else "system"
+    try:
+        with transaction(factory) as session:
+            lifted = lift(session, "sender" if args.sender else "loan", args.subject, actor=actor, reason=args.reason)
+    except RecordError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    what = f"{'sender' if args.sender else 'loan'} {args.subject}"
+    print(f"lifted {len(lifted)} verification lock(s) of {what}" if lifted else f"{what} was not locked")
+    return 0
 
 
 def _password() -> str:

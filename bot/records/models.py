@@ -265,3 +265,56 @@ class ActionRun(Base):
     action = Column(String(100), nullable=False)
     result = Column(JSON, nullable=False)
     at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+# --- payment callback signatures (issue 11: replayed provider callbacks) ---
+
+class CallbackSignature(Base):
+    """A payment callback signature already accepted (see callbacks.py).
+
+    Kept in the records, not in memory, so every web server behind a load
+    balancer refuses a replay another one accepted. Only a digest of the
+    signature is stored; rows are useless once `expires_at` (the end of the
+    timestamp window) has passed and are pruned then.
+    """
+
+    __tablename__ = "callback_signatures"
+
+    id = Column(Integer, primary_key=True)
+    digest = Column(String(64), nullable=False, unique=True)
+    received_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at = Column(UTCDateTime, nullable=False, index=True)
+
+
+# --- verification lockout (issue 11: date-of-birth guessing, see verification.py) ---
+
+VERIFICATION_SCOPES = ("loan", "sender")
+
+
+class VerificationFailure(Base):
+    """One failed date-of-birth check. Counted per loan and per sender (the
+    conversation id) so that neither a new conversation nor /restart resets it."""
+
+    __tablename__ = "verification_failures"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    loan_id = Column(String(64), index=True)  # None: the reference named no loan
+    conversation_id = Column(String(128), nullable=False, index=True)
+
+
+class VerificationLock(Base):
+    """Self-service verification of a loan, or from a sender, refused until
+    `locked_until` unless an agent lifts it first (`lifted_at`)."""
+
+    __tablename__ = "verification_locks"
+    __table_args__ = (_one_of("scope", VERIFICATION_SCOPES, "ck_verification_locks_scope"),)
+
+    id = Column(Integer, primary_key=True)
+    scope = Column(String(8), nullable=False)
+    subject = Column(String(128), nullable=False, index=True)  # loan_id or conversation id
+    failures = Column(Integer, nullable=False)
+    locked_at = Column(UTCDateTime, nullable=False)
+    locked_until = Column(UTCDateTime, nullable=False)
+    lifted_at = Column(UTCDateTime)
+    lifted_by = Column(String(100))

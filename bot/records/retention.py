@@ -10,6 +10,8 @@ nothing from bot.compliance; the CLI computes them from config/compliance.yml.
   their jurisdiction's cut-off. That includes every loan, so an open loan
   with recent activity keeps its borrower; a loan neither paid nor touched
   since the cut-off counts as closed (Reg F counts from the last activity).
+- Their conversations go too: action runs (bot texts) and Rasa's tracker
+  events (see retention_conversations.py).
 - Purged borrowers are tombstoned, not deleted: loans, arrangements and
   payments hold no personal data and stay for the books, and borrower_id /
   loan_id keep resolving for the audit entries that name them.
@@ -18,7 +20,9 @@ nothing from bot.compliance; the CLI computes them from config/compliance.yml.
   later entries about purged borrowers keep only ids, and the digest of each
   redacted row is listed in this purge's own audit entry so verify_chain can
   still check it. Database triggers allow only these two changes (migration
-  0003); on PostgreSQL only inside `SET LOCAL bot.audit_prune = 'on'`.
+  0003); on PostgreSQL only inside `SET LOCAL bot.audit_prune = 'on'` and
+  only for a member of the role bot_audit_purger (migration 0007), which the
+  application's role is not: the purge connects with PURGE_DATABASE_URL.
 Everything happens in the caller's transaction.
 """
 from __future__ import annotations
@@ -31,7 +35,7 @@ from typing import Iterable, Iterator
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
-from . import audit
+from . import audit, retention_conversations as conversations
 from .errors import RecordError
 from .models import (
     Arrangement, AuditCheckpoint, AuditEntry, Borrower, ContactEvent, Handoff, Loan, Payment,
@@ -59,13 +63,19 @@ class PurgeReport:
     hardship_reasons_erased: int = 0
     audit_entries_redacted: int = 0
     audit_entries_pruned: int = 0
+    action_runs_deleted: int = 0
+    verification_rows_deleted: int = 0
+    tracker_events_deleted: int = 0
+    tracker_store: str = "not checked"
     checkpoint: dict | None = None
     audit_seq: int | None = None
 
     @property
     def changed(self) -> bool:
         return bool(self.borrowers_purged or self.audit_entries_redacted or self.audit_entries_pruned
-                    or self.contact_events_deleted or self.handoffs_deleted)
+                    or self.contact_events_deleted or self.handoffs_deleted or self.action_runs_deleted
+                    or self.verification_rows_deleted
+                    or self.tracker_events_deleted)
 
     def counts(self) -> dict:
         return {
@@ -75,6 +85,9 @@ class PurgeReport:
             "hardship_reasons_erased": self.hardship_reasons_erased,
             "audit_entries_redacted": self.audit_entries_redacted,
             "audit_entries_pruned": self.audit_entries_pruned,
+            "action_runs_deleted": self.action_runs_deleted,
+            "verification_rows_deleted": self.verification_rows_deleted,
+            "tracker_events_deleted": self.tracker_events_deleted,
         }
 
     def as_dict(self) -> dict:
@@ -82,19 +95,22 @@ class PurgeReport:
             "dry_run": self.dry_run, "now": audit.format_at(self.now),
             "cutoffs": {j: d.isoformat() for j, d in sorted(self.cutoffs.items())},
             "prune_before": self.prune_before.isoformat(), **self.counts(),
-            "borrower_ids": sorted(self.borrowers_purged), "checkpoint": self.checkpoint,
+            "borrower_ids": sorted(self.borrowers_purged), "tracker_store": self.tracker_store,
+            "checkpoint": self.checkpoint,
             "audit_seq": self.audit_seq,
         }
 
 
 def purge(session: Session, *, cutoffs: dict[str, date], now: datetime,
-          dry_run: bool = False, actor: str = ACTOR) -> PurgeReport:
+          dry_run: bool = False, actor: str = ACTOR, tracker_url: str | None = None) -> PurgeReport:
     """Purge what retention allows, in the caller's transaction.
 
     A dry run computes the same report and writes nothing. A purge that
     finds nothing to do writes nothing either (no audit entry), so running
     it twice is a no-op. Raises RecordError for bad cut-offs or a borrower
-    whose jurisdiction has none (better to stop than to guess).
+    whose jurisdiction has none (better to stop than to guess). Rasa's
+    tracker store (`tracker_url`, None: not touched) is purged in its own
+    transaction before the caller's commits (retention_conversations.py).
     """
     _check_inputs(cutoffs, now)
     oldest = min(cutoffs.values())
@@ -112,6 +128,10 @@ def purge(session: Session, *, cutoffs: dict[str, date], now: datetime,
     report.audit_entries_pruned = plan.pruned_count
     if plan.prune_upto is not None:
         report.checkpoint = {"seq": plan.prune_upto, "hash": plan.prune_hash}
+    report.action_runs_deleted = conversations.action_runs(session, plan.conversations, remove=False)
+    report.verification_rows_deleted = conversations.verification_rows(session, plan.conversations, remove=False)
+    report.tracker_events_deleted, report.tracker_store = conversations.tracker_events(
+        tracker_url, plan.conversations, remove=not dry_run)
     if dry_run or not report.changed:
         return report
     _apply(session, plan, report, actor)
@@ -251,6 +271,7 @@ class _Plan:
     prune_hash: str | None
     pruned_count: int
     redactions: dict[int, tuple[dict, str]]  # seq -> (payload, digest)
+    conversations: list[str]  # of purged borrowers (now or earlier), none a kept borrower's
 
     @classmethod
     def make(cls, session: Session, cutoffs: dict[str, date], oldest: date) -> "_Plan":
@@ -297,7 +318,8 @@ class _Plan:
                 redactions[row.seq] = (payload, audit.redaction_digest(row, payload))
         return cls(purge=purge, purge_pks=sorted(purge_pks), purge_loan_pks=purge_loan_pks,
                    handoff_pks=handoff_pks, prune_upto=upto if upto > start else None,
-                   prune_hash=prune_hash, pruned_count=pruned, redactions=redactions)
+                   prune_hash=prune_hash, pruned_count=pruned, redactions=redactions,
+                   conversations=sorted(gone_convs))
 
 
 def _prune_upto(session: Session, start: int, oldest: date, kept_ids: set[str],
@@ -325,7 +347,8 @@ def _prune_upto(session: Session, start: int, oldest: date, kept_ids: set[str],
 # --- doing it ------------------------------------------------------------------
 
 def _audit_prune_mode(session: Session, on: bool) -> None:
-    """PostgreSQL's audit trigger lets the purge through only while this is on."""
+    """PostgreSQL's audit trigger lets the purge through only while this is on
+    (and only for a member of bot_audit_purger, migration 0007)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"SET LOCAL bot.audit_prune = '{'on' if on else 'off'}'"))
 
@@ -344,6 +367,8 @@ def _apply(session: Session, plan: _Plan, report: PurgeReport, actor: str) -> No
                         .values(hardship_reason=None).execution_options(synchronize_session=False))
     for chunk in _chunks(plan.handoff_pks):
         session.execute(delete(Handoff).where(Handoff.id.in_(chunk)).execution_options(synchronize_session=False))
+    conversations.action_runs(session, plan.conversations, remove=True)
+    conversations.verification_rows(session, plan.conversations, remove=True)
 
     entry = audit.append(session, actor=actor, kind=audit.PURGE_KIND, payload={
         "now": report.now, "cutoffs": report.cutoffs, "prune_before": report.prune_before,

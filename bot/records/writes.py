@@ -254,9 +254,20 @@ def open_handoff(
     session: Session, *, loan_id: str | None, borrower_id: str | None, conversation_id: str,
     reason: str, summary: dict,
 ) -> Handoff:
-    """Queue a conversation for a person (loan/borrower may be unknown yet)."""
+    """Queue a conversation for a person (loan/borrower may be unknown yet).
+
+    One unfinished case per conversation: while one is open or taken, asking
+    again (after /restart, say) returns it instead of queueing another, so an
+    anonymous sender cannot flood the agents' queue from one conversation.
+    """
     if not conversation_id or not reason:
         raise RecordError("a handoff needs a conversation_id and a reason")
+    existing = session.execute(
+        select(Handoff).where(Handoff.conversation_id == conversation_id, Handoff.status != "closed")
+        .order_by(Handoff.id).limit(1)
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing
     loan = find_loan(session, loan_id) if loan_id else None
     borrower = _borrower_or_fail(session, borrower_id) if borrower_id else (loan.borrower if loan else None)
     clean = audit.json_safe(summary or {})

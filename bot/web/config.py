@@ -2,9 +2,10 @@
 
 Ports live in config/bot.yml so one file tells an operator every port; the
 environment overrides it (WEB_PORT, RASA_PORT as in bot/settings.py) so tests
-and `make run` can move things without editing YAML. Unlike bot.settings this
-takes the environment and file as arguments and validates every value, so a
-typo in a port stops the server with a message instead of a traceback.
+and `make run` can move things without editing YAML. The file is the typed
+bot.yml of bot.config (a typo in a port stops the server naming the key);
+this takes the environment and the file as arguments and validates every
+environment value the same way.
 """
 from __future__ import annotations
 
@@ -13,15 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import yaml
+from bot.config.bot_file import load_bot
+from bot.config.files import CONFIG_DIR, ROOT, path_of
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-BOT_YML = REPO_ROOT / "config" / "bot.yml"
-PRODUCTS_YML = REPO_ROOT / "config" / "products.yml"
-DEFAULT_PORT = 8000
-DEFAULT_RASA_PORT = 5005
+REPO_ROOT = ROOT
+BOT_YML = CONFIG_DIR / "bot.yml"
+PRODUCTS_YML = CONFIG_DIR / "products.yml"
 # Shorter admin tokens are accepted but logged as a warning at start-up.
 MIN_TOKEN_LENGTH = 16
+DEFAULT_PAYMENT_TOLERANCE_S = 300
+MAX_PAYMENT_TOLERANCE_S = 3600
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,10 @@ class WebConfig:
     rasa_token: str | None = None
     # Force the Secure flag on the console cookie (TLS ended by a proxy).
     cookie_secure: bool = False
+    # The payment provider's callback: its own HMAC secret (never the admin
+    # token) and how old a signature's timestamp may be (payment_signature.py).
+    payment_webhook_secret: str | None = None
+    payment_tolerance_s: int = DEFAULT_PAYMENT_TOLERANCE_S
 
 
 def _port(value: object, where: str) -> int:
@@ -59,36 +65,51 @@ def _rasa_url(value: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
 
 
-def load_config(env: dict[str, str] | None = None, bot_yml: Path = BOT_YML) -> WebConfig:
+def _tolerance(value: object, where: str) -> int:
+    """Seconds a payment callback signature stays valid: long enough for a
+    provider's retry queue, short enough that a captured request soon dies."""
+    try:
+        seconds = int(str(value))
+    except ValueError:
+        raise ValueError(f"{where}: seconds must be a whole number, got {value!r}") from None
+    if not 1 <= seconds <= MAX_PAYMENT_TOLERANCE_S:
+        raise ValueError(f"{where}: must be a whole number from 1 to {MAX_PAYMENT_TOLERANCE_S} seconds, "
+                         f"got {seconds}")
+    return seconds
+
+
+def load_config(env: dict[str, str] | None = None, bot_yml: Path | None = None) -> WebConfig:
     """Read config/bot.yml, then let WEB_HOST / WEB_PORT / RASA_URL etc. override it.
 
     RASA_URL is what the borrower's *browser* connects to, so it defaults to
     localhost and the Rasa port of config/bot.yml, not to the server's view.
     """
     env = dict(os.environ if env is None else env)
-    data = yaml.safe_load(bot_yml.read_text(encoding="utf-8")) if bot_yml.exists() else {}
-    data = data or {}
-    ports = data.get("ports") or {}
-    lender = data.get("lender") or {}
+    # The typed bot.yml (bot.config): a missing file or a wrong key stops the server naming it.
+    bot = load_bot(bot_yml or env.get("BOT_YML"))
 
-    def port_of(name: str, default: int) -> int:
+    def port_of(name: str) -> int:
         variable = f"{name.upper()}_PORT"
-        if env.get(variable):
-            return _port(env[variable], variable)
-        return _port(ports.get(name, default), f"{bot_yml}: ports.{name}")
+        return _port(env[variable], variable) if env.get(variable) else int(getattr(bot.ports, name))
 
-    rasa_port = port_of("rasa", DEFAULT_RASA_PORT)
+    rasa_port = port_of("rasa")
+    if env.get("PAYMENT_SIGNATURE_TOLERANCE_S"):
+        tolerance = _tolerance(env["PAYMENT_SIGNATURE_TOLERANCE_S"], "PAYMENT_SIGNATURE_TOLERANCE_S")
+    else:
+        tolerance = bot.payment_callback.signature_tolerance_seconds
     rasa_url = _rasa_url(env.get("RASA_URL") or f"http://localhost:{rasa_port}")
     return WebConfig(
         host=env.get("WEB_HOST") or "127.0.0.1",
-        port=port_of("web", DEFAULT_PORT),
+        port=port_of("web"),
         rasa_url=rasa_url,
         admin_token=(env.get("ADMIN_TOKEN") or "").strip() or None,
         database_url=(env.get("DATABASE_URL") or "").strip() or None,
-        products_path=Path(env.get("PRODUCTS_YML") or PRODUCTS_YML),
-        lender_name=str(lender.get("name") or "Your lender"),
-        assistant_name=str(lender.get("assistant_name") or "Assistant"),
+        products_path=path_of("products.yml", env.get("PRODUCTS_YML") or PRODUCTS_YML),
+        lender_name=bot.lender.name,
+        assistant_name=bot.lender.assistant_name,
         rasa_api_url=_rasa_url(env["RASA_API_URL"]) if env.get("RASA_API_URL") else rasa_url,
         rasa_token=(env.get("RASA_TOKEN") or "").strip() or None,
         cookie_secure=(env.get("CONSOLE_COOKIE_SECURE") or "").strip().lower() in ("1", "true", "yes"),
+        payment_webhook_secret=(env.get("PAYMENT_WEBHOOK_SECRET") or "").strip() or None,
+        payment_tolerance_s=tolerance,
     )

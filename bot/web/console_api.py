@@ -19,6 +19,7 @@ from bot.records import audit, handoffs, queries, views, writes
 from bot.records.errors import NotFound, RecordError
 
 from . import console_rules as rules
+from . import validate
 from .api import in_transaction
 from .jsonio import error, ok
 from .rasa_client import RasaError, messages
@@ -44,13 +45,11 @@ def case_id(request: web.Request) -> int:
 
 
 async def body(request: web.Request) -> dict:
+    """The JSON object, parsed as strictly as the admin API's (validate.json_object)."""
     try:
-        data = await request.json()
-    except ValueError:
-        raise rules.BadRequest("the body must be a JSON object") from None
-    if not isinstance(data, dict):
-        raise rules.BadRequest("the body must be a JSON object")
-    return data
+        return validate.json_object(await request.read())
+    except validate.BadRequest as exc:
+        raise rules.BadRequest(str(exc)) from None
 
 
 async def load_case(request: web.Request, held: bool = True) -> dict:

@@ -65,7 +65,10 @@ async def login_page(request: web.Request) -> web.Response:
 
 
 async def login(request: web.Request) -> web.Response:
-    form = await request.post()
+    try:
+        form = await request.post()
+    except ValueError:  # bytes that are not text in the declared charset, a broken multipart body
+        return login_form(request, "The form could not be read; please try again.", status=400)
     username = str(form.get("username", "")).strip().lower()[:64]
     password = str(form.get("password", ""))
     limiter: auth.LoginLimiter = request.app["login_limiter"]

@@ -11,14 +11,15 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from bot.compliance import OutboundContext
+from bot.negotiation.kinds import OfferKind
 from bot.negotiation.plans import Instalment, Offer
 
 MAX_REPLY = 2000
 DECIMAL_RE = re.compile(r"^\d{1,12}(\.\d{1,4})?$")
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-# record kind -> the negotiation offer kind validated against the limits
-ARRANGEMENT_KINDS = {"promise_to_pay": "promise_to_pay", "part_payment": "part_payment",
-                     "deferral": "deferral", "instalment_plan": "instalment_plan"}
+# The arrangement kinds an agent may record, and the offer kind each is validated as.
+OFFER_KIND_OF = {"promise_to_pay": OfferKind.PROMISE_TO_PAY, "part_payment": OfferKind.PART_PAYMENT,
+                 "deferral": OfferKind.DEFERRAL, "instalment_plan": OfferKind.INSTALMENT_PLAN}
 # An agent's text "mentions the debt" when it names money, the loan or paying.
 DEBT_WORDS = re.compile(
     r"\b(debt|loan|owe[sd]?|owing|balance|arrears?|overdue|outstanding|pay(ment|ments|ing|able)?|paid|"
@@ -91,8 +92,8 @@ class ArrangementForm:
 
 def arrangement_form(body: dict) -> ArrangementForm:
     kind = body.get("kind")
-    if kind not in ARRANGEMENT_KINDS:
-        raise BadRequest(f"kind: one of {', '.join(ARRANGEMENT_KINDS)}")
+    if not isinstance(kind, str) or kind not in OFFER_KIND_OF:
+        raise BadRequest(f"kind: one of {', '.join(OFFER_KIND_OF)}")
     rows = body.get("schedule")
     if not isinstance(rows, list) or not 1 <= len(rows) <= 60:
         raise BadRequest("schedule: 1-60 payments, each {due, amount}")
@@ -112,7 +113,7 @@ def arrangement_form(body: dict) -> ArrangementForm:
     key = body.get("submission_id")
     if not isinstance(key, str) or not KEY_RE.match(key):
         raise BadRequest("submission_id: 8-64 letters, digits, '-' or '_' (one per form submission)")
-    offer_kind = "hardship_plan" if hardship and kind == "instalment_plan" else ARRANGEMENT_KINDS[kind]
+    offer_kind = OfferKind.HARDSHIP_PLAN if hardship and kind == "instalment_plan" else OFFER_KIND_OF[kind]
     offer = Offer(offer_kind, tuple(schedule), waiver=waiver, hardship=hardship)
     return ArrangementForm(kind, offer, str(body.get("override_reason") or "").strip()[:500],
                            hardship_reason, key)

@@ -22,6 +22,9 @@ FUTURE_TOLERANCE = timedelta(minutes=10)
 _AMOUNT = re.compile(r"^\d{1,%d}(\.\d+)?$" % MAX_AMOUNT_INTEGER_DIGITS)
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# Our bodies are flat objects (the console's schedule is two levels deep).
+MAX_DEPTH = 16
 
 
 class BadRequest(ValueError):
@@ -38,16 +41,49 @@ class PaymentIn:
 
 
 def json_object(raw: bytes) -> dict[str, Any]:
-    """The body as a JSON object; floats are refused later, so parse them as Decimal."""
+    """The body as a JSON object; floats are refused later, so parse them as Decimal.
+
+    json.loads raises more than JSONDecodeError on hostile input: RecursionError
+    for deep nesting ('[' * 60000 fits in the body cap) and a plain ValueError
+    for an integer of more than 4300 digits; both are a 400, not a crash.
+    """
     if not raw:
         raise BadRequest("request body is empty; send a JSON object")
     try:
         body = json.loads(raw.decode("utf-8"), parse_float=Decimal)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadRequest(f"request body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise BadRequest(f"request body is nested too deeply (at most {MAX_DEPTH} levels)") from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadRequest(f"request body is not valid JSON: {_first_line(exc)}") from None
     if not isinstance(body, dict):
         raise BadRequest("request body must be a JSON object")
+    _check_values(body)
     return body
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:200]
+
+
+def _check_values(body: dict[str, Any]) -> None:
+    """No lone surrogate in any string ("\\ud800" is valid JSON but not encodable
+    text: the database and the audit hash would fail on it), no deep nesting."""
+    pending: list[tuple[Any, int]] = [(body, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise BadRequest(f"request body is nested too deeply (at most {MAX_DEPTH} levels)")
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                raise BadRequest("request body holds a string that is not valid Unicode (a lone surrogate)")
+        elif isinstance(value, dict):
+            pending.extend((item, depth + 1) for pair in value.items() for item in pair)
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+
+
+def has_control_characters(text: str) -> bool:
+    return bool(_CONTROL.search(text))
 
 
 def _identifier(body: dict, field: str, max_len: int) -> str:
@@ -93,9 +129,12 @@ def paid_at(value: Any, now: datetime | None = None) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise BadRequest(f"'paid_at' {value!r} has no UTC offset; add one, e.g. +00:00 or Z")
     now = now or datetime.now(timezone.utc)
-    if moment - now > FUTURE_TOLERANCE:
-        raise BadRequest(f"'paid_at' {value!r} is in the future")
-    return moment.astimezone(timezone.utc)
+    try:
+        if moment - now > FUTURE_TOLERANCE:
+            raise BadRequest(f"'paid_at' {value!r} is in the future")
+        return moment.astimezone(timezone.utc)
+    except OverflowError:  # year 1 at +01:00 is year 0 in UTC
+        raise BadRequest(f"'paid_at' {value!r} is out of range") from None
 
 
 def payment(body: dict[str, Any], now: datetime | None = None) -> PaymentIn:

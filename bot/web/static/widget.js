@@ -10,9 +10,11 @@
  * - Default transport is WebSocket only: Rasa 3.6 creates its socket.io server with
  *   cors_allowed_origins=[] (no CORS headers), so cross-origin long-polling fails unless
  *   Rasa runs with --cors; WebSockets are not subject to CORS.
- * - The session id lives in localStorage (Rasa session_persistence: a reload or a
- *   network drop continues the same conversation); the visible transcript lives in
- *   sessionStorage only, so it is gone when the tab closes on a shared phone.
+ * - The server issues the session id together with a secret bound to it
+ *   (bot/web/rasa_socketio.py); both live in localStorage, so a reload or a network
+ *   drop continues the same conversation, and both are sent to resume it: an id
+ *   alone, or a wrong secret, gets a new conversation. The visible transcript lives
+ *   in sessionStorage only, so it is gone when the tab closes on a shared phone.
  */
 (function () {
   "use strict";
@@ -30,6 +32,7 @@
     title: data.title || "Chat with us",
     botName: data.botName || "Assistant",
     storageKey: data.storageKey || "chatw.session_id",
+    secretKey: (data.storageKey || "chatw.session_id") + "_secret",
     // A lender's signed token for a logged-in borrower (docs/web.md): sent with
     // every message, so the bot can skip asking for identity details.
     authToken: data.authToken || null,
@@ -46,7 +49,8 @@
 
   var ui = null;
   var socket = null;
-  var sessionId = readSessionId();
+  var sessionId = readStored(opts.storageKey);
+  var sessionSecret = readStored(opts.secretKey);
   var ready = false;          // true between session_confirm and disconnect
   var pending = [];           // messages typed while not ready
   var unsaved = [];           // transcript entries from before the first session_confirm
@@ -54,12 +58,15 @@
 
   // ---------- storage -------------------------------------------------------
 
-  function readSessionId() {
-    try { return window.localStorage.getItem(opts.storageKey); } catch (e) { return null; }
+  function readStored(key) {
+    try { return window.localStorage.getItem(key); } catch (e) { return null; }
   }
 
-  function writeSessionId(id) {
-    try { window.localStorage.setItem(opts.storageKey, id); } catch (e) { /* private mode */ }
+  function writeSession(id, secret) {
+    try {
+      window.localStorage.setItem(opts.storageKey, id);
+      window.localStorage.setItem(opts.secretKey, secret || "");
+    } catch (e) { /* private mode */ }
   }
 
   function transcriptKey() { return "chatw.transcript." + sessionId; }
@@ -238,15 +245,16 @@
     socket.on("connect", function () {
       setStatus("Connected", "connected");
       // Rejoin (or start) the conversation; Rasa answers with session_confirm.
-      socket.emit("session_request", { session_id: sessionId });
+      socket.emit("session_request", { session_id: sessionId, session_secret: sessionSecret });
     });
 
     socket.on("session_confirm", function (confirmed) {
-      var id = typeof confirmed === "string" ? confirmed : (confirmed && confirmed.session_id);
+      var id = confirmed && confirmed.session_id;
       if (!id) { return; }
-      if (id !== sessionId) {
-        sessionId = id;
-        writeSessionId(id);
+      if (id !== sessionId || confirmed.session_secret !== sessionSecret) {
+        sessionId = id;                       // a new conversation, or the secret of this one
+        sessionSecret = confirmed.session_secret || null;
+        writeSession(id, sessionSecret);
       }
       if (unsaved.length) { remember(unsaved.pop()); }
       ready = true;

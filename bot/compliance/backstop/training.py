@@ -1,0 +1,116 @@
+"""Train the backstop classifier (`make train`), from the training split only.
+
+Why a split by file name: data/compliance holds train_* (fitted on), dev_*
+(looked at while developing rules, never fitted on) and blind_* (never looked
+at, never fitted on: the honest measure). Only train_<set>_{unacceptable,
+acceptable}.txt are read here, and the model records which files and which
+bytes it was fitted on, so a test can prove no dev or blind line leaked in.
+scikit-learn is needed here only; the model it writes is scored by hand.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+
+from bot.compliance.backstop import CORPUS_DIR, FORMAT, BackstopMissing, load_model
+from bot.compliance.negation import normalise
+from bot.compliance.rules import RULES_FILE, load_rules
+
+_TRAIN = re.compile(r"train_(?P<set>[a-z0-9_]+)_(?P<label>unacceptable|acceptable)\.txt")
+VECTORISERS = (  # scikit-learn TfidfVectorizer settings (sublinear tf); the scoring mirrors them
+    {"analyzer": "word", "ngram_range": [1, 2], "min_df": 1},
+    {"analyzer": "char_wb", "ngram_range": [3, 5], "min_df": 2},
+)
+# What the model depends on besides the training files and rules.yml (its rewrites).
+_PACKAGE = Path(__file__).resolve().parent
+_CODE = [_PACKAGE / "__init__.py", _PACKAGE / "training.py",
+         _PACKAGE.parent / "negation.py", _PACKAGE.parent / "rules.py"]
+
+
+def corpus_lines(path: Path) -> list[str]:
+    """One message per non-empty line."""
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def training_files(corpus_dir: Path = CORPUS_DIR) -> list[tuple[Path, int]]:
+    """(file, label 1 = unacceptable) for every train_<set>_{unacceptable,acceptable}.txt,
+    sets in name order, unacceptable before acceptable (the order the model was
+    first fitted in). A set missing one of its two files is an error."""
+    by_set: dict[str, dict[str, Path]] = {}
+    for path in sorted(corpus_dir.glob("train_*.txt")):
+        match = _TRAIN.fullmatch(path.name)
+        if not match:
+            raise BackstopMissing(f"{path}: training files are named train_<set>_unacceptable.txt and "
+                                  "train_<set>_acceptable.txt")
+        by_set.setdefault(match["set"], {})[match["label"]] = path
+    if not by_set:
+        raise BackstopMissing(f"no training files (train_*.txt) in {corpus_dir}")
+    files = []
+    for name, pair in sorted(by_set.items()):
+        if set(pair) != {"unacceptable", "acceptable"}:
+            raise BackstopMissing(f"{corpus_dir}: training set {name!r} needs both train_{name}_unacceptable.txt "
+                                  f"and train_{name}_acceptable.txt")
+        files += [(pair["unacceptable"], 1), (pair["acceptable"], 0)]
+    return files
+
+
+def fingerprint(corpus_dir: Path = CORPUS_DIR, rules_file: Path = RULES_FILE) -> str:
+    """Of every input the model depends on: `make train` retrains only when it changes."""
+    import sklearn
+
+    digest = hashlib.sha256(f"format {FORMAT} sklearn {sklearn.__version__}".encode())
+    for path in [p for p, _ in training_files(corpus_dir)] + [rules_file] + _CODE:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def fit(corpus_dir: Path = CORPUS_DIR, rules_file: Path = RULES_FILE) -> dict:
+    """The model as a JSON-ready dict: fitted on the training files, normalised like scoring."""
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    book = load_rules(rules_file)
+    texts, labels, inputs = [], [], []
+    for path, label in training_files(corpus_dir):
+        lines = corpus_lines(path)
+        texts += [normalise(t, book.negation) for t in lines]
+        labels += [label] * len(lines)
+        inputs.append({"file": path.name, "label": label, "lines": len(lines),
+                       "sha256": hashlib.sha256(path.read_bytes()).hexdigest()})
+    vectorisers = [TfidfVectorizer(analyzer=v["analyzer"], ngram_range=tuple(v["ngram_range"]),
+                                   min_df=v["min_df"], sublinear_tf=True) for v in VECTORISERS]
+    matrix = hstack([v.fit_transform(texts) for v in vectorisers]).tocsr()
+    clf = LogisticRegression(C=10, max_iter=2000, class_weight="balanced").fit(matrix, labels)
+    coef, offset, parts = clf.coef_[0], 0, []
+    for settings, v in zip(VECTORISERS, vectorisers):
+        idf = v.idf_
+        terms = {t: [float(idf[i]), float(idf[i] * coef[offset + i])] for t, i in sorted(v.vocabulary_.items())}
+        parts.append({**settings, "terms": terms})
+        offset += len(idf)
+    return {"format": FORMAT, "fingerprint": fingerprint(corpus_dir, rules_file),
+            "normalisation": book.negation.fingerprint, "trained_on": inputs,
+            "intercept": float(clf.intercept_[0]), "vectorisers": parts}
+
+
+def train(out: Path, corpus_dir: Path = CORPUS_DIR, rules_file: Path = RULES_FILE) -> dict:
+    """Fit and write the model to `out` atomically (a server never reads half a file)."""
+    model = fit(corpus_dir, rules_file)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(json.dumps(model, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    os.replace(tmp, out)
+    load_model.cache_clear()
+    return model
+
+
+def up_to_date(out: Path, corpus_dir: Path = CORPUS_DIR, rules_file: Path = RULES_FILE) -> str | None:
+    """The fingerprint when `out` was trained on exactly the current inputs, else None."""
+    current = fingerprint(corpus_dir, rules_file)
+    try:
+        return current if json.loads(out.read_text(encoding="utf-8")).get("fingerprint") == current else None
+    except (OSError, ValueError, AttributeError):
+        return None

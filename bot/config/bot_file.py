@@ -1,0 +1,120 @@
+"""config/bot.yml: the lender, ports, crisis lines, verification and escalation numbers.
+
+Every number the dialogue acts on (how many angry messages before a person
+takes over, how many failed dates of birth lock a loan) lives here so an
+operator changes it in YAML, not in code; the model refuses a typo at start-up.
+"""
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, Optional, Union
+
+from pydantic import BaseModel, Extra, validator
+
+from .files import load, path_of, stamp
+from .types import Port, Text, whole
+
+
+class Strict(BaseModel):
+    class Config:
+        extra = Extra.forbid
+        allow_mutation = False
+
+
+class Lender(Strict):
+    name: Text
+    # How borrowers name the lender in a hurry ("I'll sue Tawi"): matched, with
+    # the full name, by the legal-threat check (bot/dialogue/escalation.py).
+    short_name: Optional[Text] = None
+    assistant_name: Text
+    contact: Text
+    payment_instructions: Text
+
+    @validator("payment_instructions")
+    def _fills_loan_id(cls, value: str) -> str:
+        try:
+            value.format(loan_id="LN-1")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"only {{loan_id}} can be filled in, got {exc!s}") from None
+        return value
+
+
+class Ports(Strict):
+    rasa: Port
+    actions: Port
+    web: Port
+
+
+class PaymentCallback(Strict):
+    signature_tolerance_seconds: whole(1, 3600) = 300  # type: ignore[valid-type]
+
+
+class Verification(Strict):
+    """Date-of-birth guessing (docs/architecture.md, Identity); bounds catch typos such as 5000 hours."""
+
+    max_failures: whole(1, 100)  # type: ignore[valid-type]
+    window_hours: whole(1, 24 * 365)  # type: ignore[valid-type]
+    lock_hours: whole(1, 24 * 365)  # type: ignore[valid-type]
+    idle_minutes: whole(1, 24 * 60)  # type: ignore[valid-type]
+
+    @property
+    def window(self) -> timedelta:
+        return timedelta(hours=self.window_hours)
+
+    @property
+    def lock(self) -> timedelta:
+        return timedelta(hours=self.lock_hours)
+
+    @property
+    def idle(self) -> timedelta:
+        return timedelta(minutes=self.idle_minutes)
+
+
+class Escalation(Strict):
+    """When the bot stops answering and a person takes over (bot/dialogue/moves.py)."""
+
+    angry_in_a_row: whole(1, 100)  # type: ignore[valid-type]
+    fallbacks_in_a_row: whole(1, 100)  # type: ignore[valid-type]
+    # 1: abuse is warned once, abuse after the warning pauses; 0: the first pauses.
+    # (The warning is one `abuse_warned` slot, so more than one is not supported.)
+    abuse_warnings_before_pause: whole(0, 1)  # type: ignore[valid-type]
+
+
+class ChannelLimits(Strict):
+    """What the channels accept before a message reaches the dialogue (bot/channels/guard.py)."""
+
+    message_chars: whole(100, 100_000) = 2000  # type: ignore[valid-type]
+    per_sender_per_minute: whole(1, 10_000) = 30  # type: ignore[valid-type]
+    per_ip_per_minute: whole(1, 100_000) = 60  # type: ignore[valid-type]
+
+
+class BotFile(Strict):
+    lender: Lender
+    ports: Ports
+    handoff_response_time: Text = "one working day"  # type: ignore[assignment]
+    crisis_lines: Dict[str, Text]
+    payment_callback: PaymentCallback = PaymentCallback()
+    verification: Verification
+    escalation: Escalation
+    audit_anchor_minutes: whole(1, 7 * 24 * 60) = 60  # type: ignore[valid-type]
+    limits: ChannelLimits = ChannelLimits()
+
+    @validator("crisis_lines")
+    def _has_default(cls, value: Dict[str, str]) -> Dict[str, str]:
+        if "DEFAULT" not in value:
+            raise ValueError(".DEFAULT: missing (the line given when the jurisdiction has none)")
+        return value
+
+    def crisis_line(self, jurisdiction: Optional[str]) -> str:
+        return self.crisis_lines.get(jurisdiction or "DEFAULT") or self.crisis_lines["DEFAULT"]
+
+
+def load_bot(path: Union[str, Path, None] = None) -> BotFile:
+    """config/bot.yml (or BOT_YML, or `path`), validated; ConfigError names the key."""
+    resolved = path_of("bot.yml", path)
+    return _load(resolved, stamp(resolved))
+
+
+@lru_cache(maxsize=8)
+def _load(path: Path, _stamp: tuple) -> BotFile:
+    return load(BotFile, path)

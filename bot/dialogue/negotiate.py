@@ -1,0 +1,247 @@
+"""The negotiation moves: a request on one loan or all of them, and the counter-offer after a "no".
+
+Every offer comes from bot.negotiation (propose, plan_from_affordability)
+inside the product's limits; when the limits leave none, the move hands over
+with its reason (no arrangement, or the ladder exhausted).
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any, Mapping
+
+from bot.dialogue.move import Ask, Move
+from bot.dialogue.reasons import Escalation
+from bot.dialogue.turn import Turn, local_today
+from bot.negotiation.kinds import LadderStep, RequestKind
+from bot.negotiation.ladder import LADDER, next_step
+from bot.negotiation.limits import Product, limits_for
+from bot.negotiation.money import quantize_down
+from bot.negotiation.plans import Offer, Request, plan_from_affordability, propose
+
+
+def request_kind_of(value: Any) -> RequestKind:
+    """The request a conversation carries in its slots (what it is about when unsaid: affordability)."""
+    try:
+        return RequestKind(value) if value else RequestKind.AFFORDABILITY
+    except ValueError:
+        return RequestKind.AFFORDABILITY
+
+
+def counter_offer(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] = LADDER) -> Move:
+    """The borrower said no to the offer on the table.
+
+    A "no" that says what would work ("no, I can do 500 a week") is a new
+    request. A bare "no" moves one step down the concession ladder, never
+    further: the next offer concedes only what the refusal showed was needed;
+    past the last step a person takes over.
+    """
+    pending = turn.slot("pending_offer") or {}
+    if any(turn.first(e) is not None for e in ("amount", "date", "duration_days", "instalments")):
+        return negotiate(turn, products, request_kind_of(pending.get("request_kind")))
+    reason = turn.slot("hardship_reason") or turn.signal("hardship")
+    # Every offer kind is a rung; an offer slot without one stands where a promise does.
+    current = pending.get("kind") if pending.get("kind") in tuple(LadderStep) else LadderStep.PROMISE_TO_PAY
+    step = next_step(current, hardship=bool(reason), ladder=ladder)
+    if step == LadderStep.PERSON:
+        return Move("action_handoff", request_kind=_request_kind_or_none(pending.get("request_kind")),
+                    hardship_reason=reason, escalation=Escalation.LADDER_EXHAUSTED, ladder_step=step)
+    kind = RequestKind.INSTALMENT_PLAN if step in (LadderStep.INSTALMENT_PLAN, LadderStep.HARDSHIP_PLAN) \
+        else RequestKind(step.value)
+    move = negotiate(turn, products, kind, request=Request(kind=kind))
+    if move.action == "action_offer":
+        return Move("action_decline_offer", move.request, move.offer, request_kind=kind, hardship_reason=reason,
+                    ladder_step=step)
+    return move
+
+
+def _request_kind_or_none(value: Any) -> RequestKind | None:
+    return request_kind_of(value) if value else None
+
+
+def negotiate(turn: Turn, products: Mapping[str, Product], kind: RequestKind,
+              request: Request | None = None) -> Move:
+    loan = turn.slot("loan") or {}
+    if request is None and loan.get("others") and about_all_loans(turn):
+        return _negotiate_all(turn, products, all_loans_kind(turn, kind), [loan, *loan["others"]])
+    return _negotiate_loan(turn, products, kind, loan, request, _decimal(turn.first("amount")))
+
+
+def _negotiate_loan(turn: Turn, products: Mapping[str, Product], kind: RequestKind, loan: Mapping[str, Any],
+                    request: Request | None, amount: Decimal | None, all_loans: bool = False) -> Move:
+    """One loan's move; `amount` is the borrower's amount, or this loan's share of it."""
+    product = products.get(loan.get("product_code", ""))
+    if product is None:
+        return Move("action_handoff", escalation=Escalation.NO_ARRANGEMENT, detail=turn.intent)
+    reason = turn.slot("hardship_reason") or turn.signal("hardship")
+    hardship = bool(reason)
+    limits = limits_for(product, hardship)
+    today = local_today(turn)
+    currency = loan["currency"]
+    balance = Decimal(loan["total"])
+    fees = Decimal(loan["accrued_interest"]) + Decimal(loan["late_fees"])
+    context = dict(balance=balance, currency=currency, limits=limits, today=today)
+
+    count = _int(turn.first("instalments"))
+    days = _int(turn.first("duration_days"))
+    when = _date(turn.first("date"))
+    said = turn.signal("period", {})
+    period = _period_days(said, days)
+
+    if request is not None:  # a counter-offer: the kind is chosen, the limits shape it
+        offer = propose(request, fees_and_interest=fees, arrangements_so_far=int(loan.get("arrangements_count", 0)),
+                        hardship=hardship, **context)
+        return _offer_move(turn, kind, offer, reason, request)
+    if kind == RequestKind.AFFORDABILITY and count and not amount:
+        kind = RequestKind.INSTALMENT_PLAN
+    if kind == RequestKind.PART_PAYMENT and amount and (said.get("per")
+                                                        or turn.slot("awaiting") == Ask.AFFORDABILITY):
+        kind = RequestKind.AFFORDABILITY  # "35,000 a month" is what they can afford each month, not a part now
+    if kind in (RequestKind.AFFORDABILITY, RequestKind.INSTALMENT_PLAN) and amount:
+        offer = plan_from_affordability(
+            amount, period, hardship=hardship, arrangements_so_far=int(loan.get("arrangements_count", 0)), **context,
+        )
+        return _offer_move(turn, kind, offer, reason)
+    if kind == RequestKind.INSTALMENT_PLAN and (count or days):
+        # "split it over 3 months": the span bounds the plan, the limits pick the count.
+        request = Request(kind=RequestKind.INSTALMENT_PLAN, count=count, days=None if count else days,
+                          frequency_days=period if said.get("unit") and count else None)
+    elif kind == RequestKind.PROMISE_TO_PAY and (when or days):
+        request = Request(kind=RequestKind.PROMISE_TO_PAY, date=when or today + timedelta(days=days))
+    elif kind == RequestKind.DEFERRAL and (days or when):
+        request = Request(kind=RequestKind.DEFERRAL, days=days if days else max((when - today).days, 1))
+    elif kind == RequestKind.PART_PAYMENT and amount:
+        request = Request(kind=RequestKind.PART_PAYMENT, amount=amount, date=when)
+    elif kind == RequestKind.FEE_WAIVER:
+        request = Request(kind=RequestKind.FEE_WAIVER)
+    elif kind == RequestKind.INSTALMENT_PLAN and all_loans:
+        # "split both loans": one answer can't be carried to every loan, so each
+        # loan's own limits pick its plan instead of asking.
+        request = Request(kind=RequestKind.INSTALMENT_PLAN)
+    else:
+        return Move("action_ask_details", ask=_ASK_FOR.get(kind, Ask.AFFORDABILITY), request_kind=kind,
+                    hardship_reason=reason)
+    offer = propose(
+        request, fees_and_interest=fees, arrangements_so_far=int(loan.get("arrangements_count", 0)),
+        hardship=hardship, **context,
+    )
+    return _offer_move(turn, kind, offer, reason, request)
+
+
+# What to ask for when a request comes without it (anything else: what they can afford).
+_ASK_FOR = {RequestKind.PROMISE_TO_PAY: Ask.DATE, RequestKind.DEFERRAL: Ask.DURATION,
+            RequestKind.PART_PAYMENT: Ask.AMOUNT}
+
+
+def all_loans_request(turn: Turn) -> bool:
+    """"everything together by friday" may read as no intent at all, yet it asks for terms on every loan."""
+    loan = turn.slot("loan") or {}
+    return bool(turn.slot("verified", False) and loan.get("others") and about_all_loans(turn)
+                and all_loans_kind(turn, None))
+
+
+def all_loans_kind(turn: Turn, kind: RequestKind | None) -> RequestKind | None:
+    """What a message about all the loans asks for, from what it carries.
+
+    A count is a plan; an amount keeps the intent's kind (or is what they can
+    afford); a date alone ("everything together by friday") is a promise to
+    pay every loan by then, not a plan to build.
+    """
+    if turn.first("instalments") is not None:
+        return RequestKind.INSTALMENT_PLAN
+    if turn.first("amount") is not None:
+        return kind or RequestKind.AFFORDABILITY
+    dated = turn.first("date") is not None or turn.first("duration_days") is not None
+    if dated and kind in (None, RequestKind.INSTALMENT_PLAN, RequestKind.AFFORDABILITY):
+        return RequestKind.PROMISE_TO_PAY
+    return kind
+
+
+def _negotiate_all(turn: Turn, products: Mapping[str, Product], kind: RequestKind,
+                   loans: list[Mapping[str, Any]]) -> Move:
+    """The same request on every loan, each under its own product's limits and balance.
+
+    An amount ("5,000 a month for both") is what the borrower can pay in all,
+    so each loan gets its share in proportion to its balance; with loans in
+    different currencies an amount can't be shared and a person takes over.
+    If any loan can get no offer, none is made: a person takes over.
+    """
+    shares = _shares(_decimal(turn.first("amount")), loans)
+    if shares is None:
+        return Move("action_handoff", request_kind=kind, hardship_reason=turn.slot("hardship_reason")
+                    or turn.signal("hardship"), escalation=Escalation.NO_ARRANGEMENT, detail=turn.intent)
+    moves = [_negotiate_loan(turn, products, kind, loan, None, share, all_loans=True)
+             for loan, share in zip(loans, shares)]
+    for move in moves:
+        if move.action != "action_offer":
+            return move  # a question to ask first, or a person
+    first = moves[0]
+    return Move("action_offer", first.request, first.offer, request_kind=first.request_kind,
+                hardship_reason=first.hardship_reason,
+                offers=tuple((loan["loan_id"], move.offer) for loan, move in zip(loans, moves)))
+
+
+def _shares(amount: Decimal | None, loans: list[Mapping[str, Any]]) -> list[Decimal | None] | None:
+    """Each loan's part of an amount meant for all of them (None: no amount; unshareable: None)."""
+    if amount is None:
+        return [None] * len(loans)
+    currencies = {loan["currency"] for loan in loans}
+    if len(currencies) != 1:
+        return None
+    currency = currencies.pop()
+    balances = [Decimal(loan["total"]) for loan in loans]
+    whole = sum(balances)
+    if whole <= 0:
+        return None
+    parts = [quantize_down(amount * b / whole, currency) for b in balances]
+    parts[0] += amount - sum(parts)  # what rounding left over goes to the current loan
+    return parts if all(p > 0 for p in parts) else None
+
+
+def about_all_loans(turn: Turn) -> bool:
+    """Whether the borrower means all their loans at once (the NLU's scope signal)."""
+    return turn.signal("scope") == "all_loans"
+
+
+def _offer_move(turn: Turn, kind: RequestKind, offer: Offer | None, reason: str | None,
+                request: Request | None = None) -> Move:
+    if offer is None:  # the loan has had all the arrangements its limits allow
+        return Move("action_handoff", request=request, request_kind=kind, hardship_reason=reason,
+                    escalation=Escalation.NO_ARRANGEMENT, detail=turn.intent)
+    return Move("action_offer", request=request, offer=offer, request_kind=kind, hardship_reason=reason)
+
+
+def _period_days(said: Mapping[str, Any], days: int | None) -> int:
+    """How often the borrower means to pay (the NLU's period signal): 'every two weeks' beats 'a week'."""
+    if said.get("unit") == "fortnight":
+        return 14
+    if days in (7, 14, 30) and said.get("every"):
+        return days
+    if said.get("unit") == "week":
+        return 7
+    return 30
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return amount if amount > 0 else None
+
+
+def _int(value: Any) -> int | None:
+    try:
+        number = int(Decimal(str(value)))
+    except (InvalidOperation, ValueError, TypeError):
+        return None
+    return number if number > 0 else None
+
+
+def _date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None

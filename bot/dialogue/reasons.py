@@ -1,0 +1,46 @@
+"""Why a person takes over: one code per escalation, decided with the move.
+
+The policy decides the hand-off and its reason in the same call
+(`moves.decide`); the action only records it. So the reason in the case
+queue is the reason the conversation was handed over, not a second guess
+from the borrower's last words.
+"""
+from __future__ import annotations
+
+from bot.negotiation.kinds import Kind
+
+
+class Escalation(Kind):
+    SELF_HARM = "self_harm"
+    VULNERABILITY = "vulnerability"
+    LEGAL_OR_REGULATOR = "legal_or_regulator"
+    RISING_ANGER = "rising_anger"
+    NOT_UNDERSTOOD = "not_understood"  # fallbacks in a row
+    REQUEST_HUMAN = "request_human"
+    LADDER_EXHAUSTED = "ladder_exhausted"  # declined every rung the limits allow
+    NO_ARRANGEMENT = "no_arrangement"  # the limits leave nothing the bot may offer
+    ABUSE = "abuse"  # abuse after the warning
+    DISPUTE = "dispute"
+    COMPLAINT = "complaint"
+
+
+# What the case queue (the console) shows as the case's reason; `{detail}`
+# is the move's detail (the intent no arrangement was possible for).
+CASE_REASON = {
+    Escalation.SELF_HARM: "self-harm risk",
+    Escalation.VULNERABILITY: "vulnerability disclosed",
+    Escalation.LEGAL_OR_REGULATOR: "borrower mentions a lawyer or a regulator",
+    Escalation.RISING_ANGER: "anger keeps rising",
+    Escalation.NOT_UNDERSTOOD: "bot did not understand twice",
+    Escalation.REQUEST_HUMAN: "borrower asked for a person",
+    Escalation.LADDER_EXHAUSTED: "borrower declined every offer the limits allow",
+    Escalation.NO_ARRANGEMENT: "no arrangement the bot may offer ({detail})",
+    Escalation.ABUSE: "abusive conversation paused",
+    Escalation.DISPUTE: "debt disputed",
+    Escalation.COMPLAINT: "complaint",
+}
+
+
+def case_reason(escalation: Escalation, detail: str | None = None) -> str:
+    """The words the case queue shows for `escalation`."""
+    return CASE_REASON[escalation].format(detail=detail or "-")

@@ -1,0 +1,93 @@
+"""Schedule arithmetic: exact money inputs, equal splits, allowed intervals, dates as said.
+
+Shared by the offer builders (plans.py) and the independent check
+(checks.py); nothing here decides what to offer.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from .limits import Limits
+from .money import fmt, minor_units, quantize, unit
+from .terms import ZERO, Instalment, Offer, Request
+
+
+def exact(amount: Decimal, currency: str, name: str) -> Decimal:
+    """Amounts from records must already be in minor units; rounding them here would
+    make the schedule sum to something other than what the borrower owes."""
+    if not isinstance(amount, Decimal):
+        raise TypeError(f"{name} must be a Decimal, got {type(amount).__name__}")
+    if not amount.is_finite() or amount != quantize(amount, currency):
+        raise ValueError(f"{name} {amount} is not a whole number of {currency} minor units")
+    return quantize(amount, currency)
+
+
+def money_inputs(balance: Decimal, fees: Decimal, currency: str) -> tuple[Decimal, Decimal]:
+    balance = exact(balance, currency, "balance")
+    fees = exact(fees, currency, "fees_and_interest")
+    if balance <= 0:
+        raise ValueError(f"balance must be positive, got {balance}")
+    if not ZERO <= fees <= balance:
+        raise ValueError(f"fees_and_interest must be between 0 and the balance, got {fees}")
+    return balance, fees
+
+
+def split(balance: Decimal, count: int, first_due: date, every_days: int,
+          currency: str) -> tuple[Instalment, ...]:
+    """`count` equal instalments `every_days` apart; the remainder on the last one.
+
+    KES 3,500.00 in 3 -> 1,166.66 + 1,166.66 + 1,166.68: the sum is exactly the
+    balance and the last instalment is the largest.
+    """
+    total = exact(balance, currency, "balance")
+    if count < 1 or (count > 1 and every_days < 1):
+        raise ValueError(f"need count >= 1 and every_days >= 1, got {count}, {every_days}")
+    exp = minor_units(currency)
+    minor = int(total.scaleb(exp))
+    base = minor // count
+    if total <= 0 or base == 0:
+        raise ValueError(f"cannot split {fmt(total, currency)} into {count} instalments")
+    amounts = [base] * (count - 1) + [minor - base * (count - 1)]
+    return tuple(
+        Instalment(first_due + timedelta(days=i * every_days), quantize(Decimal(a).scaleb(-exp), currency))
+        for i, a in enumerate(amounts)
+    )
+
+
+def max_count(payable: Decimal, currency: str, limits: Limits) -> int:
+    """Most equal instalments whose smallest one still meets every floor."""
+    floor = max(limits.min_instalment(payable, currency), limits.min_down_payment(payable, currency),
+                unit(currency))
+    return min(int(payable // floor), limits.max_instalments)
+
+
+def nearest_frequency(days: int, limits: Limits) -> int:
+    """Closest allowed interval; on a tie the longer one (kinder to the borrower)."""
+    return min(limits.frequencies_days, key=lambda f: (abs(f - days), -f))
+
+
+def days_list(limits: Limits) -> str:
+    days = [str(f) for f in limits.frequencies_days]
+    return days[0] if len(days) == 1 else ", ".join(days[:-1]) + " or " + days[-1]
+
+
+def target(request: Request, today: date) -> date | None:
+    if request.date is not None:
+        return request.date
+    if request.days is not None:
+        return today + timedelta(days=request.days)
+    return None
+
+
+def long_date(d: date) -> str:
+    return f"{_DAYS[d.weekday()]} {d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def describe(offer: Offer, currency: str) -> list[str]:
+    """Schedule lines for the bot's message: '1. Fri 4 Dec 2026: KES 1,166.67'."""
+    return [f"{n}. {long_date(i.due)}: {fmt(i.amount, currency)}" for n, i in enumerate(offer.schedule, 1)]

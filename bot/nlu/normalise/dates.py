@@ -1,0 +1,356 @@
+"""Dates resolved against now in the borrower's zone, and dates of birth.
+
+Each rule is a pattern and a resolver that is arithmetic on the parts it
+matched and today, so a year-less date also carries its relative form
+(relative_dates.py re-resolves it in the borrower's zone).
+"""
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Callable, Dict, List, Optional, Tuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.nlu import lexicons
+from bot.nlu.normalise.common import _cap, DOB_MIN_AGE_YEARS, _free, Span
+from bot.nlu.normalise.numbers import _qty
+from bot.nlu.normalise.money import _CUR_ANY
+from bot.nlu.normalise.durations import _DATES_LEXICON, _QTY, _UNIT, _unit_days
+
+
+_MONTHS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7,
+           "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12}
+_MONTH = (r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+          r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+_MONTH_NC = _MONTH.replace("(?P<mon>", "(?:")
+_WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+_WD_FULL = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tues?day|wednsday|wensday|thursady|firday|satuday|sundy)"
+_WD_ABBR = r"(?:mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)\b\.?"
+# Swahili, Tagalog, Indonesian weekday names (not "linggo"/"minggu": they also mean "week").
+_WD_LOCAL = {str(k).lower(): int(v) for k, v in _DATES_LEXICON["weekdays"].items()}
+_WD_FULL_L = r"(?:" + _WD_FULL[3:-1] + "|" + "|".join(_WD_LOCAL) + ")"
+_TOMORROW = lexicons.alternation(_DATES_LEXICON["tomorrow"])
+_BIRTH_CONTEXT = re.compile(r"\b(born|birth|dob|d\.o\.b|birthday|b-?day|bday)\b", re.I)
+_ORD = r"(?:st|nd|rd|th)"
+
+
+def local_today(now: datetime, tz: str) -> date:
+    """The borrower's calendar date at ``now``; naive ``now`` is taken as UTC."""
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as err:
+        raise ValueError(f"unknown time zone {tz!r}: use an IANA name like 'Africa/Nairobi'") from err
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=timezone.utc)
+    return now.astimezone(zone).date()
+
+
+def _month_end(y: int, m: int) -> date:
+    return date(y, m, calendar.monthrange(y, m)[1])
+
+
+def _add_months(d: date, n: int, day: Optional[int] = None) -> date:
+    idx = d.year * 12 + d.month - 1 + n
+    y, m = divmod(idx, 12)
+    return date(y, m + 1, min(day or d.day, calendar.monthrange(y, m + 1)[1]))
+
+
+def _next_weekday(today: date, wd: int, strictly_after: bool = True) -> date:
+    delta = (wd - today.weekday()) % 7
+    if delta == 0 and strictly_after:
+        delta = 7
+    return today + timedelta(days=delta)
+
+
+def _weekday_index(word: str) -> int:
+    w = word.lower().rstrip(".")
+    if w in _WD_LOCAL:
+        return _WD_LOCAL[w]
+    for key, idx in (("wen", 2), ("fir", 4)):
+        if w.startswith(key):
+            return idx
+    return _WEEKDAYS[w[:3]]
+
+
+def _year(raw: Optional[str], today: date, birth: bool) -> Optional[int]:
+    if not raw:
+        return None
+    raw = raw.lstrip("'")
+    y = int(raw)
+    if len(raw) == 2:
+        y += 2000
+        limit = today.year if birth else today.year + 10
+        if y > limit:
+            y -= 100
+    return y
+
+
+def _resolve_day_month(day: int, month: int, today: date) -> Optional[date]:
+    """A year-less day/month: its next occurrence from today (today included)."""
+    for year in (today.year, today.year + 1):
+        try:
+            d = date(year, month, day)
+        except ValueError:
+            continue
+        if d >= today:
+            return d
+    return None
+
+
+def _day_first(a: int, b: int) -> Optional[Tuple[int, int]]:
+    """(day, month) from two numbers: day-first unless that is impossible."""
+    if 1 <= b <= 12 and 1 <= a <= 31:
+        return a, b
+    if 1 <= a <= 12 and 1 <= b <= 31:
+        return b, a
+    return None
+
+
+def _full(y: Optional[int], m: int, d: int, today: date) -> Optional[date]:
+    try:
+        return date(y, m, d) if y else _resolve_day_month(d, m, today)
+    except ValueError:
+        return None
+
+
+def _r(p: str) -> re.Pattern:
+    return re.compile(p, re.I)
+
+
+def _iso(m, today, birth):
+    return _full(int(m["y"]), int(m["m"]), int(m["d"]), today)
+
+
+def _numeric(m, today, birth):
+    dm = _day_first(int(m["a"]), int(m["b"]))
+    return _full(_year(m.groupdict().get("y"), today, birth), dm[1], dm[0], today) if dm else None
+
+
+def _day_mon(m, today, birth):
+    return _full(_year(m.groupdict().get("y"), today, birth), _MONTHS[m["mon"][:3].lower()], int(m["d"]), today)
+
+
+def _ordinal_day(m, today, birth):
+    gd = m.groupdict()
+    day = int(gd.get("d") or gd.get("d2"))
+    if not 1 <= day <= 31:
+        return None
+    # clamp to the month's last day: "the 31st" in November means its end
+    this = _month_end(today.year, today.month)
+    if day >= today.day:
+        return this.replace(day=min(day, this.day))
+    return _add_months(today.replace(day=1), 1, day)
+
+
+def _rel_days(n):
+    resolve = lambda m, today, birth: today + timedelta(days=n)  # noqa: E731
+    resolve.relative = {"days": n}  # its relative form, for the entity (relative_dates.py)
+    return resolve
+
+
+def _weekday(m, today, birth):
+    return _next_weekday(today, _weekday_index(m["wd"] or m["wda"]))
+
+
+def _next_week_weekday(m, today, birth):
+    monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
+    return monday + timedelta(days=_weekday_index(m["wd"] or m["wd2"]))
+
+
+def _shifted(m, today, sign: int):
+    """today moved by "N units" ("in 3 days", "2 months ago"); whole months by the calendar."""
+    raw = m["n"].lower()
+    n = Decimal("0.5") if raw.startswith("half") else _qty(raw)
+    if n is None:
+        return None
+    unit = m["unit"].lower()
+    if (unit.startswith("mo") or unit.startswith("mn") or unit.startswith("mt")) and n == n.to_integral():
+        return _add_months(today, sign * int(n))
+    return today + sign * timedelta(days=int((n * _unit_days(unit)).to_integral()))
+
+
+def _in_n(m, today, birth):
+    return _shifted(m, today, 1)
+
+
+def _end_of_month(offset):
+    def resolve(m, today, birth):
+        first = _add_months(today.replace(day=1), offset)
+        return _month_end(first.year, first.month)
+    resolve.relative = {"month_end": offset}
+    return resolve
+
+
+def _start_next_month(m, today, birth):
+    return _add_months(today.replace(day=1), 1)
+
+
+def _mid_month(m, today, birth):
+    return today.replace(day=15) if today.day <= 15 else _add_months(today.replace(day=15), 1)
+
+
+def _end_of_week(m, today, birth):
+    return _next_weekday(today, 4, strictly_after=False) if today.weekday() <= 4 else _next_weekday(today, 4)
+
+
+def _next_week(m, today, birth):
+    return today - timedelta(days=today.weekday()) + timedelta(days=7)
+
+
+def _ago(m, today, birth):
+    return _shifted(m, today, -1)
+
+
+def _last_period(m, today, birth):
+    """'last week' = its Monday, 'last month' = its 1st, 'last year' = its 1 January."""
+    unit = m["per"].lower()
+    if unit.startswith("w"):
+        return today - timedelta(days=today.weekday() + 7)
+    if unit.startswith("y"):
+        return date(today.year - 1, 1, 1)
+    return _add_months(today.replace(day=1), -1)
+
+
+def _day_of_month(m, today, birth):
+    """'5th of next month', 'the 20th of this month'."""
+    first = _add_months(today.replace(day=1), 1 if m["which"].lower() == "next" else 0)
+    day = int(m["d"])
+    return first.replace(day=min(day, _month_end(first.year, first.month).day)) if 1 <= day <= 31 else None
+
+
+def _month_name(m, today, birth):
+    """A month named alone ('in march', 'by december'): its 1st (today if it is this month)."""
+    month = _MONTHS[m["mon"][:3].lower()]
+    lead = re.sub(r"\s+", " ", m["lead"].lower())
+    past = lead in ("last", "since")
+    year = today.year if month >= today.month else today.year + 1
+    if past:
+        year = today.year if month < today.month else today.year - 1
+    if lead.startswith("end"):
+        return _month_end(year, month)
+    if lead.startswith("mid"):
+        return date(year, month, 15)
+    if year == today.year and month == today.month:
+        return today
+    return date(year, month, 1)
+
+
+def _holiday(m, today, birth):
+    """Christmas = 25 December, New Year = 1 January, next occurrence; after/before shift a day."""
+    name = m["hol"].lower()
+    month, day = (1, 1) if name.startswith("new") else (12, 25)
+    d = _resolve_day_month(day, month, today)
+    if d is None:
+        return None
+    lead = m["hlead"].lower()
+    return d + timedelta(days=1) if lead == "after" else d - timedelta(days=1) if lead == "before" else d
+
+
+_PRE = r"(?:(?:on|by|before|until|till|this|coming|next|ths|sa)\s+)"
+_ORD_NOT_TIMES = r"(?!\s*times?\b)"  # "for the 5th time" is not a date
+# Spans that look like dates but are not one day: recurrences and plurals.
+_NOT_A_DATE = re.compile(
+    rf"\b(?:every|each|all)\s+(?:other\s+)?(?:{_WD_FULL_L}|{_WD_ABBR}|day|week|month|{_MONTH_NC})(?![a-z])"
+    rf"|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s\b", re.I)
+_YR = r"(?P<y>\d{4}|'\d{2})"
+DATE_RULES: List[Tuple[re.Pattern, Callable, bool]] = [
+    # (pattern, resolver, carries_year)
+    (_r(r"(?<![\d/.-])(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?![\d])"), _iso, True),
+    (_r(r"(?<![\d/.])(?P<a>\d{1,2})(?P<s>[/.-])(?P<b>\d{1,2})(?P=s)(?P<y>\d{4}|\d{2})(?![\d/]|\.\d)"), _numeric, True),
+    (_r(rf"\b(?P<d>\d{{1,2}}){_ORD}?\s*(?:of\s+|-)?{_MONTH}(?:,?\s*|-)(?P<y>\d{{4}}|'?\d{{2}})(?!\d|[.,]\d|\s*(?:k\b|[/%$£€₦]|{_CUR_ANY}))"), _day_mon, True),
+    (_r(rf"\b{_MONTH}\s*(?P<d>\d{{1,2}}){_ORD}?,?\s*{_YR}(?!\d|[.,]\d)"), _day_mon, True),
+    (_r(r"(?<![\d/.])(?P<a>\d{1,2})/(?P<b>\d{1,2})(?![\d/=]|\s*(?:k\b|%))"), _numeric, False),
+    (_r(rf"\b(?P<d>\d{{1,2}}){_ORD}?\s*(?:of\s+|-)?{_MONTH}(?![a-z])"), _day_mon, False),
+    (_r(rf"\b(?!may\s+\d{{1,2}}\b(?!{_ORD})){_MONTH}\s*(?:the\s+)?(?P<d>\d{{1,2}}){_ORD}?\b(?![\d.,]|\s*(?:k\b|%|{_CUR_ANY}))"), _day_mon, False),
+    (_r(rf"\b(?P<d>\d{{1,2}}){_ORD}?\s+of\s+(?P<which>next|this|the)\s+month\b"), _day_of_month, False),
+    (_r(rf"\b{_PRE}?(?:{_WD_FULL_L}|{_WD_ABBR}),?\s+(?:the\s+)?(?P<d>\d{{1,2}}){_ORD}\b{_ORD_NOT_TIMES}"), _ordinal_day, False),
+    # "in two weeks" is a day; "after two weeks" / "two weeks" are durations (contract)
+    (_r(rf"\bin\s+{_QTY}\s*{_UNIT}(?:\s+time)?\b(?!\s+ago)"), _in_n, False),
+    (_r(rf"\b{_QTY}\s*{_UNIT}\s+ago\b"), _ago, False),
+    (_r(r"\b(?:(?:the\s+)?day\s+before\s+yesterday|juzi)\b"), _rel_days(-2), False),
+    (_r(r"\b(?:yesterday|yday|ystdy|yesterdy|kahapon|kemarin|(?-i:jana)|last\s+night|lastnight)\b"), _rel_days(-1), False),
+    (_r(r"\blast\s+(?P<per>week|wk|month|year)\b"), _last_period, False),
+    (_r(r"\b(?P<hlead>after|before|by|on|at|till|until|for|around|over)\s+(?:the\s+)?(?P<hol>christmas|xmas|x-mas|new\s+year'?s?(?:\s+day)?)\b"), _holiday, False),
+    (_r(rf"\b(?:(?:the\s+)?day\s+after\s+{_TOMORROW}|overmorrow|kesho\s+kutwa|lusa)\b"), _rel_days(2), False),
+    (_r(rf"\b{_TOMORROW}\b"), _rel_days(1), False),
+    (_r(r"\b(?:today|tonight|tonite|2day|2nite|tdy|this\s+(?:evening|afternoon|morning)|later\s+today|end\s+of\s+(?:the\s+)?day|eod|leo\s+hii|(?-i:leo)|aaj|hari\s+ini|ngayong\s+araw)\b"), _rel_days(0), False),
+    (_r(rf"\bn(?:e)?xt\s+w(?:ee)?k\s+(?:on\s+)?(?P<wd>{_WD_FULL_L}|{_WD_ABBR})|\b(?P<wd2>{_WD_FULL_L})\s+n(?:e)?xt\s+w(?:ee)?k\b"), _next_week_weekday, False),
+    (_r(rf"\b{_PRE}?(?P<wd>{_WD_FULL_L})(?![a-z])|\b{_PRE}(?P<wda>{_WD_ABBR})"), _weekday, False),
+    (_r(r"\b(?:(?:the\s+)?end\s+of\s+next\s+month|next\s+month\s*end)\b"), _end_of_month(1), False),
+    (_r(r"\b(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?month|(?:this\s+)?month[\s-]?end|end\s+month|eom|mwisho\s+wa\s+mwezi|katapusan\s+ng\s+buwan|akhir\s+bulan)\b"), _end_of_month(0), False),
+    (_r(r"\b(?:(?:the\s+)?(?:beginning|start)\s+of\s+next\s+month|early\s+next\s+month|next\s+month|mwezi\s+ujao|bulan\s+depan)\b"), _start_next_month, False),
+    (_r(r"\b(?:mid[\s-]?month|(?:the\s+)?middle\s+of\s+(?:the\s+|this\s+)?month)\b"), _mid_month, False),
+    (_r(r"\b(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?week|weekend|this\s+week)\b"), _end_of_week, False),
+    (_r(r"\bn(?:e)?xt\s+w(?:ee)?k\b|\bwiki\s+ijayo\b"), _next_week, False),
+    (_r(rf"\b(?P<lead>in|by|to(?!\s+may\b)|this(?!\s+may\b)|until|till|before|after|since|from|next|last|early|late|mid|"
+        rf"end\s+of|beginning\s+of|start\s+of)\s+{_MONTH}(?![a-z])(?!\s*\d)"), _month_name, False),
+    (_r(rf"\b(?:on|by|before|until|till|from)?\s*the\s+(?P<d>\d{{1,2}}){_ORD}?\b(?!\s*(?:of\s+)?{_MONTH_NC})(?![\d.,%]){_ORD_NOT_TIMES}|(?<![\w.,/])(?P<d2>\d{{1,2}}){_ORD}\b(?!\s*(?:of\s+)?{_MONTH_NC}){_ORD_NOT_TIMES}"), _ordinal_day, False),
+]
+
+
+def _resolve_rule(idx: int, m: re.Match, today: date, birth: bool) -> Optional[date]:
+    return DATE_RULES[idx][1](m, today, birth)
+
+
+def _relative_form(idx: int, m: re.Match, has_year: bool) -> Optional[Dict]:
+    """How a year-less date phrase resolves from any day: {"days": 1}, {"month_end": 0},
+    or its rule and the parts it matched ({"rule": "weekday", "parts": {"wd": "friday"}}),
+    so the dialogue re-resolves it in the borrower's zone without reading the text again."""
+    if has_year:
+        return None
+    resolver = DATE_RULES[idx][1]
+    fixed = getattr(resolver, "relative", None)
+    if fixed is not None:
+        return dict(fixed)
+    return {"rule": resolver.__name__.lstrip("_"),
+            "parts": {k: v for k, v in m.groupdict().items() if v is not None}}
+
+
+def _find_dates(text: str, today: date, taken: List[Span]) -> List[Tuple[int, int, date, bool, Optional[Dict]]]:
+    """(start, end, date, carries_year, relative form) for every date phrase, first rule wins."""
+    birth = bool(_BIRTH_CONTEXT.search(text))
+    blocked = [m.span() for m in _NOT_A_DATE.finditer(text)]
+    found = []
+    for idx, (pattern, _, has_year) in enumerate(DATE_RULES):
+        for m in pattern.finditer(text):
+            s, e = m.span()
+            while s < e and text[s].isspace():
+                s += 1
+            if not _free((s, e), taken) or not _free((s, e), blocked):
+                continue
+            try:
+                d = _resolve_rule(idx, m, today, birth)
+            except (ValueError, KeyError, OverflowError):  # "in 99999 years" is past the calendar's end
+                d = None
+            if d is None:
+                continue
+            taken.append((s, e))
+            found.append((s, e, d, has_year, _relative_form(idx, m, has_year)))
+    return found
+
+
+def parse_date(text: str, now: datetime, tz: str = "UTC") -> Optional[date]:
+    """First date in text resolved against now in tz ('friday', 'the 28th', '15/12')."""
+    text = _cap(text)
+    found = _find_dates(text, local_today(now, tz), [])
+    return min(found, key=lambda f: f[:2])[2] if found else None
+
+
+def parse_dob(text: str, now: Optional[datetime] = None) -> Optional[date]:
+    """A full date with a year ('12 march 1990', '04/07/1985', '5th june 88')."""
+    text = _cap(text)
+    today = local_today(now or datetime.now(timezone.utc), "UTC")
+    found = [f for f in _find_dates(text, today, []) if f[3]]
+    return min(found, key=lambda f: f[:2])[2] if found else None
+
+
+def _is_dob(d: date, today: date, birth_context: bool) -> bool:
+    if birth_context:
+        return d < today
+    try:
+        cutoff = today.replace(year=today.year - DOB_MIN_AGE_YEARS)
+    except ValueError:  # 29 February
+        cutoff = today.replace(year=today.year - DOB_MIN_AGE_YEARS, day=28)
+    return d <= cutoff

@@ -1,0 +1,56 @@
+"""Identifiers: loan references ("LN-20931") and the last four digits of a phone.
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from bot.nlu.normalise.common import _cap
+from bot.nlu.normalise.money import _CUR_ANY
+
+
+# Without the LN prefix a number is a reference only when a loan/ref/account
+# word names it; "loan 77310" needs 5+ digits so "a loan 5000" stays money.
+_LOAN_RE = re.compile(
+    r"\bLN[\s\-_#:.]*(?P<d>\d{4,8})\b"
+    r"|\b(?:loan\s*(?:no\.?|number|num|#|ref(?:erence)?|id|acc(?:ount)?)|ref(?:erence)?(?:\s*(?:no\.?|number|num|#|code|id))?"
+    # one whitespace run per gap: "\s*[:#.]?\s*" could split a run of spaces n ways (quadratic)
+    r"|acc(?:oun)?t\s*(?:no\.?|number|num|#))\s*(?:is\s*)?(?:[:#.]\s*)?(?:LN[\s\-_]*)?(?P<d2>\d{4,8})\b(?![.,]\d)"
+    # "loan 77310", but not "took loan 50000" / "a loan 50000" / "loan 50000 ksh" (money)
+    r"|(?<!took\s)(?<!take\s)(?<!got\s)(?<!get\s)(?<!borrowed\s)(?<!for\s)(?<!a\s)"
+    r"\bloan\s+(?:is\s+)?(?P<d3>\d{5,8})\b(?![.,]\d|\s*(?:/=|[kK]\b|" + _CUR_ANY + "))",
+    re.I,
+)
+
+
+def parse_loan_reference(text: str) -> Optional[str]:
+    """'ln 20931' / 'loan no 20931' -> 'LN-20931'."""
+    text = _cap(text)
+    m = _LOAN_RE.search(text)
+    if m:
+        return f"LN-{m.group('d') or m.group('d2') or m.group('d3')}"
+    m = re.fullmatch(r"\s*(\d{4,8})\s*", text)
+    return f"LN-{m.group(1)}" if m else None
+
+
+# Four digits, also typed spaced out ("4 8 2 1", "48-21").
+_FOUR = r"(?<![\d,.])\d(?:[ \-]?\d){3}(?![\d,.]\d|\d)"
+_PHONE_RE = re.compile(
+    rf"\blast\s+(?:(?:4|four)\b(?!\s*(?:days?|weeks?|months?|years?|times?|payments?|instal|install))\s*(?:(?:digits?|numbers?|nos?|nums?)\b)?|(?:digits?|numbers?|nums?)\b)[^\d]{{0,40}}?(?P<d>{_FOUR})"
+    rf"|\b(?:phone|number|no|line|mobile|cell|digits)\s+(?:\w+\s+)?end(?:s|ing)?\s+(?:in\s+|with\s+)?(?P<d2>{_FOUR})"
+    rf"|\bend(?:s|ing)?\s+(?:in|with)\s+(?P<d3>(?!(?:19|20)\d\d\b){_FOUR})",
+    re.I,
+)
+
+
+def _phone_group(m: re.Match) -> str:
+    return "d" if m.group("d") else "d2" if m.group("d2") else "d3"
+
+
+def parse_phone_last4(text: str) -> Optional[str]:
+    text = _cap(text)
+    m = _PHONE_RE.search(text)
+    if m:
+        return re.sub(r"\D", "", m.group(_phone_group(m)))
+    digits = re.sub(r"\D", "", text)
+    return digits[-4:] if len(digits) >= 4 else None

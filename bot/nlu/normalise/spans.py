@@ -1,0 +1,99 @@
+"""The whole message: every entity, with spans arbitrated (first claim wins, spans never
+overlap), and entities of other extractors normalised the same way.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Callable, Dict, List
+
+from bot.nlu.normalise.common import _cap, _entity, _free, Span
+from bot.nlu.normalise.money import _amount_entities, amount_value, parse_amount, parse_currency
+from bot.nlu.normalise.durations import _duration_from_match, _DURATION_RE, _INST_CONTEXT, _INST_LOOSE_RE, _INST_RE, parse_duration_days, parse_instalments, _RATE_BEFORE
+from bot.nlu.normalise.identifiers import _LOAN_RE, parse_loan_reference, parse_phone_last4, _phone_group, _PHONE_RE
+from bot.nlu.normalise.dates import _BIRTH_CONTEXT, _find_dates, _is_dob, local_today, parse_date, parse_dob
+
+
+def extract(text: str, now: datetime, tz: str = "UTC") -> List[Dict]:
+    """All entities in text, Rasa-shaped, values normalised, sorted by start.
+
+    Only the first MAX_SCAN_CHARS characters are read (spans stay valid in text).
+    """
+    text = _cap(text)
+    today = local_today(now, tz)
+    taken: List[Span] = []
+    out: List[Dict] = []
+    for m in _LOAN_RE.finditer(text):
+        taken.append(m.span())
+        out.append(_entity("loan_reference", f"LN-{m.group('d') or m.group('d2') or m.group('d3')}", *m.span(), text))
+    for m in _PHONE_RE.finditer(text):
+        g = _phone_group(m)
+        if _free(m.span(g), taken):
+            taken.append(m.span(g))
+            out.append(_entity("phone_last4", re.sub(r"\D", "", m.group(g)), *m.span(g), text))
+    for m in _INST_RE.finditer(text):
+        # "split the 12k into 4": only "4" is the count, the amount stays free
+        span = m.span() if m.group("n") else m.span("n2")
+        n = parse_instalments(m.group("n") or m.group("n2"))
+        if n and _free(span, taken):
+            taken.append(span)
+            out.append(_entity("instalments", n, *span, text))
+    if _INST_CONTEXT.search(text):
+        for m in _INST_LOOSE_RE.finditer(text):
+            n = parse_instalments(m.group("n"))
+            if n and _free(m.span(), taken):
+                taken.append(m.span())
+                out.append(_entity("instalments", n, *m.span(), text))
+    birth = bool(_BIRTH_CONTEXT.search(text))
+    for s, e, d, has_year, relative in _find_dates(text, today, taken):
+        kind = "date_of_birth" if has_year and _is_dob(d, today, birth) else "date"
+        extra = {"relative": relative} if kind == "date" and relative else {}
+        out.append(_entity(kind, d.isoformat(), s, e, text, **extra))
+    for m in _DURATION_RE.finditer(text):
+        days = _duration_from_match(m)
+        if m.group("n") and m.group("n").lower() in ("a", "an") and _RATE_BEFORE.search(text, max(0, m.start() - 40), m.start()):
+            continue
+        if days and _free(m.span(), taken):
+            taken.append(m.span())
+            out.append(_entity("duration_days", days, *m.span(), text))
+    _amount_entities(text, taken, out)
+    return sorted(out, key=lambda e: (e["start"], e["end"]))
+
+
+_PARSERS: Dict[str, Callable[[str, datetime, str], object]] = {
+    "amount": lambda t, now, tz: parse_amount(t),
+    "currency": lambda t, now, tz: parse_currency(t),
+    "date": lambda t, now, tz: parse_date(t, now, tz),
+    "duration_days": lambda t, now, tz: parse_duration_days(t),
+    "instalments": lambda t, now, tz: parse_instalments(t),
+    "loan_reference": lambda t, now, tz: parse_loan_reference(t),
+    "date_of_birth": lambda t, now, tz: parse_dob(t, now),
+    "phone_last4": lambda t, now, tz: parse_phone_last4(t),
+}
+
+
+def normalise_entity(entity: Dict, text: str, now: datetime, tz: str = "UTC") -> Dict:
+    """Copy of an entity found by another extractor with its value normalised.
+
+    Reads the message span (falls back to the entity's own value); an entity
+    whose text cannot be normalised is returned unchanged so nothing is lost.
+    """
+    kind = entity.get("entity")
+    if kind not in _PARSERS:
+        return dict(entity)
+    start, end = entity.get("start"), entity.get("end")
+    raw = text[start:end] if isinstance(start, int) and isinstance(end, int) else str(entity.get("value", ""))
+    value = _PARSERS[kind](raw, now, tz)
+    if value is None and raw != str(entity.get("value", "")):
+        value = _PARSERS[kind](str(entity.get("value", "")), now, tz)
+    out = dict(entity)
+    if value is None:
+        return out
+    if isinstance(value, Decimal):
+        out["value"], out["value_text"] = amount_value(value)
+    elif isinstance(value, date):
+        out["value"] = value.isoformat()
+    else:
+        out["value"] = value
+    return out

@@ -1,0 +1,195 @@
+"""The signals the dialogue needs, read from the borrower's text once, in the NLU.
+
+Pipeline entry (after the entity normaliser): - name: bot.nlu.signal_reader.SignalReader
+
+Every parse carries ``parse["signals"]`` (docs/nlu-entities.md):
+
+    {"scope": "all_loans" | "this_loan",
+     "period": {"unit": "fortnight" | "week" | "month" | None, "per": bool, "every": bool},
+     "hardship": "job_loss" | "business_failure" | "illness" | "bereavement" | "disaster" | None,
+     "legal_threat": bool,
+     "opt_out": "cease" | "channel" | None,
+     "loan_reference": "LN-20931" | None}
+
+Why here: the dialogue (bot/dialogue) decides from the parse alone, so what a
+message means is read in one place, measured by one evaluation, and a second
+language is a second lexicon (data/lexicons/signals.yml), not edits in the
+dialogue, the actions and the compliance code. No Rasa import (the component
+is bot/nlu/signal_reader.py): the dialogue calls ``signals_of`` for a parse
+that never went through the pipeline (a test story with a given intent, a
+tracker recorded before the signals existed).
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional
+
+import yaml
+
+from bot.compliance.optout import detect_opt_out
+from bot.config.bot_file import load_bot
+from bot.nlu.lexicons import alternation
+
+LEXICON = Path(__file__).resolve().parents[2] / "data" / "lexicons" / "signals.yml"
+SCOPES = ("all_loans", "this_loan")
+PERIOD_UNITS = ("fortnight", "week", "month")
+HARDSHIP_REASONS = ("job_loss", "business_failure", "illness", "bereavement", "disaster")
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Dict[str, Any]:
+    """data/lexicons/signals.yml, read once per process."""
+    with open(LEXICON, encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    for section in ("scope", "period", "hardship"):
+        if not isinstance(data.get(section), dict):
+            raise ValueError(f"{LEXICON}: section {section!r} missing or not a mapping")
+    return data
+
+
+def _words(words: Iterable[Any]) -> re.Pattern:
+    return re.compile(rf"\b{alternation(words)}\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> Dict[str, re.Pattern]:
+    scope, period = lexicon()["scope"], lexicon()["period"]
+    all_, both, loans = alternation(scope["all"]), alternation(scope["both"]), alternation(scope["loans"])
+    about_all = "|".join((
+        rf"\b(?:{all_}|{both})\s+(?:of\s+)?(?:{alternation(scope['owners'])}\s+)?{loans}\b",
+        rf"\b(?:{all_}|{both})\s+of\s+{alternation(scope['pronouns'])}\b",
+        r"\bthem\s+(?:both|all)\b",
+        rf"\b{alternation(scope['together_lead'])}\s+{alternation(scope['together'])}\b",
+        rf"\bboth\b(?!\s+(?:of\s+)?{alternation(scope['both_not_before'])}\b)",
+        rf"\b{alternation(scope['phrases'])}\b",
+    ))
+    return {
+        "about_all": re.compile(about_all, re.IGNORECASE),
+        "fortnight": _words(period["fortnight"]),
+        "week": _words(period["week"]),
+        "month": _words(period["month"]),
+        "per": re.compile(rf"\b{alternation(period['per'])}\s+{alternation(period['per_units'])}\b"
+                          rf"|\b{alternation(period['per_adverbs'])}\b", re.IGNORECASE),
+        "every": _words(period["every"]),
+    }
+
+
+def about_all_loans(text: str) -> bool:
+    """Whether the borrower means all their loans at once, not just the one talked about."""
+    return bool(_patterns()["about_all"].search(text or ""))
+
+
+def payment_period(text: str) -> Dict[str, Any]:
+    """How often the borrower means to pay, as said: the unit named, and whether it is a rate.
+
+    ``unit``: "fortnight" beats "week" beats "month" ("every two weeks" is a
+    fortnight even though it says week); ``per``: "a week", "per month",
+    "monthly" (an amount said so is per period); ``every``: an every-like
+    word anywhere, which makes a 7/14/30-day duration the period.
+    """
+    text = text or ""
+    found = _patterns()
+    unit = next((u for u in PERIOD_UNITS if found[u].search(text)), None)
+    return {"unit": unit, "per": bool(found["per"].search(text)), "every": bool(found["every"].search(text))}
+
+
+# Hardship: the lender's hardship limits open only for a reason a person could
+# later check, so the reason is named (job_loss, illness, ...), not inferred from tone.
+_HARDSHIP: Dict[str, tuple] = {
+    "job_loss": (
+        r"\b(lost|lose|losing) (my|the|our) (job|work|contract|gig)",
+        r"\b(laid off|retrenched|sacked|fired|redundan\w*|unemployed|jobless)\b",
+        r"\bno (job|work)\b", r"\bout of work\b",
+    ),
+    "business_failure": (
+        r"\b(business|shop|store|biashara|market) (failed|collapsed|closed|is down|went down|burn\w*)",
+        r"\b(customers|sales) (dried up|are down|stopped)\b", r"\bstock (was )?(stolen|burnt|lost)\b",
+    ),
+    "illness": (
+        r"\b(sick|ill|illness|hospital\w*|admitted|surgery|operation|cancer|malaria|typhoid|"
+        r"diagnos\w*|treatment|dialysis|chemo\w*|accident|injur\w*|disabl\w*)\b",
+        r"\bmental health\b", r"\bdepress\w*\b",
+    ),
+    "bereavement": (
+        r"\b(died|passed away|passed on|death|funeral|burial|buried|bereave\w*|lost my (mother|father|"
+        r"mum|mom|dad|wife|husband|son|daughter|child|baby|brother|sister))\b",
+    ),
+    "disaster": (r"\b(flood\w*|fire|earthquake|typhoon|storm|evict\w*|robbed|theft)\b",),
+}
+
+
+@lru_cache(maxsize=1)
+def _hardship_patterns() -> Dict[str, List[re.Pattern]]:
+    local = lexicon()["hardship"]
+    unknown = set(local) - set(HARDSHIP_REASONS)
+    if unknown:
+        raise ValueError(f"{LEXICON}: hardship: unknown reasons {sorted(unknown)}")
+    return {reason: [re.compile(p, re.IGNORECASE) for p in patterns]
+            + ([_words(local[reason])] if local.get(reason) else [])
+            for reason, patterns in _HARDSHIP.items()}
+
+
+def hardship_reason(text: str) -> Optional[str]:
+    """The first documented hardship named in the text, or None."""
+    for reason, patterns in _hardship_patterns().items():
+        if any(p.search(text or "") for p in patterns):
+            return reason
+    return None
+
+
+# A lawyer or a regulator: what is said next may matter in a complaint, so a person takes over.
+@lru_cache(maxsize=1)
+def _legal() -> re.Pattern:
+    """The lender's own names ("sue Tawi") come from config/bot.yml (lender.name, lender.short_name)."""
+    lender = load_bot().lender
+    names = "|".join(re.escape(name.lower()) for name in (lender.name, lender.short_name) if name)
+    return re.compile(
+        r"\b(my|our|a|the) (lawyer|attorney|advocate|solicitor|legal (team|counsel|aid))\b"
+        r"|\b(report|complain|escalate)\w* (you |this |it )?(to )?(the )?"
+        r"(regulator|central bank|cbk|rbi|cfpb|fca|ftc|sec|ojk|bsp|ombudsman|consumer protection|police|authorities)\b"
+        r"|\b(ombudsman|cfpb|financial conduct authority|consumer (protection|financial protection))\b"
+        rf"|\b(sue|suing) (you|your company|{names})\b|\btake (you|your company) to court\b",
+        re.IGNORECASE,
+    )
+
+
+def legal_threat(text: str) -> bool:
+    """A lawyer, a regulator, a court or the police brought into the conversation."""
+    return bool(_legal().search(text or ""))
+
+
+# A loan reference anywhere in free text ("it's TW-20931"), in whatever shape the
+# borrower wrote it; the records compare references loosely (bot/records/queries.py).
+_REFERENCE = re.compile(r"\b[A-Z]{2,4}[-\s]?\d{4,8}\b", re.IGNORECASE)
+
+
+def loan_reference(text: str) -> Optional[str]:
+    match = _REFERENCE.search(text or "")
+    return match.group(0) if match else None
+
+
+def read_signals(text: str) -> Dict[str, Any]:
+    """Every signal of one message (the shape in the module docstring)."""
+    text = text if isinstance(text, str) else ""
+    return {
+        "scope": "all_loans" if about_all_loans(text) else "this_loan",
+        "period": payment_period(text),
+        "hardship": hardship_reason(text),
+        "legal_threat": legal_threat(text),
+        "opt_out": detect_opt_out(text),
+        "loan_reference": loan_reference(text),
+    }
+
+
+def signals_of(parse: Mapping[str, Any]) -> Dict[str, Any]:
+    """The parse's signals; read from its text when it never passed through the pipeline."""
+    signals = parse.get("signals")
+    return dict(signals) if isinstance(signals, Mapping) else read_signals(parse.get("text") or "")
+
+
+def check_lexicon() -> None:
+    """Compiles every lexicon pattern now; raises ValueError naming the file if one is broken."""
+    _patterns()
+    _hardship_patterns()
