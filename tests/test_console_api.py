@@ -326,3 +326,25 @@ def test_logout_ends_the_session(server):
         with client(server) as thief:
             thief.cookies.set("console_session", cookie, path="/console")
             assert thief.get("/console/api/queue").status_code == 401
+
+
+def test_the_case_page_shows_a_verification_lock_an_agent_can_lift(bob, database_url, fake_rasa):
+    from datetime import timedelta as _td
+
+    from bot.records import verification as lockout
+
+    class Limits:
+        max_failures, window, lock = 5, _td(hours=24), _td(hours=24)
+
+    case_id = new_case(database_url, fake_rasa, "conv-locked")
+    page = bob.get(f"/console/cases/{case_id}").text
+    assert "Self-service verification: open" in page and 'id="unlock-verification"' not in page
+    engine = db.make_engine(database_url)
+    with db.transaction(db.make_session_factory(engine)) as session:
+        for i in range(5):
+            lockout.record_failure(session, conversation_id=f"guesser-{i}", limits=Limits, loan_id=LOAN)
+    engine.dispose()
+    page = bob.get(f"/console/cases/{case_id}").text
+    assert "<strong>locked</strong>" in page and f'data-loan-id="{LOAN}"' in page
+    assert bob.post(f"/console/api/loans/{LOAN}/verification/unlock", json={}).status_code == 200
+    assert "Self-service verification: open" in bob.get(f"/console/cases/{case_id}").text

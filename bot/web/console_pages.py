@@ -15,6 +15,8 @@ from aiohttp import web
 
 from bot.negotiation.money import fmt
 from bot.records import agents, db, views
+from bot.records import verification as lockout
+from bot.settings import verification as verification_settings
 
 from . import console_auth as auth
 from .api import in_transaction
@@ -212,6 +214,23 @@ def _loan_table(case: dict) -> str:
     return f'<table class="kv">{cells}</table>'
 
 
+def _verification(lock: dict | None) -> str:
+    """Self-service verification of the case's loan: locked after repeated wrong
+    dates of birth, which any agent may lift once they know who is writing."""
+    if not lock:
+        return ""
+    if not lock["locked"]:
+        return (f'<p class="verification">Self-service verification: open ({lock["failures"]} of '
+                f'{lock["max_failures"]} failed tries in {lock["window_hours"]} h).</p>')
+    until = str(lock["locked_until"])[:16].replace("T", " ")
+    return (f'<div class="verification locked" role="status"><p>Self-service verification is '
+            f'<strong>locked</strong> until {e(until)} UTC after repeated wrong dates of birth.</p>'
+            f'<button type="button" id="unlock-verification" data-loan-id="{e(lock["loan_id"])}">'
+            'Unlock verification</button> <span class="hint">Only once you have confirmed who the borrower is '
+            'another way; the unlock is audited under your name.</span>'
+            '<div id="unlock-result" class="result" role="alert"></div></div>')
+
+
 def _offers(case: dict) -> str:
     offers = list(case.get("offers") or [])
     if not offers:
@@ -242,7 +261,13 @@ async def case_page(request: web.Request) -> web.Response:
         cid = int(request.match_info["case_id"])
     except ValueError:
         raise web.HTTPNotFound() from None
-    case = await in_transaction(request, lambda s: views.handoff_case(s, cid))
+    def read(session):
+        found = views.handoff_case(session, cid)
+        loan_id = ((found or {}).get("loan") or {}).get("loan_id")
+        lock = lockout.loan_status(session, loan_id, verification_settings()) if loan_id else None
+        return found, lock
+
+    case, lock = await in_transaction(request, read)
     if case is None:
         return page(request, "No such case", f"<h1>No case {cid}</h1><p><a href=\"/console\">Back to the queue</a></p>",
                     status=404)
@@ -265,7 +290,7 @@ async def case_page(request: web.Request) -> web.Response:
     body = _template("console_case.html").substitute(
         case_id=cid, held="1" if held else "0", role=e(request["agent"]["role"]), reason=e(case["reason"]),
         status_text=e(status_text), created=e(case["created_at"][:16].replace("T", " ") + " UTC"), take=take,
-        disabled="" if held else "disabled", loan=_loan_table(case),
+        disabled="" if held else "disabled", loan=_loan_table(case) + _verification(lock),
         last_message=e(summary.get("last_message") or ""), timeline=_timeline(summary.get("timeline") or []),
         offers=_offers(case), arrangement=_arrangement(case, supervisor) if held else "", finish=finish)
     return page(request, f"Case {cid}", body)

@@ -184,6 +184,18 @@
       say($("finish-result"), r.data.error || "error " + r.status, "bad");
     });
   }
+  if ($("unlock-verification")) {
+    $("unlock-verification").addEventListener("click", function () {
+      var button = $("unlock-verification");
+      var path = "/console/api/loans/" + encodeURIComponent(button.getAttribute("data-loan-id")) + "/verification/unlock";
+      button.disabled = true;
+      api(path, "POST", {}).then(function (r) {
+        if (r.ok) { window.location.reload(); return; }
+        button.disabled = false;
+        say($("unlock-result"), r.data.error || "error " + r.status, "bad");
+      });
+    });
+  }
   if ($("hand-back")) {
     $("hand-back").addEventListener("click", function () { finish("/hand-back", $("hand-back")); });
     $("close-case").addEventListener("click", function () { finish("/close", $("close-case")); });
