@@ -8,13 +8,21 @@ export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 
-.PHONY: run test venv train import migrate eval bench lock system-deps clean
+.PHONY: run test test-fast lint venv train import migrate eval bench lock system-deps clean
 
 run: venv train
 	bash scripts/run.sh
 
 test: venv system-deps train
 	$(PY) -m pytest -q -p no:cacheprovider tests
+
+# The pure core and everything else that needs no model, server or browser (about 4 minutes).
+test-fast: venv
+	$(PY) -m pytest -q -p no:cacheprovider -m "not e2e" --ignore=tests/security tests
+
+# Errors that are bugs (ruff.toml); .ci/run runs it before the tests.
+lint: venv
+	$(VENV)/bin/ruff check .
 
 venv: $(VENV)/.ready
 $(VENV)/.ready: requirements.txt constraints.txt scripts/setup_env.sh scripts/find_python.sh $(wildcard package.json package-lock.json)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import json
 import os
 import random
@@ -42,7 +41,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.personas import PERSONAS, Loan, Reply, read_reply  # noqa: E402
+from bench.personas import PERSONAS, Loan, read_reply  # noqa: E402
 
 DEMO = ROOT / "data" / "demo" / "portfolio.csv"
 MODEL = ROOT / "models" / "collections.tar.gz"

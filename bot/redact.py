@@ -103,7 +103,7 @@ def install() -> None:
                 record.exc_text = redact(formatter.formatException(record.exc_info))
             if record.stack_info:
                 record.stack_info = redact(record.stack_info)
-        except Exception:  # a malformed record stays as it is; logging must never fail
+        except Exception:  # noqa: BLE001 - a malformed record stays as it is; logging must never fail
             return record
         record.msg, record.args = redact(message), ()
         return record

@@ -19,6 +19,26 @@ PAYMENT_SECRET = "test-payment-secret-" + "p" * 32  # the payment provider's cal
 ANCHOR_KEY = "test-anchor-key-" + "a" * 32  # the audit anchor's HMAC key (outside the database)
 
 
+SERVICES = {"TEST_POSTGRES_URL": "the PostgreSQL variants of the records tests",
+            "TEST_REDIS_URL": "the scale-out test (two Rasa servers sharing a Redis lock store)"}
+
+
+def _not_run() -> list[str]:
+    import os
+
+    return [f"{what} (set {name}; `bash .ci/run` starts PostgreSQL and Redis and sets both)"
+            for name, what in SERVICES.items() if not os.environ.get(name)]
+
+
+def pytest_report_header(config):
+    return [f"NOT RUN: {line}" for line in _not_run()]
+
+
+def pytest_terminal_summary(terminalreporter):
+    for line in _not_run():
+        terminalreporter.write_line(f"NOT RUN: {line}", yellow=True, bold=True)
+
+
 def pytest_collection_modifyitems(session, config, items):
     """Tests marked after_everything (the log audit) run last, whatever their file name."""
     items.sort(key=lambda item: item.get_closest_marker("after_everything") is not None)

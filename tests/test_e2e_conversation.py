@@ -10,7 +10,6 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 from decimal import Decimal
 
-import pytest
 
 from tests.conftest import Borrower, get_json
 
@@ -61,7 +60,7 @@ def test_five_failed_verifications_end_it(stack):
 def test_verified_borrower_hears_the_debt(stack):
     borrower = Borrower(stack)
     borrower.say("good morning")
-    borrower.say(f"ln 20931")
+    borrower.say("ln 20931")
     reply = borrower.say(f"born {DOB_TEXT}")
     assert "13,860.00" in reply and "12,500.00" in reply and "860.00" in reply and "500.00" in reply
     assert "12 November 2026" in reply

@@ -103,7 +103,7 @@ def test_concurrent_appends_keep_one_chain(records_db):
         try:
             barrier.wait()
             append_n(records_db, per_thread, actor=f"agent:{name}")
-        except Exception as exc:  # reported below; a thread's exception is otherwise lost
+        except Exception as exc:  # noqa: BLE001 - reported below; a thread's exception is otherwise lost
             failures.append(repr(exc))
 
     pool = [threading.Thread(target=worker, args=(f"t{i}",)) for i in range(threads)]

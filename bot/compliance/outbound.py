@@ -23,7 +23,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
-from bot.compliance.decision import ALLOW, Decision
+from bot.compliance.decision import Decision
 from bot.compliance.language import check_text_for_profile
 from bot.compliance.profiles import Profile, effective_profile
 from bot.config.bot_file import load_bot

@@ -7,7 +7,7 @@ conversation itself. An agent acts only on a case they hold (took).
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
