@@ -39,8 +39,15 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"NOT RUN: {line}", yellow=True, bold=True)
 
 
+# A test that uses one of these fixtures starts real servers: it is e2e whether or not its module says so.
+SERVER_FIXTURES = {"stack", "cluster", "tg", "public"}
+
+
 def pytest_collection_modifyitems(session, config, items):
-    """Tests marked after_everything (the log audit) run last, whatever their file name."""
+    """Mark e2e by fixture; tests marked after_everything (the log audit) run last."""
+    for item in items:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())) and not item.get_closest_marker("e2e"):
+            item.add_marker(pytest.mark.e2e)
     items.sort(key=lambda item: item.get_closest_marker("after_everything") is not None)
 
 

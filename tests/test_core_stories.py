@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+pytestmark = pytest.mark.model
+
 ROOT = Path(__file__).resolve().parents[1]
 STORIES = ROOT / "tests" / "stories"
 # COLLECTIONS_MODEL: a model trained elsewhere (a scratch training), instead of models/.

@@ -25,6 +25,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from nlu_eval import Parser, evaluate_heldout, load_examples  # noqa: E402
 
+pytestmark = pytest.mark.model
+
 
 @pytest.fixture(scope="module")
 def metrics():

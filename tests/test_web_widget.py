@@ -22,6 +22,8 @@ from playwright.sync_api import expect, sync_playwright
 from browser import bot_texts, launch, send, wait_for_bot_reply
 from web_server import REPO_ROOT, free_port, running_web_server
 
+pytestmark = pytest.mark.e2e
+
 FAKE_RASA = Path(__file__).resolve().parent / "web_fake_rasa.py"
 STARTUP_GUARD_S = 60
 SESSION_KEY = "chatw.session_id"
