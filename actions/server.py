@@ -21,6 +21,7 @@ from sanic.request import Request
 
 from bot import redact
 from bot.compliance import backstop
+from bot.config.messages import load_messages
 
 log = logging.getLogger(__name__)
 OPEN_PATHS = frozenset({"/health"})  # liveness only: says nothing about any borrower
@@ -36,6 +37,7 @@ def make_app(token: str) -> Sanic:
     if len(token) < 16:
         raise ValueError("ACTION_SERVER_TOKEN must be at least 16 characters")
     backstop.require_model()  # no compliance backstop model, no action server (BackstopMissing says why)
+    load_messages()  # every text with its compliance facts, or no action server (ConfigError names the key)
     app = create_app("actions", cors_origins=None)
 
     @app.middleware("request")

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from actions.context import sessions
 from bot.compliance import OutboundContext, check_outbound, effective_profile, required_disclosures
+from bot.config.messages import load_messages
 from bot.dialogue import verification
 from bot.dialogue.messages import render
 from bot.dialogue.move import MOVE_SLOT, InvalidMove, Move, for_message, from_dict
@@ -34,14 +35,20 @@ from bot.settings import lender, settings, verification as verification_settings
 
 log = logging.getLogger(__name__)
 
-# Messages that say something about the debt: only ever to a verified borrower.
-DEBT_MESSAGES = {
-    "verified_statement", "verified_statement_not_overdue", "balance", "active_arrangement",
-    "pay_in_full", "offer", "offer_adjusted", "accepted", "fees", "already_paid_found", "other_loans",
-    "greet_verified", "offer_all", "accepted_all", "offer_counter",
-}
-# The message that first tells a verified borrower about the debt.
-FIRST_DISCLOSURE = {"verified_statement", "verified_statement_not_overdue"}
+
+def debt_messages() -> frozenset[str]:
+    """Messages that say something about the debt (only ever to a verified borrower).
+
+    Read from each entry's `facts.mentions_debt` in config/messages.yml, not a
+    list kept here: a new message cannot be forgotten, the loader refuses an
+    entry without its facts.
+    """
+    return load_messages().keys_where("mentions_debt")
+
+
+def first_disclosure() -> frozenset[str]:
+    """Messages that first tell a verified borrower about the debt (`facts.first_disclosure`)."""
+    return load_messages().keys_where("first_disclosure")
 
 
 @dataclass
@@ -124,7 +131,7 @@ def _context(tracker: Tracker, loan: dict, key: str, verified: bool, first: bool
         channel=tracker.get_latest_input_channel() or "rest",
         initiated_by_borrower=True,
         verified=verified,
-        mentions_debt=key in DEBT_MESSAGES,
+        mentions_debt=key in debt_messages(),
         is_first_message=first,
         cease_contact=bool(loan.get("cease_contact")),
         opted_out_channels=tuple(loan.get("opted_out_channels") or ()),
@@ -137,7 +144,7 @@ def _with_disclosures(text: str, key: str, ctx: OutboundContext) -> str:
     """Adds what the profile requires: who we are on the first message, and the
     debt-collection notice (e.g. US Regulation F) where the debt is first disclosed."""
     needed = required_disclosures(ctx)
-    if key in FIRST_DISCLOSURE:
+    if key in first_disclosure():
         profile = effective_profile(list(ctx.jurisdictions))
         needed += list(profile.disclosures.get("debt_collection", ()))
     missing = [d for d in needed if d.lower() not in text.lower()]

@@ -229,3 +229,55 @@ def test_database_refusal_rolls_back_only_that_row(records_db, tmp_path, monkeyp
         assert find_loan(s, "DBR-3") is not None
         from bot.records.audit import verify_chain
         assert verify_chain(s) is None
+
+
+# --- phone formats (issue 12): national formats read in the row's jurisdiction ---
+
+def _phone_row(n: int, phone: str, jurisdiction: str, tz: str = "Africa/Nairobi", currency: str = "KES") -> str:
+    return (f"PH-{n},PHB-{n},Phone Test {n},{phone},1990-01-01,{tz},{jurisdiction},{currency},"
+            "10,10,0,0,2026-11-01,WALLET-30,,,en")
+
+
+def test_national_phone_formats_are_stored_as_e164(records_db, tmp_path):
+    from bot.channels.identity import normalise_phone
+    from bot.records.queries import find_borrower_by_phone
+
+    path = write_csv(tmp_path, "phones.csv", [
+        _phone_row(1, "0722 000 111", "KE"),                               # Kenyan national format
+        _phone_row(2, "(202) 555-0199", "US", "America/New_York", "USD"),  # US (xxx) xxx-xxxx
+        _phone_row(3, "+254733000222", "KE"),                              # E.164 kept as given
+        _phone_row(4, "+2348031230000", "DEFAULT"),                        # no region: E.164 still fine
+    ])
+    report = run_import(records_db, path)
+    assert report.errors == [] and report.created == 4
+    with records_db.session() as s:
+        phones = {b.borrower_id: b.phone for b in s.execute(
+            select(Borrower).where(Borrower.borrower_id.like("PHB-%"))).scalars()}
+        assert phones == {"PHB-1": "+254722000111", "PHB-2": "+12025550199",
+                          "PHB-3": "+254733000222", "PHB-4": "+2348031230000"}
+        # What Telegram sends for the same number (digits, no +) finds the imported borrower.
+        assert normalise_phone("254722000111") == "+254722000111"
+        assert find_borrower_by_phone(s, normalise_phone("254722000111")).borrower_id == "PHB-1"
+        assert find_borrower_by_phone(s, normalise_phone("+1 202 555 0199")).borrower_id == "PHB-2"
+    # The same national-format file again is unchanged: the stored E.164 compares equal.
+    again = run_import(records_db, path)
+    assert (again.errors, again.unchanged, again.created, again.updated) == ([], 4, 0, 0)
+
+
+def test_invalid_or_regionless_national_phone_is_refused_by_line(records_db, tmp_path):
+    report = run_import(records_db, write_csv(tmp_path, "badphones.csv", [
+        _phone_row(11, "0722 000 112", "KE"),
+        _phone_row(12, "0722 00", "KE"),           # too short for Kenya
+        _phone_row(13, "0722 000 113", "DEFAULT"),  # no region: national format cannot be read
+        _phone_row(14, "not a phone", "KE"),
+    ]))
+    assert report.created == 1
+    lines = dict(report.errors)
+    assert sorted(lines) == [3, 4, 5]
+    assert "'0722 00' is not a valid number for KE" in lines[3] and "E.164" in lines[3]
+    assert "must be E.164" in lines[4] and "DEFAULT has no region" in lines[4]
+    assert "'not a phone' is not a valid number for KE" in lines[5]
+    with records_db.session() as s:
+        ids = set(s.execute(select(Loan.loan_id).where(Loan.loan_id.in_(
+            ["PH-11", "PH-12", "PH-13", "PH-14"]))).scalars())
+        assert ids == {"PH-11"}

@@ -3,11 +3,16 @@
 Texts are configuration so an operator can read and change every word; the
 model makes sure each entry has a `default` text, that variants are named by
 an emotion the NLU detects (a typo such as `angy:` would otherwise never be
-sent), and that `tone:` openers exist only for those emotions.
+sent), that `tone:` openers exist only for those emotions, and that each entry
+states its compliance facts (`facts:`): whether it mentions the debt (so only a
+verified borrower may receive it) and whether it is the first disclosure of the
+debt (which carries the debt-collection notice). Facts are required, not
+defaulted: a forgotten flag would silently switch identity-before-disclosure
+off for that text, so a missing one stops the process at start-up.
 """
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Optional, Union
+from typing import Any, Dict, FrozenSet, Optional, Union
 
 from pydantic import BaseModel, Extra, StrictBool, ValidationError
 
@@ -35,8 +40,16 @@ class Tone(Strict):
     positive: Optional[Text] = None
 
 
+class Facts(Strict):
+    """What the compliance gate must know about a text; both required, so no entry can forget one."""
+
+    mentions_debt: StrictBool
+    first_disclosure: StrictBool
+
+
 class Entry(Tone):
     default: Text
+    facts: Facts
     toned: StrictBool = False
 
 
@@ -44,11 +57,17 @@ class MessagesFile(Strict):
     tone: Tone = Tone()
     messages: Dict[str, Entry]
 
+    def keys_where(self, fact: str) -> FrozenSet[str]:
+        """The message keys whose compliance fact `fact` (a `Facts` field) is true."""
+        if fact not in Facts.__fields__:
+            raise KeyError(f"unknown compliance fact {fact!r}; known: {sorted(Facts.__fields__)}")
+        return frozenset(key for key, entry in self.messages.items() if getattr(entry.facts, fact))
+
     def as_dict(self) -> Dict[str, Any]:
-        """The plain {key: {default, <emotion>..., toned}, tone: {...}} the renderer reads."""
+        """The plain {key: {default, <emotion>..., toned}, tone: {...}} the renderer reads (texts only)."""
         data: Dict[str, Any] = {"tone": self.tone.dict(exclude_none=True)}
         for key, entry in self.messages.items():
-            data[key] = entry.dict(exclude_none=True, exclude_defaults=True) | {"default": entry.default}
+            data[key] = entry.dict(exclude_none=True, exclude_defaults=True, exclude={"facts"}) | {"default": entry.default}
             if entry.toned:
                 data[key]["toned"] = True
         return data

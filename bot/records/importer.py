@@ -25,6 +25,7 @@ from sqlalchemy.orm import sessionmaker
 from . import audit
 from .db import transaction
 from .models import Borrower, Loan
+from .phones import PhoneError, to_e164
 from .queries import loan_key
 from .types import MONEY_SCALE, utcnow
 
@@ -44,7 +45,6 @@ LOAN_FIELDS = (
 )
 BALANCE_FIELDS = ("outstanding_principal", "accrued_interest", "late_fees")
 
-E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 DECIMAL = re.compile(r"^\d{1,16}(\.\d{1,%d})?$" % MONEY_SCALE)
@@ -120,8 +120,6 @@ def validate_row(
             raise RowError(f"{column} must be 1-64 printable characters, got {v[column]!r}")
     if len(v["full_name"]) > 200:
         raise RowError("full_name longer than 200 characters")
-    if not E164.match(v["phone"]):
-        raise RowError(f"phone must be E.164 like +254712345678, got {v['phone']!r}")
     dob = _iso_date(v["date_of_birth"], "date_of_birth")
     if not date(1900, 1, 1) <= dob <= date.today():
         raise RowError(f"date_of_birth {dob} is not plausible")
@@ -133,6 +131,10 @@ def validate_row(
                            f"(known: {', '.join(sorted(known_jurisdictions))})")
     elif not JURISDICTION.match(jurisdiction):
         raise RowError(f"jurisdiction {jurisdiction!r} is not a profile name like KE or US-MA")
+    try:  # after the jurisdiction: it gives the region for national formats
+        phone = to_e164(v["phone"], jurisdiction)
+    except PhoneError as exc:
+        raise RowError(str(exc)) from None
     if not CURRENCY.match(v["currency"]):
         raise RowError(f"currency must be an ISO 4217 code like KES, got {v['currency']!r}")
     money = {c: _decimal(v[c], c) for c in ("principal", *BALANCE_FIELDS)}
@@ -148,7 +150,7 @@ def validate_row(
         raise RowError(f"language must be a BCP 47 tag like en or sw-KE, got {v['language']!r}")
     return {
         "loan_id": v["loan_id"], "borrower_id": v["borrower_id"],
-        "full_name": v["full_name"], "phone": v["phone"], "date_of_birth": dob,
+        "full_name": v["full_name"], "phone": phone, "date_of_birth": dob,
         "timezone": v["timezone"], "jurisdiction": jurisdiction, "currency": v["currency"],
         **money, "due_date": due, "product_code": v["product_code"],
         "email": v["email"] or None,

@@ -1,6 +1,6 @@
 """An anonymous REST sender asking for a person again and again, with /restart
-in between (which unpauses a handed-off conversation), queues one case, not ten:
-the agents' queue cannot be flooded from one conversation."""
+in between (which ends the pause of a handed-off conversation), queues one
+case, not ten: the agents' queue cannot be flooded from one conversation."""
 from __future__ import annotations
 
 import pytest
@@ -30,8 +30,11 @@ def test_asking_for_a_person_ten_times_opens_one_case(stack):
     for _ in range(ASKS):
         borrower.say("/restart")
         replies.append(borrower.say("I want to talk to a real person"))
+    # While the conversation is paused Rasa ignores messages, /restart included,
+    # so about every other ask reaches the hand-off action; it must have run
+    # more than once for this test to mean anything.
+    handed_off = [reply for reply in replies if "passing your conversation to a person" in reply]
+    assert len(handed_off) >= 2, replies
     cases = cases_of(stack.database_url, borrower.sender)
     assert len(cases) == 1, cases
     assert cases[0][1] == "open"
-    # every ask was still answered (the bot says a person will reply), none ignored
-    assert all(reply.strip() for reply in replies), replies
