@@ -245,6 +245,7 @@ def main() -> int:
     # The key a lender's app signs borrower tokens with (bot/channels/widget_token.py).
     widget_secret = _secret("WIDGET_TOKEN_SECRET", generated)
     channel_secret = _secret("CHANNEL_SECRET", generated)
+    _secret("PAYMENT_WEBHOOK_SECRET", generated)  # the payment provider signs its callbacks with it
     _anchor_settings(var, embedded)
     tracker_url = os.environ.get("TRACKER_DB_URL") or f"sqlite:///{var / 'tracker.db'}"
     print("==> starting the Rasa server, the action server and the web server (logs in var/*.log)")
@@ -289,7 +290,7 @@ def _banner(stack: Stack, embedded: bool, new_agents: dict[str, str], generated:
         f"Action server:   {stack.actions_url}  (loopback; only Rasa has its token)",
     ]
     for name, value in generated.items():
-        if name in ("ADMIN_TOKEN", "RASA_TOKEN"):
+        if name in ("ADMIN_TOKEN", "RASA_TOKEN", "PAYMENT_WEBHOOK_SECRET"):
             lines.append(f"{name}={value}   (generated for this run; set it in the environment to keep one)")
     if not embedded:
         lines.append("Secrets from the environment are not printed. See docs/deploy.md.")
