@@ -18,7 +18,7 @@ test: venv system-deps train
 
 # The pure core and everything else that needs no model, server or browser (about 4 minutes).
 test-fast: venv
-	$(PY) -m pytest -q -p no:cacheprovider -m "not e2e and not model" tests
+	$(PY) -m pytest -q -p no:cacheprovider -m "not e2e and not model and not rasa" tests/unit
 
 # Errors that are bugs (ruff.toml); .ci/run runs it before the tests.
 lint: venv

@@ -9,17 +9,8 @@ from sqlalchemy.orm import Session
 
 from actions.turns import Reply
 from bot.dialogue.moves import Turn
-from bot.negotiation.money import fmt
+from bot.dialogue.wording import arrangement_text, day, money
 from bot.records import queries
-
-OPTIONS = [
-    {"title": "Pay in full", "payload": "/pay_in_full"},
-    {"title": "Pay on a date", "payload": "/promise_to_pay"},
-    {"title": "More time", "payload": "/request_deferral"},
-    {"title": "Instalments", "payload": "/request_instalments"},
-]
-YES_NO = [{"title": "Yes, set it up", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
-
 
 def latest_metadata(tracker: Tracker) -> dict:
     for event in reversed(tracker.events):
@@ -60,19 +51,18 @@ def money_fills(state: dict) -> dict[str, Any]:
     currency = state["currency"]
     return {
         "loan_id": state["loan_id"],
-        "total": fmt(state["total"], currency),
-        "principal": fmt(state["outstanding_principal"], currency),
-        "interest": fmt(state["accrued_interest"], currency),
-        "fees": fmt(state["late_fees"], currency),
-        "due_date": date.fromisoformat(state["due_date"]).strftime("%d %B %Y"),
+        "total": money(state["total"], currency),
+        "principal": money(state["outstanding_principal"], currency),
+        "interest": money(state["accrued_interest"], currency),
+        "fees": money(state["late_fees"], currency),
+        "due_date": day(date.fromisoformat(state["due_date"]), style="statement_date"),
         "days_overdue": state["days_overdue"],
     }
 
 
 def arrangement_fills(state: dict) -> dict[str, Any]:
     active = state["active_arrangement"]
-    lines = [f"{s['due_date']}: {fmt(s['amount'], state['currency'])}" for s in active["schedule"]]
-    return {"kind": active["kind"].replace("_", " "), "schedule": "; ".join(lines)}
+    return arrangement_text(active["kind"], active["schedule"], state["currency"])
 
 
 def simple(key: str):

@@ -8,18 +8,18 @@ from sqlalchemy.orm import Session
 
 from actions.turns import Reply
 from bot.dialogue.moves import Turn
-from bot.negotiation.money import fmt
+from bot.dialogue.wording import buttons, money
 from bot.settings import lender
 
 from actions.common import (
-    OPTIONS, arrangement_fills, loan_slot, money_fills,
+    arrangement_fills, loan_slot, money_fills,
 )
 
 
 def state_balance(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
     other = reply.decided.loan_id  # the borrower named another of their loans: talk about that one now
     state = loan_slot(session, other or turn.slot("loan_id"), turn)
-    reply.say("balance", OPTIONS, **money_fills(state))
+    reply.say("balance", buttons("options"), **money_fills(state))
     if state.get("active_arrangement"):
         reply.say("active_arrangement", **arrangement_fills(state))
     if other:
@@ -30,7 +30,7 @@ def state_balance(turn: Turn, reply: Reply, session: Session, tracker: Tracker) 
 
 def pay_in_full(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
     state = turn.slot("loan")
-    reply.say("pay_in_full", total=fmt(state["total"], state["currency"]), instructions=_instructions(state))
+    reply.say("pay_in_full", total=money(state["total"], state["currency"]), instructions=_instructions(state))
     return []
 
 

@@ -15,13 +15,14 @@ from sqlalchemy.orm import Session
 from actions.turns import Reply
 from bot.channels import widget_token
 from bot.dialogue.moves import Turn
+from bot.dialogue.wording import buttons
 from bot.records import audit, queries, writes
 from bot.records import verification as lockout
 from bot.records.models import Loan
 from bot.settings import verification as verification_settings
 
 from actions.common import (
-    OPTIONS, arrangement_fills, iso_date, loan_slot, money_fills, latest_metadata,
+    arrangement_fills, iso_date, loan_slot, money_fills, latest_metadata,
 )
 
 # The input channel that authenticates `telegram_user_id` / `telegram_phone`
@@ -34,7 +35,7 @@ LIMITS = verification_settings()
 
 def greet(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
     if turn.slot("verified"):
-        reply.say("greet_verified", OPTIONS, loan_id=turn.slot("loan_id"))
+        reply.say("greet_verified", buttons("options"), loan_id=turn.slot("loan_id"))
         return []
     vouched = _channel_identity(session, tracker)
     reply.say("greet_linked" if vouched else "greet")
@@ -172,7 +173,7 @@ def _verified(loan, how: str, turn: Turn, reply: Reply, session: Session, tracke
     writes.record_contact(session, borrower_id=state["borrower_id"], loan_id=loan.loan_id,
                           channel=tracker.get_latest_input_channel() or "rest", direction="in", kind="conversation")
     key = "verified_statement" if state["days_overdue"] > 0 else "verified_statement_not_overdue"
-    reply.say(key, OPTIONS, **money_fills(state))
+    reply.say(key, buttons("options"), **money_fills(state))
     if state.get("other_loan_ids"):
         reply.say("other_loans", count=len(state["other_loan_ids"]), loan_ids=", ".join(state["other_loan_ids"]))
     if state.get("active_arrangement"):

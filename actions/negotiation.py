@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -12,15 +11,14 @@ from sqlalchemy.orm import Session
 from actions.turns import Reply
 from bot.dialogue.move import Ask, Move
 from bot.dialogue.moves import Turn, local_today
-from bot.dialogue.offers import from_slot, schedule_text, summary, to_slot
+from bot.dialogue.offers import from_slot, notes_to_json, to_slot
+from bot.dialogue.wording import buttons, note_text, plans_text, schedule_text, summary
 from bot.negotiation.kinds import RECORDED_AS, word
 from bot.negotiation.limits import Product, limits_for
 from bot.negotiation.plans import Offer, validate
 from bot.records import audit, queries, writes
 
-from actions.common import (
-    OPTIONS, YES_NO, loan_slot,
-)
+from actions.common import loan_slot
 
 ASK_MESSAGE = {Ask.DATE: "ask_date", Ask.DURATION: "ask_duration", Ask.AMOUNT: "ask_amount",
                Ask.AFFORDABILITY: "ask_affordability"}
@@ -34,9 +32,9 @@ def offer(turn: Turn, reply: Reply, session: Session, tracker: Tracker, key: str
         return _offer_all(turn, move, reply, session, tracker)
     fills = {"summary": summary(move.offer, currency), "schedule": schedule_text(move.offer, currency)}
     if move.offer.adjusted and key == "offer":
-        reply.say("offer_adjusted", YES_NO, reason=move.offer.reason, **fills)
+        reply.say("offer_adjusted", buttons("yes_no"), reason=note_text(move.offer.notes, currency), **fills)
     else:
-        reply.say(key, YES_NO, **fills)
+        reply.say(key, buttons("yes_no"), **fills)
     request_kind = word(move.request_kind)
     audit.append(session, actor="bot", kind="offer_made", payload=to_slot(move.offer, request_kind=request_kind),
                  loan_id=state["loan_id"], borrower_id=state["borrower_id"], conversation_id=tracker.sender_id)
@@ -51,7 +49,7 @@ def _offer_all(turn: Turn, move: Move, reply: Reply, session: Session, tracker: 
     """One offer per loan, said together and put on the table together."""
     state = turn.slot("loan")
     currencies = {state["loan_id"]: state["currency"], **{o["loan_id"]: o["currency"] for o in state["others"]}}
-    reply.say("offer_all", YES_NO, schedule=_plans_text(
+    reply.say("offer_all", buttons("yes_no"), schedule=plans_text(
         [(loan_id, offer, currencies[loan_id]) for loan_id, offer in move.offers], adjusted=True))
     request_kind = word(move.request_kind)
     for loan_id, each in move.offers:
@@ -66,20 +64,11 @@ def _offer_all(turn: Turn, move: Move, reply: Reply, session: Session, tracker: 
     ]
 
 
-def _plans_text(plans: list[tuple[str, Any, str]], adjusted: bool = False) -> str:
-    """Each loan's arrangement under its reference, saying why where it differs from the request."""
-    blocks = []
-    for loan_id, each, currency in plans:
-        why = f" (I can't do exactly what you asked here: {each.reason})" if adjusted and each.adjusted else ""
-        blocks.append(f"Loan {loan_id}{why}: {summary(each, currency)}\n{schedule_text(each, currency)}")
-    return "\n\n".join(blocks)
-
-
 def ask_details(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
     move = reply.decided
     ask = move.ask or Ask.OPTIONS
     key = ASK_MESSAGE.get(ask, "ask_options")
-    reply.say(key, OPTIONS if key == "ask_options" else None)
+    reply.say(key, buttons("options") if key == "ask_options" else None)
     events = [SlotSet("awaiting", None if ask == Ask.OPTIONS else ask.value),
               SlotSet("request_kind", word(move.request_kind))]
     if move.hardship_reason:
@@ -98,7 +87,7 @@ def accept_offer(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -
     if problems:  # e.g. an offer went stale overnight: record none of them and make a fresh one
         audit.append(session, actor="bot", kind="offer_rejected_by_limits", payload={"problems": problems},
                      loan_id=state["loan_id"], conversation_id=tracker.sender_id)
-        reply.say("ask_options", OPTIONS)
+        reply.say("ask_options", buttons("options"))
         return [SlotSet("pending_offer", None)]
     message_id = (tracker.latest_message or {}).get("message_id") or str(turn.now.timestamp())
     for loan, each, product in checked:
@@ -106,14 +95,14 @@ def accept_offer(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -
             session, loan_id=loan["loan_id"], kind=RECORDED_AS[each.kind].value,
             schedule=[(i.due, i.amount) for i in each.schedule],
             terms={"offer_kind": each.kind.value, "waiver": str(each.waiver), "hardship": each.hardship,
-                   "adjusted": each.adjusted, "reason": each.reason, "product_version": product.version,
+                   "adjusted": each.adjusted, "notes": notes_to_json(each.notes), "product_version": product.version,
                    "conversation_id": tracker.sender_id, **({"all_loans": True} if all_loans else {})},
             actor="bot",
             idempotency_key=f"{tracker.sender_id}:{message_id}" + (f":{loan['loan_id']}" if all_loans else ""),
             hardship_reason=pending.get("hardship_reason") if each.hardship else None,
         )
     if all_loans:
-        reply.say("accepted_all", schedule=_plans_text([(l["loan_id"], a, l["currency"]) for l, a, _ in checked]))
+        reply.say("accepted_all", schedule=plans_text([(l["loan_id"], a, l["currency"]) for l, a, _ in checked]))
     else:
         loan, each, _ = checked[0]
         reply.say("accepted", summary=summary(each, loan["currency"]), schedule=schedule_text(each, loan["currency"]))

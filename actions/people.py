@@ -12,7 +12,7 @@ from actions.turns import Reply
 from bot.dialogue.move import InvalidMove
 from bot.dialogue.moves import Turn
 from bot.dialogue.reasons import Escalation, case_reason
-from bot.negotiation.money import fmt
+from bot.dialogue.wording import money
 from bot.records import audit, writes
 from bot.settings import crisis_line
 
@@ -85,8 +85,8 @@ def dispute(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> lis
 def already_paid(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
     state = loan_slot(session, turn.slot("loan_id"), turn)
     if Decimal(state["payments_since_import"]) > 0:
-        reply.say("already_paid_found", amount=fmt(state["payments_since_import"], state["currency"]),
-                  paid_at="our records", total=fmt(state["total"], state["currency"]))
+        reply.say("already_paid_found", amount=money(state["payments_since_import"], state["currency"]),
+                  paid_at="our records", total=money(state["total"], state["currency"]))
         return [SlotSet("loan", state)]
     return handoff_reason(turn, reply, session, tracker, "borrower says already paid; payment not found",
                           "already_paid_unknown")

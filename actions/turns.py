@@ -180,10 +180,14 @@ def run_key(name: str, tracker: Tracker) -> str | None:
     return f"{tracker.sender_id}:{message_id}:{name}" if message_id else None
 
 
+# Actions Rasa itself predicts (RulePolicy's fallback), not our policy: they have no move to execute.
+RASAS_OWN = frozenset({"action_default_fallback"})
+
+
 def _run(name: str, handler: Handler, tracker: Tracker, session: Session) -> dict:
     turn = current_turn(tracker)
     try:
-        move, refused = decided_move(name, tracker), None
+        move, refused = (None if name in RASAS_OWN else decided_move(name, tracker)), None
     except InvalidMove as problem:  # never guess: say the safe text and leave the records alone
         move, refused = None, str(problem)
         log.error("action %s has no move it can execute: %s", name, refused)

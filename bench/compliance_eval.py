@@ -38,7 +38,7 @@ ABOUT = {
     "train_round1": "held-out round 1 (formerly heldout)",
     "train_round2": "held-out round 2 (formerly heldout2)",
     "train_round3": "held-out round 3 (formerly heldout3)",
-    "dev_examples": "the specification examples of tests/test_compliance_language.py",
+    "dev_examples": "the specification examples of tests/unit/compliance/test_compliance_language.py",
     "blind_round4": "written after the last rule change (formerly heldout4)",
     "blind_external": "written by someone who never saw the rules or the corpus",
 }

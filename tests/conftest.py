@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.records_fixtures import records_db  # noqa: F401  (a fixture for every test folder)
+
 ROOT = Path(__file__).resolve().parents[1]
 # COLLECTIONS_MODEL: a model trained elsewhere (a scratch training), instead of models/.
 MODEL = Path(os.environ.get("COLLECTIONS_MODEL") or ROOT / "models" / "collections.tar.gz")

@@ -17,8 +17,10 @@ a load balancer each server keeps its own, so a borrower spread over N
 servers gets up to N times the limit (the reverse proxy's per-IP rates in
 deploy/nginx/zones.conf are the shared ceiling).
 
-Limits come from config/bot.yml `limits:`; LIMITS_MESSAGE_CHARS,
-LIMITS_PER_SENDER_PER_MINUTE and LIMITS_PER_IP_PER_MINUTE override them.
+Limits come from config/bot.yml `limits:` (bot.config's typed `ChannelLimits`,
+which holds the defaults and bounds); LIMITS_MESSAGE_CHARS,
+LIMITS_PER_SENDER_PER_MINUTE and LIMITS_PER_IP_PER_MINUTE override them,
+checked by the same model.
 """
 from __future__ import annotations
 
@@ -26,59 +28,26 @@ import ipaddress
 import os
 import time
 from collections import OrderedDict, deque
-from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from bot.config.bot_file import BotFile, ChannelLimits
+from bot.config.overrides import overridden
 from bot.dialogue.messages import render
-from bot.settings import settings
+from bot.settings import config
 
 TOO_LONG = "message_too_long"
 RATE_LIMITED = "rate_limited"
 CHANNEL_ONLY_METADATA = "telegram_"  # only the Telegram channel may vouch for these keys
 WINDOW_SECONDS = 60.0
-# key -> (default, lowest, highest); the bounds catch typos such as 30000.
-_SETTINGS = {
-    "message_chars": (2000, 100, 100_000),
-    "per_sender_per_minute": (30, 1, 10_000),
-    "per_ip_per_minute": (60, 1, 100_000),
-}
+# The typed `limits:` section of config/bot.yml, under the name the channels use.
+Limits = ChannelLimits
+ENV_OVERRIDES = {field: f"LIMITS_{field.upper()}" for field in ChannelLimits.__fields__}
 
 
-@dataclass(frozen=True)
-class Limits:
-    message_chars: int = 2000
-    per_sender_per_minute: int = 30
-    per_ip_per_minute: int = 60
-
-
-def parse_limits(section: Any, environ: Mapping[str, str] = os.environ) -> Limits:
-    """The limits from config/bot.yml's `limits:` section and the environment, validated.
-
-    A missing section means the defaults; a bad value stops the channel with
-    the key (or variable) that is wrong.
-    """
-    if section is None:
-        section = {}
-    if not isinstance(section, Mapping):
-        raise ValueError("config/bot.yml: `limits` must be a mapping of " + ", ".join(_SETTINGS))
-    unknown = sorted(set(section) - set(_SETTINGS))
-    if unknown:
-        raise ValueError(f"config/bot.yml: limits.{unknown[0]} is not a setting (known: {', '.join(_SETTINGS)})")
-    values = {}
-    for key, (default, low, high) in _SETTINGS.items():
-        variable = f"LIMITS_{key.upper()}"
-        raw, where = section.get(key, default), f"config/bot.yml: limits.{key}"
-        if environ.get(variable, "").strip():
-            raw, where = environ[variable].strip(), variable
-            raw = int(raw) if raw.isdigit() else raw
-        if not isinstance(raw, int) or isinstance(raw, bool) or not low <= raw <= high:
-            raise ValueError(f"{where} must be a whole number from {low} to {high}, got {raw!r}")
-        values[key] = raw
-    return Limits(**values)
-
-
-def configured_limits() -> Limits:
-    return parse_limits(settings().get("limits"))
+def configured_limits(environ: Mapping[str, str] = os.environ, bot: BotFile | None = None) -> Limits:
+    """config/bot.yml `limits:` (or `bot`'s) with the LIMITS_* variables over it; ConfigError names
+    the key or variable that is wrong."""
+    return overridden((bot or config()).limits, ENV_OVERRIDES, environ)
 
 
 class SlidingWindow:

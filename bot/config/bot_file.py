@@ -7,9 +7,10 @@ operator changes it in YAML, not in code; the model refuses a typo at start-up.
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Optional, Union
+from typing import Any, Dict, Optional, Union
 
 from pydantic import BaseModel, Extra, validator
+from pydantic.errors import DictError
 
 from .files import load, path_of, stamp
 from .types import Port, Text, whole
@@ -19,6 +20,13 @@ class Strict(BaseModel):
     class Config:
         extra = Extra.forbid
         allow_mutation = False
+
+    @classmethod
+    def validate(cls, value: Any) -> "Strict":
+        """A section must be a mapping: pydantic would take `limits: []` as an empty one (all defaults)."""
+        if not isinstance(value, (dict, cls)):
+            raise DictError()
+        return super().validate(value)
 
 
 class Lender(Strict):

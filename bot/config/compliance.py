@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple, Union
 
+import phonenumbers
 from pydantic import BaseModel, Extra, validator
 
 from bot.compliance.profiles import WEEKDAYS, Cap, Profile
@@ -76,6 +77,16 @@ class ProfileModel(Strict):
     disclosures: Dict[str, Optional[List[Text]]]
     opt_out: Optional[OptOut] = None
     retention_years: whole(1)  # type: ignore[valid-type]
+    # ISO 3166 region whose national phone format the import reads for this
+    # jurisdiction (UK -> GB); none: E.164 only (bot/records/phones.py).
+    phone_region: Optional[str] = None
+
+    @validator("phone_region", pre=True)
+    def _region(cls, value: Any) -> Any:
+        if value is not None and value not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"{value!r} is not a phone region: use an ISO 3166 code phonenumbers knows, "
+                             "such as KE, US or GB")
+        return value
 
     @validator("contact_window", pre=True)
     def _days(cls, value: Any) -> Tuple[Span, ...]:

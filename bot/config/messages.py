@@ -9,16 +9,33 @@ verified borrower may receive it) and whether it is the first disclosure of the
 debt (which carries the debt-collection notice). Facts are required, not
 defaulted: a forgotten flag would silently switch identity-before-disclosure
 off for that text, so a missing one stops the process at start-up.
+
+The reserved section `parts:` holds the pieces the actions assemble texts from
+(offer notes, summaries, schedule lines, button titles) and how money and
+dates are written (a Babel locale and patterns); see `Parts` below. A
+second language is a second file with the same keys, config/messages.<lang>.yml
+next to this one (`path_for`).
 """
+import string
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, Optional, Union
+from typing import Any, Callable, Dict, FrozenSet, Iterator, Optional, Union
 
-from pydantic import BaseModel, Extra, StrictBool, ValidationError
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
+from babel.numbers import parse_pattern
+from pydantic import BaseModel, Extra, StrictBool, ValidationError, validator
+
+from bot.negotiation.kinds import ArrangementKind, OfferKind
+from bot.negotiation.notes import PARAMS, NoteCode
 
 from .errors import ConfigError, describe
 from .files import label, path_of, read_yaml, stamp
 from .types import Text
+
+ENGLISH = "en"
+RESERVED = ("tone", "parts")
 
 EMOTIONS = ("anxious", "angry", "distressed", "apologetic", "confused", "positive")
 
@@ -53,8 +70,143 @@ class Entry(Tone):
     toned: StrictBool = False
 
 
+class Piece(str):
+    """A non-empty text kept exactly as written: joiners such as "; " and " or " need their spaces."""
+
+    @classmethod
+    def __get_validators__(cls) -> Iterator[Callable[[Any], str]]:
+        yield cls.check
+
+    @classmethod
+    def check(cls, value: Any) -> str:
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"expected a non-empty text, got {value!r}")
+        return value
+
+
+# The button titles the actions use (bot/dialogue/wording.py BUTTON_SETS gives each its payload).
+BUTTON_TITLES = ("pay_in_full", "pay_on_a_date", "more_time", "instalments", "yes_set_it_up", "no")
+SUMMARY_FILLS = {"count", "total", "amount", "due", "waived"}
+# part -> the placeholders its template may use
+FILLS = {"waived": {"waiver"}, "schedule_line": {"n", "due", "amount"}, "loan_block": {"loan_id", "why", "summary",
+         "schedule"}, "loan_why": {"reasons"}, "arrangement_line": {"due", "amount"}}
+
+
+def placeholders(template: str) -> set:
+    """The {names} of a template; a field with an index, attribute or format spec is refused."""
+    names = set()
+    for _, name, spec, conversion in string.Formatter().parse(template):
+        if name is None:
+            continue
+        if not name.isidentifier() or spec or conversion:
+            raise ValueError(f"placeholder {{{name}}} must be a plain name")
+        names.add(name)
+    return names
+
+
+def _exactly(found: Dict[str, str], expected: Any, what: str) -> None:
+    unknown, missing = sorted(set(found) - set(expected)), sorted(set(expected) - set(found))
+    if unknown:
+        raise ValueError(f".{unknown[0]}: unknown {what}")
+    if missing:
+        raise ValueError(f"missing {what}(s): {', '.join(missing)}")
+
+
+def _fills(name: str, template: str, allowed: set) -> None:
+    extra = sorted(placeholders(template) - set(allowed))
+    if extra:
+        raise ValueError(f".{name}: unknown placeholder {{{extra[0]}}}; it may use {sorted(allowed)}")
+
+
+class ListWords(Strict):
+    between: Piece  # "7, 14"
+    last: Piece  # "14 or 30"
+
+
+class Parts(Strict):
+    """The pieces texts are built from, and how this language writes money and dates (Babel patterns)."""
+
+    locale: Text
+    money: Text  # a number pattern with the currency; the decimals come from the currency's minor unit
+    date: Text  # schedules and notes
+    long_date: Text  # offer summaries
+    statement_date: Text  # the balance statement's due date
+    arrangement_date: Text  # an active arrangement's dates
+    percent: Text
+    list: ListWords  # "7, 14 or 30"
+    note_joiner: Piece
+    notes: Dict[str, Piece]  # one per NoteCode, with that code's parameters as placeholders
+    summaries: Dict[str, Piece]  # one per offer kind
+    waived: Piece
+    schedule_line: Piece
+    schedule_joiner: Piece
+    loan_block: Piece
+    loan_why: Piece
+    loan_joiner: Piece
+    arrangement_line: Piece
+    arrangement_joiner: Piece
+    arrangement_kinds: Dict[str, Piece]  # one per arrangement kind
+    buttons: Dict[str, Piece]  # one per BUTTON_TITLES
+
+    @validator("locale")
+    def _locale(cls, value: str) -> str:
+        try:
+            Locale.parse(value)
+        except (ValueError, UnknownLocaleError) as exc:
+            raise ValueError(f"not a locale Babel knows: {value!r} ({exc})") from None
+        return value
+
+    @validator("money", "percent")
+    def _number(cls, value: str) -> str:
+        try:
+            parse_pattern(value)
+        except ValueError as exc:
+            raise ValueError(f"not a number pattern: {exc}") from None
+        return value
+
+    @validator("date", "long_date", "statement_date", "arrangement_date")
+    def _date(cls, value: str) -> str:
+        try:
+            format_date(date(2026, 12, 4), value, locale="en")
+        except (ValueError, KeyError) as exc:
+            raise ValueError(f"not a date pattern: {exc}") from None
+        return value
+
+    @validator("notes")
+    def _notes(cls, value: Dict[str, str]) -> Dict[str, str]:
+        _exactly(value, [c.value for c in NoteCode], "note code")
+        for code, template in value.items():
+            _fills(code, template, set(PARAMS[NoteCode(code)]))
+        return value
+
+    @validator("summaries")
+    def _summaries(cls, value: Dict[str, str]) -> Dict[str, str]:
+        _exactly(value, [k.value for k in OfferKind], "offer kind")
+        for kind, template in value.items():
+            _fills(kind, template, SUMMARY_FILLS)
+        return value
+
+    @validator("waived", "schedule_line", "loan_block", "loan_why", "arrangement_line")
+    def _part(cls, value: str, field: Any) -> str:
+        extra = sorted(placeholders(value) - FILLS[field.name])
+        if extra:
+            raise ValueError(f"unknown placeholder {{{extra[0]}}}; it may use {sorted(FILLS[field.name])}")
+        return value
+
+    @validator("arrangement_kinds")
+    def _arrangement_kinds(cls, value: Dict[str, str]) -> Dict[str, str]:
+        _exactly(value, [k.value for k in ArrangementKind], "arrangement kind")
+        return value
+
+    @validator("buttons")
+    def _buttons(cls, value: Dict[str, str]) -> Dict[str, str]:
+        _exactly(value, BUTTON_TITLES, "button")
+        return value
+
+
 class MessagesFile(Strict):
     tone: Tone = Tone()
+    parts: Parts
     messages: Dict[str, Entry]
 
     def keys_where(self, fact: str) -> FrozenSet[str]:
@@ -64,8 +216,8 @@ class MessagesFile(Strict):
         return frozenset(key for key, entry in self.messages.items() if getattr(entry.facts, fact))
 
     def as_dict(self) -> Dict[str, Any]:
-        """The plain {key: {default, <emotion>..., toned}, tone: {...}} the renderer reads (texts only)."""
-        data: Dict[str, Any] = {"tone": self.tone.dict(exclude_none=True)}
+        """The plain {key: {default, <emotion>..., toned}, tone: {...}, parts: {...}} the renderers read."""
+        data: Dict[str, Any] = {"tone": self.tone.dict(exclude_none=True), "parts": self.parts.dict()}
         for key, entry in self.messages.items():
             data[key] = entry.dict(exclude_none=True, exclude_defaults=True, exclude={"facts"}) | {"default": entry.default}
             if entry.toned:
@@ -77,7 +229,8 @@ def parse_messages(data: Any, where: str = "messages.yml") -> MessagesFile:
     """Validate an already-read messages.yml; errors name the message key ("greet.angy: unknown key")."""
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: expected a mapping of message key -> texts")
-    body = {"tone": data.get("tone") or {}, "messages": {k: v for k, v in data.items() if k != "tone"}}
+    body = {"tone": data.get("tone") or {}, "messages": {k: v for k, v in data.items() if k not in RESERVED},
+            **({"parts": data["parts"]} if "parts" in data else {})}
     try:
         return MessagesFile.parse_obj(body)
     except ValidationError as exc:
@@ -85,9 +238,30 @@ def parse_messages(data: Any, where: str = "messages.yml") -> MessagesFile:
         raise ConfigError(describe(where, errors)) from None
 
 
-def load_messages(path: Union[str, Path, None] = None) -> MessagesFile:
-    """config/messages.yml (or MESSAGES_YML, or `path`): read again only when the file changed."""
-    resolved = path_of("messages.yml", path)
+def path_for(language: str = ENGLISH, path: Union[str, Path, None] = None) -> Path:
+    """The catalogue of `language`: the English file itself, or messages.<language>.yml next to it."""
+    english = path_of("messages.yml", path)
+    if language == ENGLISH:
+        return english
+    if not language.replace("_", "").replace("-", "").isalnum():
+        raise ValueError(f"not a language code: {language!r}")
+    return english.with_name(f"{english.stem}.{language}{english.suffix}")
+
+
+def languages(path: Union[str, Path, None] = None) -> tuple:
+    """English and every language with a catalogue file next to it, e.g. ("en", "sw")."""
+    english = path_of("messages.yml", path)
+    found = sorted(p.name[len(english.stem) + 1:-len(english.suffix)]
+                   for p in english.parent.glob(f"{english.stem}.*{english.suffix}"))
+    return (ENGLISH, *(lang for lang in found if lang and lang != ENGLISH))
+
+
+def load_messages(path: Union[str, Path, None] = None, language: str = ENGLISH) -> MessagesFile:
+    """config/messages.yml (or MESSAGES_YML, or `path`), or the file of `language`; English when that
+    language has no file. Read again only when the file changed."""
+    resolved = path_for(language, path)
+    if language != ENGLISH and not resolved.exists():
+        resolved = path_for(ENGLISH, path)
     return _load(resolved, stamp(resolved))
 
 

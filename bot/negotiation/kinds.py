@@ -61,7 +61,7 @@ SINGLE_KINDS = (OfferKind.PAY_IN_FULL, OfferKind.PROMISE_TO_PAY, OfferKind.DEFER
 
 class ArrangementKind(Kind):
     """What the records keep once an offer is agreed (bot/records/models.py ARRANGEMENT_KINDS,
-    which imports nothing of ours; tests/test_negotiation_kinds.py holds the two equal)."""
+    which imports nothing of ours; tests/unit/negotiation/test_negotiation_kinds.py holds the two equal)."""
 
     PROMISE_TO_PAY = "promise_to_pay"
     PART_PAYMENT = "part_payment"

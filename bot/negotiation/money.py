@@ -63,7 +63,11 @@ def quantize_down(amount: Decimal, currency: str) -> Decimal:
 
 
 def fmt(amount: Decimal | int | str, currency: str) -> str:
-    """Borrower-facing text, e.g. 'KES 3,500.00', 'JPY 12,000', '-USD 5.00'."""
+    """Plain text for errors, logs and the agent console, e.g. 'KES 3,500.00', '-USD 5.00'.
+
+    Borrower text goes through bot/dialogue/wording.money (Babel, the catalogue's locale), which
+    writes English the same way (tests/unit/dialogue/test_wording.py holds the two equal).
+    """
     code = currency.strip().upper()
     value = quantize(amount, code)
     sign = "-" if value < 0 else ""

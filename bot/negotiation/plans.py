@@ -1,7 +1,8 @@
 """Building offers: what the bot may propose, built only inside the limits.
 
 `propose` never says a bare "no": a request outside the limits comes back as the
-nearest allowed offer with `adjusted=True` and a short `reason` the bot can say.
+nearest allowed offer with `adjusted=True` and `notes` saying why (codes with
+parameters; bot/dialogue/wording.py words them for the borrower).
 `validate` is the independent check every offer, acceptance and recorded
 arrangement goes through; the property tests hold `propose` to it.
 
@@ -25,39 +26,38 @@ from decimal import ROUND_CEILING, Decimal
 from .checks import validate
 from .kinds import PLAN_KINDS, SINGLE_KINDS, OfferKind, RequestKind
 from .limits import Limits
-from .money import fmt, quantize, quantize_down, unit
-from .schedule import (
-    days_list, describe, long_date, max_count, money_inputs, nearest_frequency, split,
-)
+from .money import quantize, quantize_down, unit
+from .notes import Note, NoteCode
+from .schedule import max_count, money_inputs, nearest_frequency, split
 from .schedule import target as target_date
 from .terms import OFFER_KINDS, REQUEST_KINDS, ZERO, Instalment, Offer, Request
 
 # The names this module has always offered; the types, the arithmetic and the
 # check live in terms.py, schedule.py and checks.py.
 __all__ = [
-    "OFFER_KINDS", "PLAN_KINDS", "REQUEST_KINDS", "SINGLE_KINDS", "Instalment", "Offer", "Request",
-    "describe", "plan_from_affordability", "propose", "split", "validate",
+    "OFFER_KINDS", "PLAN_KINDS", "REQUEST_KINDS", "SINGLE_KINDS", "Instalment", "Note", "NoteCode", "Offer",
+    "Request", "plan_from_affordability", "propose", "split", "validate",
 ]
+Notes = list[Note]
 
 
 def _waiver(request: Request, fees: Decimal, balance: Decimal, currency: str, limits: Limits,
-            notes: list[str]) -> Decimal:
+            notes: Notes) -> Decimal:
     asked = request.waiver_percent
     if asked is None and request.kind == RequestKind.FEE_WAIVER:
         asked = Decimal(100)  # "waive the fees" with no number: as much as allowed
     if asked is None or asked == 0:
         return ZERO
     if fees == 0:
-        notes.append("there are no fees or interest to waive on this loan")
+        notes.append(Note.of(NoteCode.NO_FEES_TO_WAIVE))
         return ZERO
     if limits.max_waiver_percent == 0:
-        notes.append("I can't waive fees or interest on this loan")
+        notes.append(Note.of(NoteCode.NO_WAIVER))
         return ZERO
     pct = min(asked, limits.max_waiver_percent)
     waiver = min(quantize_down(fees * pct / 100, currency), balance - unit(currency))
     if pct < asked:
-        notes.append(f"the most I can waive is {limits.max_waiver_percent.normalize():f}% of the fees "
-                     f"and interest ({fmt(waiver, currency)})")
+        notes.append(Note.of(NoteCode.WAIVER_CAPPED, percent=limits.max_waiver_percent, waiver=waiver))
     return waiver
 
 
@@ -66,15 +66,14 @@ def _single(kind: OfferKind, due: date, payable: Decimal) -> tuple[OfferKind, tu
 
 
 def _promise(target: date | None, payable: Decimal, today: date, limits: Limits,
-             notes: list[str]) -> tuple[OfferKind, tuple[Instalment, ...]]:
+             notes: Notes) -> tuple[OfferKind, tuple[Instalment, ...]]:
     edge = today + timedelta(days=limits.promise_window_days)
     due = edge if target is None else target
     if due < today:
-        notes.append("that date has passed, so I've put today")
+        notes.append(Note.of(NoteCode.DATE_PASSED))
         due = today
     elif due > edge:
-        notes.append(f"a promise to pay has to be within {limits.promise_window_days} days, "
-                     f"so the latest date is {long_date(edge)}")
+        notes.append(Note.of(NoteCode.PROMISE_WINDOW, days=limits.promise_window_days, latest=edge))
         due = edge
     return _single(OfferKind.PROMISE_TO_PAY, due, payable)
 
@@ -87,105 +86,101 @@ def _latest_single(payable: Decimal, today: date, limits: Limits) -> tuple[Offer
 
 
 def _deferral(target: date | None, payable: Decimal, today: date, limits: Limits,
-              notes: list[str]) -> tuple[OfferKind, tuple[Instalment, ...]]:
+              notes: Notes) -> tuple[OfferKind, tuple[Instalment, ...]]:
     if limits.max_deferral_days == 0:
-        notes.append("I can't move the due date on this loan, but you can promise a date")
+        notes.append(Note.of(NoteCode.NO_DEFERRAL))
         return _promise(None, payable, today, limits, [])
     edge = today + timedelta(days=limits.max_deferral_days)
     due = edge if target is None else target
     if due <= today:
-        notes.append("a deferral needs a date after today")
+        notes.append(Note.of(NoteCode.DEFERRAL_AFTER_TODAY))
         due = today + timedelta(days=1)
     elif due > edge:
-        notes.append(f"the longest deferral I can offer is {limits.max_deferral_days} days, "
-                     f"to {long_date(edge)}")
+        notes.append(Note.of(NoteCode.DEFERRAL_MAX, days=limits.max_deferral_days, latest=edge))
         due = edge
     return _single(OfferKind.DEFERRAL, due, payable)
 
 
 def _part(request: Request, payable: Decimal, currency: str, today: date, limits: Limits,
-          notes: list[str]) -> tuple[OfferKind, tuple[Instalment, ...]]:
+          notes: Notes) -> tuple[OfferKind, tuple[Instalment, ...]]:
     floor = max(limits.min_down_payment(payable, currency), limits.min_instalment(payable, currency),
                 unit(currency))
     if request.amount is not None and quantize(request.amount, currency) >= payable:
-        notes.append("that covers the whole balance")
+        notes.append(Note.of(NoteCode.COVERS_BALANCE))
         return _single(OfferKind.PAY_IN_FULL, today, payable)
     if floor >= payable:
-        notes.append("this balance is too small to pay in parts")
+        notes.append(Note.of(NoteCode.TOO_SMALL_FOR_PARTS))
         return _promise(target_date(request, today), payable, today, limits, notes)
     amount = floor if request.amount is None else quantize(request.amount, currency)
     if amount < floor:
-        notes.append(f"the payment now has to be at least {fmt(floor, currency)}")
+        notes.append(Note.of(NoteCode.PART_MIN, amount=floor))
         amount = floor
     edge = today + timedelta(days=limits.promise_window_days)
     rest_due = target_date(request, today) or edge
     if rest_due <= today:
-        notes.append("the rest needs a date after today")
+        notes.append(Note.of(NoteCode.REST_AFTER_TODAY))
         rest_due = today + timedelta(days=1)
     elif rest_due > edge:
-        notes.append(f"the rest has to be paid within {limits.promise_window_days} days, "
-                     f"by {long_date(edge)}")
+        notes.append(Note.of(NoteCode.REST_WINDOW, days=limits.promise_window_days, latest=edge))
         rest_due = edge
     return OfferKind.PART_PAYMENT, (Instalment(today, amount), Instalment(rest_due, payable - amount))
 
 
 def _plan(request: Request, payable: Decimal, currency: str, today: date, limits: Limits,
-          notes: list[str]) -> tuple[int, int, date] | None:
+          notes: Notes) -> tuple[int, int, date] | None:
     """(count, every_days, first_due) for an equal plan, or None if no plan fits."""
     n_cap = max_count(payable, currency, limits)
     if n_cap < 2:
         return None
     span = limits.max_plan_days
     if request.days is not None and request.days > span:
-        notes.append(f"the longest plan I can offer is {span} days")
+        notes.append(Note.of(NoteCode.PLAN_MAX_DAYS, days=span))
     elif request.days is not None and request.days >= min(limits.frequencies_days):
         span = request.days  # "over two months": the borrower's own upper bound
     n = n_cap if request.count is None else max(request.count, 2)
     if request.count is not None and request.count < 2:
-        notes.append("a plan needs at least 2 instalments")
+        notes.append(Note.of(NoteCode.PLAN_MIN_COUNT, count=2))
     if n > n_cap:
         if n_cap == limits.max_instalments:
-            notes.append(f"the most instalments I can offer is {limits.max_instalments}")
+            notes.append(Note.of(NoteCode.PLAN_MAX_COUNT, count=limits.max_instalments))
         else:
             floor = max(limits.min_instalment(payable, currency), limits.min_down_payment(payable, currency))
-            notes.append(f"each instalment has to be at least {fmt(floor, currency)}, "
-                         f"so the most is {n_cap}")
+            notes.append(Note.of(NoteCode.INSTALMENT_MIN, amount=floor, count=n_cap))
         n = n_cap
     freqs = sorted(limits.frequencies_days, reverse=True)
     if request.frequency_days is not None:
         f = nearest_frequency(request.frequency_days, limits)
         if f != request.frequency_days:
-            notes.append(f"instalments can be every {days_list(limits)} days, so I've used every {f} days")
+            notes.append(Note.of(NoteCode.FREQUENCY_USED, allowed=limits.frequencies_days, every=f))
         fitting = [g for g in freqs if g <= f and (n - 1) * g <= span]
     else:
         f = freqs[0]
         fitting = [g for g in freqs if (n - 1) * g <= span]
     if fitting:
         if fitting[0] != f and request.frequency_days is not None:
-            notes.append(f"to finish within {span} days the instalments are every {fitting[0]} days")
+            notes.append(Note.of(NoteCode.FREQUENCY_TO_FINISH, days=span, every=fitting[0]))
         f = fitting[0]
     else:
         f = freqs[-1]
         n = span // f + 1
         if n < 2:
             return None
-        limit = "the longest plan I can offer is" if span == limits.max_plan_days else "to finish within"
-        notes.append(f"{limit} {span} days, so {n} instalments every {f} days")
+        code = NoteCode.PLAN_MAX_DAYS_COUNT if span == limits.max_plan_days else NoteCode.PLAN_WITHIN_COUNT
+        notes.append(Note.of(code, days=span, count=n, every=f))
     window_edge = today + timedelta(days=limits.promise_window_days)
     first = today + timedelta(days=min(f, limits.promise_window_days))
     if request.date is not None:
         first = request.date
         if first < today:
-            notes.append("that date has passed, so the first instalment is today")
+            notes.append(Note.of(NoteCode.FIRST_DATE_PASSED))
             first = today
         elif first > window_edge:
-            notes.append(f"the first instalment has to be within {limits.promise_window_days} days, "
-                         f"by {long_date(window_edge)}")
+            notes.append(Note.of(NoteCode.FIRST_WINDOW, days=limits.promise_window_days, latest=window_edge))
             first = window_edge
     latest_first = today + timedelta(days=span - (n - 1) * f)
     if first > latest_first:
         if request.date is not None:
-            notes.append(f"to finish within {span} days the first instalment is on {long_date(latest_first)}")
+            notes.append(Note.of(NoteCode.FIRST_TO_FINISH, days=span, first=latest_first))
         first = latest_first
     return n, f, first
 
@@ -196,28 +191,27 @@ def _plan_kind(hardship: bool) -> OfferKind:
 
 def _afford(amount: Decimal, period_days: int, first_due: date | None, payable: Decimal,
             currency: str, today: date, limits: Limits, hardship: bool,
-            notes: list[str]) -> tuple[OfferKind, tuple[Instalment, ...]]:
+            notes: Notes) -> tuple[OfferKind, tuple[Instalment, ...]]:
     f = nearest_frequency(period_days, limits)
     per = max(quantize_down(amount * f / period_days, currency), unit(currency))
     if f != period_days:
-        notes.append(f"instalments can be every {days_list(limits)} days, so I've counted "
-                     f"{fmt(per, currency)} every {f} days")
+        notes.append(Note.of(NoteCode.FREQUENCY_COUNTED, allowed=limits.frequencies_days, amount=per, every=f))
     needed = int((payable / per).to_integral_value(rounding=ROUND_CEILING))
     if needed <= 1:  # they can pay it all within one period
         default = today + timedelta(days=min(f, limits.promise_window_days))
         return _promise(first_due or default, payable, today, limits, notes)
     n_cap = min(max_count(payable, currency, limits), limits.max_plan_days // f + 1)
     if n_cap < 2:
-        notes.append("I can't split this balance into instalments")
+        notes.append(Note.of(NoteCode.CANNOT_SPLIT))
         return _latest_single(payable, today, limits)
     n = needed
     if needed > n_cap:
         n = n_cap
         floor = max(limits.min_instalment(payable, currency), limits.min_down_payment(payable, currency))
-        why = (f"each instalment has to be at least {fmt(floor, currency)}" if per < floor
-               else f"the most I can offer is {n} instalments every {f} days")
-        notes.append(f"paying {fmt(per, currency)} every {f} days would take {needed} instalments, "
-                     f"but {why}, so each is about {fmt(payable / n, currency)}")
+        each = quantize(payable / n, currency)
+        notes.append(Note.of(NoteCode.AFFORD_MIN, amount=per, every=f, needed=needed, floor=floor, each=each)
+                     if per < floor else
+                     Note.of(NoteCode.AFFORD_MAX, amount=per, every=f, needed=needed, count=n, each=each))
     shape = _plan(Request(RequestKind.INSTALMENT_PLAN, date=first_due, count=n, frequency_days=f),
                   payable, currency, today, limits, notes)
     if shape is None or shape[:2] != (n, f):  # n fits both caps, so this cannot happen
@@ -238,7 +232,7 @@ def propose(request: Request, *, balance: Decimal, fees_and_interest: Decimal, c
     balance, fees = money_inputs(balance, fees_and_interest, currency)
     if arrangements_so_far >= limits.max_arrangements:
         return None
-    notes: list[str] = []
+    notes: Notes = []
     waiver = quantize(_waiver(request, fees, balance, currency, limits, notes), currency)
     payable = balance - waiver
     target = target_date(request, today)
@@ -256,11 +250,11 @@ def propose(request: Request, *, balance: Decimal, fees_and_interest: Decimal, c
     else:  # instalment_plan, or a fee waiver spread over instalments
         shape = _plan(request, payable, currency, today, limits, notes)
         if shape is None:
-            notes.append("I can't split this balance into instalments")
+            notes.append(Note.of(NoteCode.CANNOT_SPLIT))
             kind, schedule = _latest_single(payable, today, limits)
         else:
             kind, schedule = _plan_kind(hardship), split(payable, shape[0], shape[2], shape[1], currency)
-    return Offer(kind, schedule, waiver, hardship, bool(notes), "; ".join(notes))
+    return Offer(kind, schedule, waiver, hardship, bool(notes), tuple(notes))
 
 
 def plan_from_affordability(amount_per_period: Decimal, period_days: int, *, balance: Decimal,
@@ -269,7 +263,7 @@ def plan_from_affordability(amount_per_period: Decimal, period_days: int, *, bal
     """"I can pay 2,000 a week" -> the plan that fits, said honestly when it can't.
 
     count = ceil(balance / amount per allowed interval), clamped to the limits;
-    when clamped the instalments are bigger than the borrower said and `reason`
+    when clamped the instalments are bigger than the borrower said and a note
     tells them so. The equal split means an instalment may exceed the stated
     amount by at most (count - 1) minor units (the remainder is on the last one).
     A stated amount covering the whole balance gives a promise to pay.
@@ -281,7 +275,7 @@ def plan_from_affordability(amount_per_period: Decimal, period_days: int, *, bal
         raise ValueError(f"period_days must be a whole number >= 1, got {period_days!r}")
     if arrangements_so_far >= limits.max_arrangements:
         return None
-    notes: list[str] = []
+    notes: Notes = []
     kind, schedule = _afford(amount_per_period, period_days, first_due, balance, currency, today,
                              limits, hardship, notes)
-    return Offer(kind, schedule, quantize(ZERO, currency), hardship, bool(notes), "; ".join(notes))
+    return Offer(kind, schedule, quantize(ZERO, currency), hardship, bool(notes), tuple(notes))

@@ -1,7 +1,8 @@
 """Schedule arithmetic: exact money inputs, equal splits, allowed intervals, dates as said.
 
 Shared by the offer builders (plans.py) and the independent check
-(checks.py); nothing here decides what to offer.
+(checks.py); nothing here decides what to offer, and nothing here words
+anything for the borrower (bot/dialogue/wording.py does).
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from decimal import Decimal
 
 from .limits import Limits
 from .money import fmt, minor_units, quantize, unit
-from .terms import ZERO, Instalment, Offer, Request
+from .terms import ZERO, Instalment, Request
 
 
 def exact(amount: Decimal, currency: str, name: str) -> Decimal:
@@ -67,27 +68,9 @@ def nearest_frequency(days: int, limits: Limits) -> int:
     return min(limits.frequencies_days, key=lambda f: (abs(f - days), -f))
 
 
-def days_list(limits: Limits) -> str:
-    days = [str(f) for f in limits.frequencies_days]
-    return days[0] if len(days) == 1 else ", ".join(days[:-1]) + " or " + days[-1]
-
-
 def target(request: Request, today: date) -> date | None:
     if request.date is not None:
         return request.date
     if request.days is not None:
         return today + timedelta(days=request.days)
     return None
-
-
-def long_date(d: date) -> str:
-    return f"{_DAYS[d.weekday()]} {d.day} {_MONTHS[d.month - 1]} {d.year}"
-
-
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def describe(offer: Offer, currency: str) -> list[str]:
-    """Schedule lines for the bot's message: '1. Fri 4 Dec 2026: KES 1,166.67'."""
-    return [f"{n}. {long_date(i.due)}: {fmt(i.amount, currency)}" for n, i in enumerate(offer.schedule, 1)]

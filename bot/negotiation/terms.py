@@ -11,10 +11,12 @@ from datetime import date
 from decimal import Decimal
 
 from .kinds import PROPOSABLE, OfferKind, RequestKind
+from .notes import Note, NoteCode
 
 ZERO = Decimal(0)
 OFFER_KINDS = tuple(OfferKind)
 REQUEST_KINDS = PROPOSABLE
+__all__ = ["OFFER_KINDS", "REQUEST_KINDS", "ZERO", "Instalment", "Note", "NoteCode", "Offer", "Request"]
 
 
 @dataclass(frozen=True)
@@ -31,13 +33,17 @@ class Offer:
     schedule: tuple[Instalment, ...]
     waiver: Decimal = ZERO  # amount of fees/interest waived; schedule sums to balance - waiver
     hardship: bool = False  # built under the hardship limits
-    adjusted: bool = False  # differs from what the borrower asked
-    reason: str = ""  # why adjusted, phrased for the borrower
+    adjusted: bool = False  # differs from what the borrower asked (there are notes)
+    notes: tuple[Note, ...] = ()  # why adjusted, as codes: bot/dialogue/wording.py words them
 
     def __post_init__(self) -> None:
         if self.kind not in OFFER_KINDS:
             raise ValueError(f"unknown offer kind {self.kind!r}; expected one of {_words(OFFER_KINDS)}")
         object.__setattr__(self, "kind", OfferKind(self.kind))
+        if not isinstance(self.notes, tuple) or not all(isinstance(n, Note) for n in self.notes):
+            raise ValueError(f"offer notes must be a tuple of Note, got {self.notes!r}")
+        if self.notes and not self.adjusted:
+            raise ValueError("an offer with notes is adjusted")
 
     @property
     def total(self) -> Decimal:

@@ -60,6 +60,11 @@ def known_jurisdictions(config_dir: Path | None = None) -> set[str]:
     return set(_profiles(config_dir))
 
 
+def phone_regions(config_dir: Path | None = None) -> dict[str, str]:
+    """Jurisdiction -> phone region for national formats (compliance.yml `phone_region`), for the importer."""
+    return {name: profile.phone_region for name, profile in _profiles(config_dir).items() if profile.phone_region}
+
+
 def _years_before(today: date, years: int) -> date:
     # Same rule as bot.compliance.retention.purge_before (records may not
     # import compliance): whole calendar years, 29 February -> 28 February.
@@ -146,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
             report = import_portfolio(
                 factory, args.path, known_products=known_products(args.config_dir),
                 known_jurisdictions=known_jurisdictions(args.config_dir),
+                phone_regions=phone_regions(args.config_dir),
             )
             print("\n".join(report.lines()))
             return 0 if report.ok else 1

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -109,8 +110,9 @@ def _timezone(text: str) -> str:
 
 def validate_row(
     row: dict[str, str], known_products: set[str] | None, known_jurisdictions: set[str] | None,
+    phone_regions: Mapping[str, str] | None = None,
 ) -> dict:
-    """A clean, typed row, or RowError naming the first bad column."""
+    """A clean, typed row, or RowError naming the first bad column (`phone_regions`: see phones.py)."""
     v = {k: (row.get(k) or "").strip() for k in (*REQUIRED, *OPTIONAL)}
     missing = [k for k in REQUIRED if not v[k]]
     if missing:
@@ -132,7 +134,7 @@ def validate_row(
     elif not JURISDICTION.match(jurisdiction):
         raise RowError(f"jurisdiction {jurisdiction!r} is not a profile name like KE or US-MA")
     try:  # after the jurisdiction: it gives the region for national formats
-        phone = to_e164(v["phone"], jurisdiction)
+        phone = to_e164(v["phone"], jurisdiction, phone_regions)
     except PhoneError as exc:
         raise RowError(str(exc)) from None
     if not CURRENCY.match(v["currency"]):
@@ -159,7 +161,8 @@ def validate_row(
     }
 
 
-def read_rows(text: str, errors: list, known_products, known_jurisdictions) -> list[tuple[int, dict]]:
+def read_rows(text: str, errors: list, known_products, known_jurisdictions,
+              phone_regions: Mapping[str, str] | None = None) -> list[tuple[int, dict]]:
     """(line number, clean row) for every valid row; problems go to errors."""
     if not text.strip():
         errors.append((1, "file is empty: expected a header row"))
@@ -191,7 +194,7 @@ def read_rows(text: str, errors: list, known_products, known_jurisdictions) -> l
             errors.append((line, f"expected {len(header)} fields, found {len(fields)}"))
             continue
         try:
-            row = validate_row(dict(zip(header, fields)), known_products, known_jurisdictions)
+            row = validate_row(dict(zip(header, fields)), known_products, known_jurisdictions, phone_regions)
             key = loan_key(row["loan_id"])
             if key in seen_loans:
                 raise RowError(f"duplicate loan_id {row['loan_id']!r} (first on line {seen_loans[key]})")
@@ -350,8 +353,13 @@ def import_rows(
 def import_portfolio(
     session_factory: sessionmaker, path: str | Path, *,
     known_products: set[str] | None, known_jurisdictions: set[str] | None,
+    phone_regions: Mapping[str, str] | None = None,
 ) -> ImportReport:
-    """Import a lender's CSV; see the module docstring for the guarantees."""
+    """Import a lender's CSV; see the module docstring for the guarantees.
+
+    `phone_regions` ({jurisdiction: region}, from compliance.yml through the
+    CLI) lets a row give its phone in its jurisdiction's national format;
+    without it only E.164 is accepted."""
     report = ImportReport()
     path = Path(path)
     try:
@@ -365,7 +373,7 @@ def import_portfolio(
         line = raw[: exc.start].count(b"\n") + 1
         report.errors.append((line, f"file is not UTF-8 (byte {exc.start}); export it as UTF-8"))
         return report
-    rows = read_rows(text, report.errors, known_products, known_jurisdictions)
+    rows = read_rows(text, report.errors, known_products, known_jurisdictions, phone_regions)
     import_rows(session_factory, rows, report, source=path.name)
     report.errors.sort()
     return report

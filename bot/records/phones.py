@@ -8,6 +8,11 @@ with the row's jurisdiction as the default region, and refuses a number
 `phonenumbers` does not consider valid rather than storing one no contact
 could ever match.
 
+Which region a jurisdiction's national format belongs to is operator
+configuration: config/compliance.yml `phone_region` of each profile, read by
+the CLI (the entry point; records import nothing above them) and handed in as
+a plain mapping. A jurisdiction without one accepts E.164 only.
+
 Input already in E.164 is kept exactly as given (the operator contract's
 format, unchanged): no validity check is added for it, so a file that
 imported before still imports the same.
@@ -15,29 +20,22 @@ imported before still imports the same.
 from __future__ import annotations
 
 import re
+from typing import Mapping
 
 import phonenumbers
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
-# Compliance profile -> ISO 3166 region for national formats. A profile names
-# a country (US-MA a US state; UK is the one name that is not the ISO code);
-# a profile missing here (DEFAULT) has no region, so only E.164 is accepted.
-PHONE_REGIONS: dict[str, str] = {
-    "KE": "KE", "US": "US", "US-MA": "US", "UK": "GB", "CN": "CN",
-    "IN": "IN", "PH": "PH", "ID": "ID", "NG": "NG",
-}
-
-
 class PhoneError(ValueError):
     """Why a phone cell cannot be stored (the importer reports it by line)."""
 
 
-def to_e164(text: str, jurisdiction: str) -> str:
-    """`text` as E.164, read in the national format of `jurisdiction` when it has a region."""
+def to_e164(text: str, jurisdiction: str, regions: Mapping[str, str] | None = None) -> str:
+    """`text` as E.164, read in the national format of `jurisdiction` when `regions`
+    ({jurisdiction: ISO 3166 region}) gives it one."""
     if E164.match(text):
         return text
-    region = PHONE_REGIONS.get(jurisdiction)
+    region = (regions or {}).get(jurisdiction)
     if region is None:
         raise PhoneError(f"phone must be E.164 like +254712345678, got {text!r} "
                          f"(jurisdiction {jurisdiction} has no region for national formats)")

@@ -5,7 +5,8 @@ environment overrides it (WEB_PORT, RASA_PORT as in bot/settings.py) so tests
 and `make run` can move things without editing YAML. The file is the typed
 bot.yml of bot.config (a typo in a port stops the server naming the key);
 this takes the environment and the file as arguments and validates every
-environment value the same way.
+environment value the same way (an override of a file setting through the
+file's own model, bot/config/overrides.py).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 
 from bot.config.bot_file import load_bot
 from bot.config.files import CONFIG_DIR, ROOT, path_of
+from bot.config.overrides import overridden
 
 REPO_ROOT = ROOT
 BOT_YML = CONFIG_DIR / "bot.yml"
@@ -23,7 +25,10 @@ PRODUCTS_YML = CONFIG_DIR / "products.yml"
 # Shorter admin tokens are accepted but logged as a warning at start-up.
 MIN_TOKEN_LENGTH = 16
 DEFAULT_PAYMENT_TOLERANCE_S = 300
-MAX_PAYMENT_TOLERANCE_S = 3600
+# The payment callback's window (bot.yml payment_callback.signature_tolerance_seconds,
+# bounds in bot/config/bot_file.py): long enough for a provider's retry queue,
+# short enough that a captured request soon dies.
+TOLERANCE_OVERRIDE = {"signature_tolerance_seconds": "PAYMENT_SIGNATURE_TOLERANCE_S"}
 
 
 @dataclass(frozen=True)
@@ -65,17 +70,9 @@ def _rasa_url(value: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
 
 
-def _tolerance(value: object, where: str) -> int:
-    """Seconds a payment callback signature stays valid: long enough for a
-    provider's retry queue, short enough that a captured request soon dies."""
-    try:
-        seconds = int(str(value))
-    except ValueError:
-        raise ValueError(f"{where}: seconds must be a whole number, got {value!r}") from None
-    if not 1 <= seconds <= MAX_PAYMENT_TOLERANCE_S:
-        raise ValueError(f"{where}: must be a whole number from 1 to {MAX_PAYMENT_TOLERANCE_S} seconds, "
-                         f"got {seconds}")
-    return seconds
+def _secret(env: dict[str, str], name: str) -> str | None:
+    """A token or secret from the environment, surrounding spaces dropped; None when unset or blank."""
+    return (env.get(name) or "").strip() or None
 
 
 def load_config(env: dict[str, str] | None = None, bot_yml: Path | None = None) -> WebConfig:
@@ -93,23 +90,20 @@ def load_config(env: dict[str, str] | None = None, bot_yml: Path | None = None) 
         return _port(env[variable], variable) if env.get(variable) else int(getattr(bot.ports, name))
 
     rasa_port = port_of("rasa")
-    if env.get("PAYMENT_SIGNATURE_TOLERANCE_S"):
-        tolerance = _tolerance(env["PAYMENT_SIGNATURE_TOLERANCE_S"], "PAYMENT_SIGNATURE_TOLERANCE_S")
-    else:
-        tolerance = bot.payment_callback.signature_tolerance_seconds
+    tolerance = overridden(bot.payment_callback, TOLERANCE_OVERRIDE, env).signature_tolerance_seconds
     rasa_url = _rasa_url(env.get("RASA_URL") or f"http://localhost:{rasa_port}")
     return WebConfig(
         host=env.get("WEB_HOST") or "127.0.0.1",
         port=port_of("web"),
         rasa_url=rasa_url,
-        admin_token=(env.get("ADMIN_TOKEN") or "").strip() or None,
-        database_url=(env.get("DATABASE_URL") or "").strip() or None,
+        admin_token=_secret(env, "ADMIN_TOKEN"),
+        database_url=_secret(env, "DATABASE_URL"),
         products_path=path_of("products.yml", env.get("PRODUCTS_YML") or PRODUCTS_YML),
         lender_name=bot.lender.name,
         assistant_name=bot.lender.assistant_name,
         rasa_api_url=_rasa_url(env["RASA_API_URL"]) if env.get("RASA_API_URL") else rasa_url,
-        rasa_token=(env.get("RASA_TOKEN") or "").strip() or None,
+        rasa_token=_secret(env, "RASA_TOKEN"),
         cookie_secure=(env.get("CONSOLE_COOKIE_SECURE") or "").strip().lower() in ("1", "true", "yes"),
-        payment_webhook_secret=(env.get("PAYMENT_WEBHOOK_SECRET") or "").strip() or None,
+        payment_webhook_secret=_secret(env, "PAYMENT_WEBHOOK_SECRET"),
         payment_tolerance_s=tolerance,
     )

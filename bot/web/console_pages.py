@@ -1,15 +1,14 @@
 """The console's server-rendered pages: log in / out, queue, case.
 
-Every value from the database or the borrower is HTML-escaped here; the
-JavaScript only ever inserts text with textContent. Pages get the same strict
-Content-Security-Policy as the chat page, with connect-src limited to us.
+This module only picks the values; the templates (templates/console_*.html,
+rendered by render.py with autoescaping) turn every value from the database or
+the borrower into text, and the JavaScript only ever inserts text with
+textContent. Pages get the same strict Content-Security-Policy as the chat
+page, with connect-src limited to us.
 """
 from __future__ import annotations
 
 import asyncio
-import html
-from pathlib import Path
-from string import Template
 
 from aiohttp import web
 
@@ -22,13 +21,7 @@ from . import console_auth as auth
 from .api import in_transaction
 from .console_api import QUEUE_STATUSES, actor
 from .pages import page_headers
-
-TEMPLATES = Path(__file__).resolve().parent / "templates"
-e = html.escape
-
-
-def _template(name: str) -> Template:
-    return Template((TEMPLATES / name).read_text(encoding="utf-8"))
+from .render import render
 
 
 def headers(request: web.Request) -> dict[str, str]:
@@ -42,22 +35,16 @@ def headers(request: web.Request) -> dict[str, str]:
     return found
 
 
-def page(request: web.Request, title: str, body: str, status: int = 200) -> web.Response:
-    agent = request.get("agent")
-    who = ""
-    if agent:
-        who = (f'<form class="who" method="post" action="/console/logout"><span>{e(agent["username"])} '
-               f'({e(agent["role"])})</span> <button type="submit">Log out</button></form>')
-    text = _template("console_base.html").substitute(
-        title=e(title), lender=e(request.app["config"].lender_name), who=who, body=body)
+def page(request: web.Request, template: str, title: str, status: int = 200, **values) -> web.Response:
+    """A console page: `template` extends console_base.html, which shows who is logged in."""
+    text = render(template, title=title, lender=request.app["config"].lender_name, agent=request.get("agent"),
+                  **values)
     return web.Response(text=text, status=status, content_type="text/html", charset="utf-8",
                         headers=headers(request))
 
 
 def login_form(request: web.Request, message: str = "", username: str = "", status: int = 200) -> web.Response:
-    note = f'<p class="error" role="alert">{e(message)}</p>' if message else ""
-    return page(request, "Log in", _template("console_login.html").substitute(message=note, username=e(username)),
-                status)
+    return page(request, "console_login.html", "Log in", status, message=message, username=username)
 
 
 async def login_page(request: web.Request) -> web.Response:
@@ -119,51 +106,43 @@ def _money(amount, currency) -> str | None:
         return f"{currency} {amount}"
 
 
-def _loan_line(loan: dict | None) -> str:
+def _minute(value) -> str:
+    """'2026-02-03 04:05' from an ISO timestamp or a datetime."""
+    return str(value)[:16].replace("T", " ")
+
+
+def _loan_line(loan: dict | None) -> list[str]:
+    """The parts of the queue's one-line loan summary (the template joins them)."""
     if not loan or not loan.get("loan_id"):
-        return "not verified yet"
+        return ["not verified yet"]
     money = _money(loan.get("total"), loan.get("currency"))
     parts = [loan.get("loan_id"), money,
              loan.get("status"), f'{loan["days_overdue"]} days overdue' if loan.get("days_overdue") is not None else None]
-    return " · ".join(e(str(p)) for p in parts if p)
+    return [str(p) for p in parts if p]
 
 
-def _timeline(items: list[dict], limit: int | None = None) -> str:
+def _timeline(items: list[dict], limit: int | None = None) -> list[dict]:
+    """Every key the template reads, so StrictUndefined never meets a missing one."""
     items = items[-limit:] if limit else items
-    return "".join(
-        f'<li><span class="intent">{e(str(t.get("intent") or "?"))}</span>'
-        f'{" <span class=emotion>" + e(str(t["emotion"])) + "</span>" if t.get("emotion") else ""}'
-        f'{" <q>" + e(str(t["text"])) + "</q>" if t.get("text") else ""}</li>'
-        for t in items)
+    return [{"intent": str(t.get("intent") or "?"), "emotion": t.get("emotion"), "text": t.get("text")}
+            for t in items]
 
 
-def queue_rows(cases: list[dict], me: str) -> str:
-    if not cases:
-        return '<tr><td colspan="6" class="empty">No one is waiting.</td></tr>'
+def queue_rows(cases: list[dict], me: str) -> list[dict]:
+    """What console_queue_rows.html shows for each waiting case."""
     rows = []
     for c in cases:
         s = c.get("summary") or {}
-        status = "open" if c["status"] == "open" else f'taken by {c["taken_by"].removeprefix("agent:")}'
-        if c["status"] == "open":
-            action = f'<button type="button" class="take" data-case-id="{c["id"]}">Take case {c["id"]}</button>'
-        elif c["taken_by"] == me:
-            action = f'<a class="button" href="/console/cases/{c["id"]}">Continue case {c["id"]}</a>'
-        else:
-            action = ""
-        who = e(c.get("borrower_name") or "unknown borrower")
-        rows.append(
-            f'<tr data-case-id="{c["id"]}" class="case-row status-{e(c["status"])}">'
-            f'<th scope="row"><a href="/console/cases/{c["id"]}">#{c["id"]}</a>'
-            f'<br><span class="when">{e(c["created_at"][:16].replace("T", " "))} UTC</span></th>'
-            f'<td class="reason">{e(c["reason"])}</td>'
-            f'<td>{who}<br><span class="loan">{_loan_line(s.get("loan"))}</span>'
-            f'{"" if s.get("verified") else "<br><em>identity not verified</em>"}'
-            f'<br><span class="loan">{e(_offers_line(c.get("offers") or []))}'
-            f'{", pending" if s.get("pending_offer") else ""}</span></td>'
-            f'<td><ol class="timeline compact">{_timeline(s.get("timeline") or [], 4)}</ol></td>'
-            f'<td class="asked">{e(s.get("last_message") or "")}</td>'
-            f'<td>{e(status)}<br>{action}</td></tr>')
-    return "\n".join(rows)
+        rows.append({
+            "id": c["id"], "status": c["status"], "mine": c["taken_by"] == me,
+            "status_text": "open" if c["status"] == "open" else f'taken by {c["taken_by"].removeprefix("agent:")}',
+            "created": _minute(c["created_at"]), "reason": c["reason"],
+            "borrower": c.get("borrower_name") or "unknown borrower", "loan": _loan_line(s.get("loan")),
+            "verified": bool(s.get("verified")), "offers": _offers_line(c.get("offers") or []),
+            "pending": bool(s.get("pending_offer")), "timeline": _timeline(s.get("timeline") or [], 4),
+            "asked": s.get("last_message") or "",
+        })
+    return rows
 
 
 async def _queue_cases(request: web.Request) -> list[dict]:
@@ -185,19 +164,20 @@ def _offers_line(offers: list[dict]) -> str:
 
 async def queue_page(request: web.Request) -> web.Response:
     rows = queue_rows(await _queue_cases(request), actor(request))
-    return page(request, "Queue", _template("console_queue.html").substitute(rows=rows))
+    return page(request, "console_queue.html", "Queue", rows=rows)
 
 
 async def queue_fragment(request: web.Request) -> web.Response:
     rows = queue_rows(await _queue_cases(request), actor(request))
-    return web.Response(text=rows, content_type="text/html", charset="utf-8", headers={"Cache-Control": "no-store"})
+    return web.Response(text=render("console_queue_rows.html", rows=rows), content_type="text/html",
+                        charset="utf-8", headers={"Cache-Control": "no-store"})
 
 
-def _loan_table(case: dict) -> str:
+def _loan_facts(case: dict) -> list[tuple[str, str]]:
+    """The case page's summary table, label and value; empty before a loan is identified."""
     loan, summary = case.get("loan"), case.get("summary") or {}
-    verified = "yes" if summary.get("verified") else "no"
     if not loan:
-        return f'<p>No loan identified yet. Identity verified: {verified}.</p>'
+        return []
     b = loan["balances"]
     rows = [("Borrower", loan["borrower"]["full_name"]), ("Loan", loan["loan_id"]),
             ("Loan status", loan["status"]), ("Balance", _money(b["total"], loan["currency"])),
@@ -205,55 +185,35 @@ def _loan_table(case: dict) -> str:
             ("Due date", loan["due_date"]), ("Days overdue", (summary.get("loan") or {}).get("days_overdue")),
             ("Product", loan["product_code"]),
             ("Jurisdiction, time zone", f'{loan["borrower"]["jurisdiction"]}, {loan["borrower"]["timezone"]}'),
-            ("Identity verified", verified), ("Channel", case.get("channel") or "")]
+            ("Identity verified", "yes" if summary.get("verified") else "no"), ("Channel", case.get("channel") or "")]
     active = loan.get("active_arrangement")
     if active:
         rows.append(("Active arrangement", f'{active["kind"]} ({active["status"]})'))
-    cells = "".join(f"<tr><th scope=\"row\">{e(k)}</th><td>{e(str(v if v is not None else ''))}</td></tr>"
-                    for k, v in rows)
-    return f'<table class="kv">{cells}</table>'
+    return [(k, str(v if v is not None else "")) for k, v in rows]
 
 
-def _verification(lock: dict | None) -> str:
+def _verification(lock: dict | None) -> dict | None:
     """Self-service verification of the case's loan: locked after repeated wrong
     dates of birth, which any agent may lift once they know who is writing."""
     if not lock:
-        return ""
-    if not lock["locked"]:
-        return (f'<p class="verification">Self-service verification: open ({lock["failures"]} of '
-                f'{lock["max_failures"]} failed tries in {lock["window_hours"]} h).</p>')
-    until = str(lock["locked_until"])[:16].replace("T", " ")
-    return (f'<div class="verification locked" role="status"><p>Self-service verification is '
-            f'<strong>locked</strong> until {e(until)} UTC after repeated wrong dates of birth.</p>'
-            f'<button type="button" id="unlock-verification" data-loan-id="{e(lock["loan_id"])}">'
-            'Unlock verification</button> <span class="hint">Only once you have confirmed who the borrower is '
-            'another way; the unlock is audited under your name.</span>'
-            '<div id="unlock-result" class="result" role="alert"></div></div>')
+        return None
+    return {**lock, "until": _minute(lock["locked_until"]) if lock["locked"] else None}
 
 
-def _offers(case: dict) -> str:
-    offers = list(case.get("offers") or [])
-    if not offers:
-        return "<p>None.</p>"
-    items = []
-    for o in offers:
-        sched = "; ".join(f"{d}: {a}" for d, a in o.get("schedule") or [])
-        items.append(f'<li><strong>{e(str(o.get("kind")))}</strong> {e(sched)}'
-                     f'{" (waiver " + e(str(o["waiver"])) + ")" if o.get("waiver") not in (None, "0", "0.00") else ""}</li>')
-    return f'<ul class="offers">{"".join(items)}</ul>'
+def _offers(case: dict) -> list[dict]:
+    """The bot's offers; a waiver of None or zero is not worth a mention."""
+    return [{"kind": str(o.get("kind")), "schedule": o.get("schedule") or [],
+             "waiver": str(o["waiver"]) if o.get("waiver") not in (None, "0", "0.00") else None}
+            for o in case.get("offers") or []]
 
 
-def _arrangement(case: dict, supervisor: bool) -> str:
+def _arrangement(case: dict) -> dict | None:
+    """The figures the arrangement form states; None when no loan is known."""
     loan = case.get("loan")
     if not loan:
-        return ""
-    override = ""
-    if supervisor:
-        override = ('<label for="arr-override">Override reason (supervisor; needed only outside the limits)</label>'
-                    '<textarea id="arr-override" name="override_reason" rows="2" maxlength="500"></textarea>')
-    return _template("console_arrangement.html").substitute(
-        currency=e(loan["currency"]), balance=e(_money(loan["balances"]["total"], loan["currency"])), product=e(loan["product_code"]),
-        supervisor_hint="" if supervisor else "; outside them only a supervisor may record", override=override)
+        return None
+    return {"currency": loan["currency"], "balance": _money(loan["balances"]["total"], loan["currency"]),
+            "product": loan["product_code"]}
 
 
 async def case_page(request: web.Request) -> web.Response:
@@ -269,31 +229,20 @@ async def case_page(request: web.Request) -> web.Response:
 
     case, lock = await in_transaction(request, read)
     if case is None:
-        return page(request, "No such case", f"<h1>No case {cid}</h1><p><a href=\"/console\">Back to the queue</a></p>",
-                    status=404)
+        return page(request, "console_missing.html", "No such case", status=404, case_id=cid)
     me, supervisor = actor(request), request["agent"]["role"] == "supervisor"
     held = case["status"] == "taken" and case["taken_by"] == me
     status_text = {"open": "open, not taken", "closed": f'closed ({case.get("outcome") or "closed"})'}.get(
         case["status"], f'taken by {(case["taken_by"] or "").removeprefix("agent:")}')
-    take = ""
-    if case["status"] == "open" or (case["status"] == "taken" and not held and supervisor):
-        label = "Take this case" if case["status"] == "open" else "Take over this case"
-        take = f'<button type="button" class="take" data-case-id="{cid}" data-stay="1">{label}</button>'
-    finish = ""
-    if held:
-        finish = ('<section aria-labelledby="fin-h"><h2 id="fin-h">Finish</h2><div class="row">'
-                  '<button type="button" id="hand-back">Hand back to the bot</button>'
-                  '<button type="button" id="close-case" class="secondary">Close the case</button></div>'
-                  '<p class="hint">Both let the bot answer the borrower\'s next message again.</p>'
-                  '<div id="finish-result" class="result" role="alert"></div></section>')
     summary = case.get("summary") or {}
-    body = _template("console_case.html").substitute(
-        case_id=cid, held="1" if held else "0", role=e(request["agent"]["role"]), reason=e(case["reason"]),
-        status_text=e(status_text), created=e(case["created_at"][:16].replace("T", " ") + " UTC"), take=take,
-        disabled="" if held else "disabled", loan=_loan_table(case) + _verification(lock),
-        last_message=e(summary.get("last_message") or ""), timeline=_timeline(summary.get("timeline") or []),
-        offers=_offers(case), arrangement=_arrangement(case, supervisor) if held else "", finish=finish)
-    return page(request, f"Case {cid}", body)
+    return page(
+        request, "console_case.html", f"Case {cid}",
+        case_id=cid, held=held, supervisor=supervisor, role=request["agent"]["role"], reason=case["reason"],
+        case_status=case["status"], status_text=status_text, created=_minute(case["created_at"]),
+        can_take=case["status"] == "open" or (case["status"] == "taken" and not held and supervisor),
+        facts=_loan_facts(case), verified="yes" if summary.get("verified") else "no", lock=_verification(lock),
+        last_message=summary.get("last_message") or "", timeline=_timeline(summary.get("timeline") or []),
+        offers=_offers(case), arrangement=_arrangement(case) if held else None)
 
 
 def add_routes(app: web.Application) -> None:

@@ -7,16 +7,15 @@ package-lock.json, so the browser client matches what we tested.
 from __future__ import annotations
 
 import asyncio
-import html
 import re
 from pathlib import Path
-from string import Template
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from .config import REPO_ROOT, WebConfig
 from .jsonio import error
+from .render import render
 
 WEB_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WEB_DIR / "static"
@@ -63,14 +62,9 @@ _TOKEN = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 
 def render_index(config: WebConfig, token: str | None = None) -> str:
     """The demo page; `?token=` plays the lender's app embedding a signed borrower token."""
-    template = Template((WEB_DIR / "templates" / "index.html").read_text(encoding="utf-8"))
     token = token if token and len(token) < 2048 and _TOKEN.fullmatch(token) else None
-    return template.substitute(
-        lender=html.escape(config.lender_name),
-        assistant=html.escape(config.assistant_name),
-        rasa_url=html.escape(config.rasa_url),
-        auth_token=f' data-auth-token="{html.escape(token)}"' if token else "",
-    )
+    return render("index.html", lender=config.lender_name, assistant=config.assistant_name,
+                  rasa_url=config.rasa_url, auth_token=token)
 
 
 async def index(request: web.Request) -> web.Response:

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from bot.records import anchor, audit, cli
 from bot.records.models import AuditCheckpoint, AuditEntry
 from bot.records.retention import ids_only
-from tests.audit_story import NOW_ARG, build, log, relink, rows, snapshot, tamper, at
-from tests.records_fixtures import _backends, fresh_records_db
+from tests.support.audit_story import NOW_ARG, build, log, relink, rows, snapshot, tamper, at
+from tests.support.records_fixtures import _backends, fresh_records_db
 
 KEY = "anchor-test-key-" + "k" * 32
 

@@ -25,8 +25,8 @@ from bot.records import audit, cli
 from bot.records.db import alembic_config, make_engine, make_session_factory, transaction
 from bot.records.models import AuditCheckpoint, Borrower
 from bot.records.retention import purge
-from tests.audit_story import CUTOFFS, NOW, NOW_ARG, build, snapshot
-from tests.records_fixtures import fresh_records_db
+from tests.support.audit_story import CUTOFFS, NOW, NOW_ARG, build, snapshot
+from tests.support.records_fixtures import fresh_records_db
 
 pytestmark = pytest.mark.skipif(not os.environ.get("TEST_POSTGRES_URL"),
                                 reason="PostgreSQL only: set TEST_POSTGRES_URL (.ci/run does)")

@@ -20,9 +20,9 @@ import pytest
 
 from bot.records import db, handoffs
 from bot.records.writes import open_handoff
-from tests.console_fake_rasa import FakeRasa
-from tests.security import web_app
-from tests.web_server import running_web_server
+from tests.support.console_fake_rasa import FakeRasa
+from tests.support import web_app
+from tests.support.web_server import running_web_server
 
 IDENTITIES = ("anonymous", "agent", "supervisor", "admin")
 USERNAMES = {"agent": "ann", "supervisor": "sam"}
@@ -58,7 +58,7 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("GET", "/api/products"): admin_only(),
     ("POST", "/api/compliance/check"): admin_only(),
     # The provider's callback: only its HMAC signature opens it, never the
-    # admin token or a console login (the signed case: tests/test_web_api.py).
+    # admin token or a console login (the signed case: tests/e2e/test_web_api.py).
     ("POST", "/api/payments"): dict.fromkeys(IDENTITIES, 401),
     ("GET", "/console"): console_page(),
     ("GET", "/console/"): console_page(),

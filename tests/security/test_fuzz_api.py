@@ -39,7 +39,7 @@ from bot.records.queries import loan_key
 from bot.records.writes import open_handoff
 from bot.web import payment_signature
 from tests.conftest import DEMO
-from tests.security import web_app
+from tests.support import web_app
 
 EXAMPLES = 10_000
 DEMO_LOAN_KEYS = {loan_key(line.split(",", 1)[0]) for line in DEMO.read_text(encoding="utf-8").splitlines()[1:]}

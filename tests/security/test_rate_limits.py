@@ -13,9 +13,12 @@ import secrets
 import pytest
 
 from bot.channels.guard import (RATE_LIMITED, TOO_LONG, Guard, Limits, SlidingWindow, client_ip,
-                                is_trusted_network, parse_limits, reply_text)
+                                configured_limits, is_trusted_network, reply_text)
+from bot.config.bot_file import load_bot
+from bot.config.errors import ConfigError
 from bot.dialogue.messages import render
 from tests.security.http import call
+from tests.support.config_files import write_variant
 
 PUBLIC, OTHER_PUBLIC = "198.51.100.7", "198.51.100.8"
 SMALL = Limits(message_chars=2000, per_sender_per_minute=3, per_ip_per_minute=5)
@@ -108,20 +111,28 @@ def test_trusted_integrations_on_the_private_network_have_no_ip_limit(rest_chann
     assert [channel.say("one-person", "hi", peer=peer)[0] for _ in range(4)] == [200, 200, 200, 429]
 
 
-def test_limits_come_from_config_and_the_environment_and_are_validated():
-    assert parse_limits(None, {}) == Limits()
-    assert parse_limits({"per_sender_per_minute": 10}, {}).per_sender_per_minute == 10
+def test_limits_come_from_config_and_the_environment_and_are_validated(tmp_path):
+    def limits(section, env):  # a file per call: load_bot caches by path, size and time
+        path = write_variant(tmp_path / f"bot-{len(list(tmp_path.iterdir()))}.yml", "bot.yml", {"limits": section})
+        return configured_limits(env, load_bot(path))
+
+    assert configured_limits({}) == Limits() == Limits(message_chars=2000, per_sender_per_minute=30,
+                                                       per_ip_per_minute=60)
+    assert limits({"per_sender_per_minute": 10}, {}).per_sender_per_minute == 10
     env = {"LIMITS_PER_IP_PER_MINUTE": "120", "LIMITS_MESSAGE_CHARS": " 3000 "}
-    assert parse_limits({"per_ip_per_minute": 60}, env) == Limits(3000, 30, 120)
+    assert limits({"per_ip_per_minute": 60}, env) == Limits(message_chars=3000, per_sender_per_minute=30,
+                                                            per_ip_per_minute=120)
     for section, env, named in [
-        ({"per_sender": 10}, {}, "limits.per_sender"),
-        ({"per_ip_per_minute": 0}, {}, "limits.per_ip_per_minute"),
-        ({"message_chars": "2000"}, {}, "limits.message_chars"),
-        ({}, {"LIMITS_PER_SENDER_PER_MINUTE": "lots"}, "LIMITS_PER_SENDER_PER_MINUTE"),
-        ([], {}, "mapping"),
+        ({"per_sender": 10}, {}, "limits.per_sender: unknown key"),
+        ({"per_ip_per_minute": 0}, {}, "limits.per_ip_per_minute: must be a whole number from 1 to 100000, got 0"),
+        ({"message_chars": "2000"}, {}, "limits.message_chars: must be a whole number"),
+        ({}, {"LIMITS_PER_SENDER_PER_MINUTE": "lots"},
+         "^LIMITS_PER_SENDER_PER_MINUTE: must be a whole number from 1 to 10000, got 'lots'$"),
+        ({}, {"LIMITS_MESSAGE_CHARS": "99"}, "^LIMITS_MESSAGE_CHARS: must be a whole number from 100 to 100000"),
+        ([], {}, "limits: must be a mapping"),
     ]:
-        with pytest.raises(ValueError, match=named):
-            parse_limits(section, env)
+        with pytest.raises(ConfigError, match=named):
+            limits(section, env)
 
 
 def test_the_replies_are_the_configured_polite_texts():

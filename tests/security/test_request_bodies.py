@@ -23,8 +23,8 @@ from aiohttp import web as aioweb
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.web.bodies import MAX_BODY_BYTES, SERVER_OPTIONS
-from tests.security import web_app
-from tests.web_server import running_web_server
+from tests.support import web_app
+from tests.support.web_server import running_web_server
 
 # 60 MB of zeros gzip to ~60 KB: under the cap, far over it once inflated.
 INFLATED = 60 * 1024 * 1024
