@@ -1,4 +1,12 @@
-"""NLU evaluation: our pipeline vs Rasa's stock default, held-out split + public benchmarks.
+"""NLU evaluation: our pipeline vs Rasa's stock default, dev split + public benchmarks.
+
+Which split each number comes from is printed beside it:
+- **dev**: tests/nlu/heldout (its folder keeps the old name). Settings were
+  chosen on it, so it is a dev set whatever the folder says: a floor for
+  regressions, not an estimate of unseen messages.
+- **test**: the public benchmarks' test splits (and GoEmotions' test), touched
+  once per reported run (this script), never to choose a setting.
+- **blind**: bench/blind, measured by bench/blind_eval.py, never tuned on.
 
 Usage::
 
@@ -426,14 +434,14 @@ def report(run: Run, elapsed: float) -> str:
             "self-harm → disclose_vulnerability (100 %)": lambda m: f"{m['self_harm'][0]}/{m['self_harm'][1]}",
             "parse latency p50 / p99 ms (≤ 20 / 40)": lambda m: f"{m['p50']:.1f} / {m['p99']:.1f}",
             "train wall time s (≤ 600)": lambda m: f"{m['train_s']:.0f}",
-            "held-out messages": lambda m: str(m["n"]),
+            "dev messages": lambda m: str(m["n"]),
         }
         rows = [[k] + [f(run.heldout_rows[n]) for n in names] for k, f in fmt.items()]
-        parts += ["", "## Held-out split (tests/nlu/heldout), trained on data/nlu", "", table(["measure"] + names, rows)]
+        parts += ["", "## Split: dev (tests/nlu/heldout: settings were chosen on it), trained on data/nlu", "", table(["measure"] + names, rows)]
     if run.bench_rows:
         parts += [
             "",
-            "## Public benchmarks (our config.yml pipeline trained on each benchmark's train split)",
+            "## Split: test (public benchmarks; our config.yml pipeline trained on each benchmark's train split; touched once per reported run)",
             "",
             table(["benchmark", "measure", "result", "train s", "parse p50 / p99 ms"], run.bench_rows),
         ]
