@@ -7,9 +7,12 @@ Usage::
 
 Starts the whole stack (Rasa, actions, web) with bot.launch.start on free
 ports and a fresh temporary database, talks through the REST channel, then
-reads every recorded arrangement back from the database and checks it with
-bot.negotiation.plans.validate against its product's limits. Writes the
-per-persona table to bench/results/simulator.md.
+checks every offer the bot showed (the `pending_offer` slots in the action
+server's stored results, `action_runs`) and every arrangement it recorded with
+bench/limits_check.py: the product limits re-stated from docs/negotiation.md
+and config/products.yml, independent of bot.negotiation, so the bot's own idea
+of the limits is not what checks it. Writes the per-persona table to
+bench/results/simulator.md.
 
 Every conversation gets its own copy of a random demo borrower (same balances,
 currency, product, date of birth; new loan and borrower ids), so one
@@ -138,43 +141,138 @@ def converse(rasa_url: str, persona: str, loan: Loan, seed: int, sender: str) ->
 
 # --- reading the records back ----------------------------------------------------
 
-def recorded(database_url: str) -> tuple[dict[str, int], dict[str, list[str]], list[str]]:
-    """(arrangements per conversation, hand-off reasons per conversation, limit violations)."""
+@dataclass(frozen=True)
+class Violation:
+    """One offer shown or one arrangement recorded that breaks a limit (every rule it breaks)."""
+
+    conversation: str
+    loan_id: str
+    what: str  # "offer shown (action run 12)" or "arrangement 3"
+    problems: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} {self.what} in {self.conversation}: " + "; ".join(self.problems)
+
+
+@dataclass
+class LimitCheck:
+    """What bench/limits_check.py found: every offer shown and every arrangement recorded."""
+
+    offers: int = 0
+    arrangements: int = 0
+    violations: list[Violation] = field(default_factory=list)
+
+    def count(self, prefix: str) -> int:
+        return sum(1 for v in self.violations if v.what.startswith(prefix))
+
+    def line(self) -> str:
+        return (f"offers shown: {self.offers} checked, {self.count('offer')} violations; "
+                f"arrangements recorded: {self.arrangements} checked, {self.count('arrangement')} violations "
+                f"(bench/limits_check.py, independent of bot.negotiation)")
+
+
+def shown_offers(runs: list[tuple[int, str, dict]]) -> list[tuple[int, str, str | None, dict]]:
+    """(run id, conversation, loan id, offer slot) for every offer the bot put on the table.
+
+    `runs` are the action server's stored results (action_runs: id, conversation, result JSON),
+    in the order they ran. Every offer shown is a `pending_offer` slot set to a value; an
+    offer on all loans carries one offer per loan in its `all` list ([loan_id, offer]), and its
+    top-level terms repeat one of them, so only the list is read. A one-loan offer is for the
+    loan the conversation is on: the last `loan` (or `loan_id`) slot an earlier action set.
+    """
+    current: dict[str, str | None] = {}
+    found = []
+    for run_id, conversation, result in runs:
+        for event in result.get("events") or []:
+            if event.get("event") != "slot":
+                continue
+            name, value = event.get("name"), event.get("value")
+            if name == "loan" and isinstance(value, dict) and value.get("loan_id"):
+                current[conversation] = value["loan_id"]
+            elif name == "loan_id":
+                current[conversation] = value if isinstance(value, str) else None
+            elif name == "pending_offer" and isinstance(value, dict):
+                if value.get("all"):
+                    found.extend((run_id, conversation, loan_id, each) for loan_id, each in value["all"])
+                else:
+                    found.append((run_id, conversation, current.get(conversation), value))
+    return found
+
+
+def _loan_facts(loan) -> dict:
+    fees = Decimal(loan.accrued_interest) + Decimal(loan.late_fees)
+    return {"balance": Decimal(loan.outstanding_principal) + fees, "fees_and_interest": fees,
+            "currency": loan.currency}
+
+
+def check_limits(session, limits: dict) -> LimitCheck:
+    """Every offer shown and every arrangement recorded, checked with bench/limits_check.py.
+
+    "Today" is the borrower's local date when the offer was shown (or the arrangement
+    recorded), and the arrangements so far are the loan's arrangements made before then.
+    The balances are the loan's as the records hold them at the end of the run: the
+    simulator makes no payments, so they are the balances the bot offered on.
+    """
+    from sqlalchemy import select
+
+    from bench.limits_check import Offer, offer_from_slot, violations
+    from bot.records.models import ActionRun, Arrangement, Loan
+
+    check = LimitCheck()
+    loans = {loan.loan_id: loan for loan in session.execute(select(Loan)).scalars()}
+
+    def problems(loan, offer: Offer, at, earlier: int) -> list[str]:
+        blocks = limits.get(loan.product_code)
+        if blocks is None:
+            return [f"product: {loan.product_code} is not in config/products.yml"]
+        today = at.astimezone(ZoneInfo(loan.borrower.timezone)).date()
+        return violations(offer, **_loan_facts(loan), limits=blocks["hardship" if offer.hardship else "standard"],
+                          today=today, arrangements_so_far=earlier)
+
+    runs = session.execute(select(ActionRun).order_by(ActionRun.id)).scalars().all()
+    at = {run.id: run.at for run in runs}
+    for run_id, conversation, loan_id, data in shown_offers([(r.id, r.conversation_id, r.result) for r in runs]):
+        check.offers += 1
+        loan = loans.get(loan_id or "")
+        earlier = 0 if loan is None else sum(1 for other in loan.arrangements if other.created_at < at[run_id])
+        found = (problems(loan, offer_from_slot(data), at[run_id], earlier) if loan is not None
+                 else [f"loan: no loan {loan_id!r} in the records" if loan_id else
+                       "loan: an offer with no verified loan in the conversation"])
+        if found:
+            check.violations.append(Violation(conversation, loan_id or "?", f"offer shown (action run {run_id})",
+                                              tuple(found)))
+    for arr in session.execute(select(Arrangement).order_by(Arrangement.id)).scalars():
+        check.arrangements += 1
+        terms = arr.terms or {}
+        offer = Offer(terms.get("offer_kind", arr.kind),
+                      tuple((s.due_date, Decimal(s.amount)) for s in arr.schedule),
+                      Decimal(terms.get("waiver", "0")), bool(terms.get("hardship")))
+        earlier = sum(1 for other in arr.loan.arrangements if other.id < arr.id)
+        found = problems(arr.loan, offer, arr.created_at, earlier)
+        if found:
+            check.violations.append(Violation(terms.get("conversation_id", "?"), arr.loan.loan_id,
+                                              f"arrangement {arr.id}", tuple(found)))
+    return check
+
+
+def recorded(database_url: str) -> tuple[dict[str, int], dict[str, list[str]], LimitCheck]:
+    """(arrangements per conversation, hand-off reasons per conversation, the limit check)."""
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from bot.negotiation.limits import limits_for, load_products
-    from bot.negotiation.plans import Instalment, Offer, validate
+    from bench.limits_check import load_limits
     from bot.records.db import make_engine
     from bot.records.models import Arrangement, Handoff
 
-    products = load_products(ROOT / "config" / "products.yml")
     agreements: dict[str, int] = defaultdict(int)
     handoffs: dict[str, list[str]] = defaultdict(list)
-    violations: list[str] = []
     with Session(make_engine(database_url), future=True) as session:
         for handoff in session.execute(select(Handoff)).scalars():
             handoffs[handoff.conversation_id].append(handoff.reason)
-        arrangements = session.execute(select(Arrangement).order_by(Arrangement.id)).scalars().all()
-        for arr in arrangements:
-            loan = arr.loan
-            terms = arr.terms or {}
-            agreements[terms.get("conversation_id", "?")] += 1
-            tz = ZoneInfo(loan.borrower.timezone)
-            today = arr.created_at.astimezone(tz).date()
-            earlier = sum(1 for other in loan.arrangements if other.id < arr.id)
-            offer = Offer(terms.get("offer_kind", arr.kind),
-                          tuple(Instalment(s.due_date, Decimal(s.amount)) for s in arr.schedule),
-                          Decimal(terms.get("waiver", "0")), bool(terms.get("hardship")))
-            problems = validate(
-                offer, balance=Decimal(loan.outstanding_principal) + Decimal(loan.accrued_interest)
-                + Decimal(loan.late_fees),
-                fees_and_interest=Decimal(loan.accrued_interest) + Decimal(loan.late_fees),
-                currency=loan.currency, limits=limits_for(products[loan.product_code], offer.hardship),
-                today=today, arrangements_so_far=earlier,
-            )
-            violations.extend(f"{loan.loan_id} arrangement {arr.id}: {p}" for p in problems)
-    return agreements, handoffs, violations
+        for arr in session.execute(select(Arrangement)).scalars():
+            agreements[(arr.terms or {}).get("conversation_id", "?")] += 1
+        check = check_limits(session, load_limits())
+    return agreements, handoffs, check
 
 
 # --- the report -------------------------------------------------------------------
@@ -194,10 +292,11 @@ def reasons_table(outcomes: list[Outcome], handoffs: dict[str, list[str]]) -> st
 
 
 def table(outcomes: list[Outcome], agreements: dict[str, int], handoffs: dict[str, list[str]],
-          violations: list[str], loans_by_sender: dict[str, str]) -> str:
-    bad_loans = defaultdict(int)
+          violations: list[Violation]) -> str:
+    """Per persona; "limit violations" counts offers shown and arrangements recorded that break a limit."""
+    bad = defaultdict(int)
     for v in violations:
-        bad_loans[v.split(" ")[0]] += 1
+        bad[v.conversation] += 1
     lines = ["| persona | conversations | agreement rate | mean turns to agreement | agreed at first offer "
              "| limit violations | hand-offs | errors/timeouts |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
@@ -211,7 +310,7 @@ def table(outcomes: list[Outcome], agreements: dict[str, int], handoffs: dict[st
         agreed = [o for o in rows if agreements.get(o.sender)]
         turns = [o.accepted_at_turn for o in agreed if o.accepted_at_turn]
         first = [o for o in agreed if o.offers_before_accept == 1]
-        viol = sum(bad_loans.get(loans_by_sender[o.sender], 0) for o in rows)
+        viol = sum(bad.get(o.sender, 0) for o in rows)
         handed = sum(1 for o in rows if handoffs.get(o.sender))
         errors = sum(1 for o in rows if o.error)
         mean_turns = f"{sum(turns) / len(turns):.1f}" if turns else "-"
@@ -254,7 +353,6 @@ def main(argv: list[str] | None = None) -> int:
     for i, rows in enumerate(portfolio):
         persona = personas[i % len(personas)]
         jobs.append((persona, loan_of(rows), rng.randrange(2**31), f"sim-{args.seed}-{i}-{persona}"))
-    loans_by_sender = {sender: loan.loan_id for _, loan, _, sender in jobs}
 
     print(f"==> starting the stack in {var}", flush=True)
     ports = {"rasa": free_port(), "actions": free_port(), "web": free_port()}
@@ -274,14 +372,13 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stack.stop()
     elapsed = time.monotonic() - started
-    agreements, handoffs, violations = recorded(database_url)
-    text = table(outcomes, agreements, handoffs, violations, loans_by_sender)
+    agreements, handoffs, check = recorded(database_url)
+    violations = check.violations
+    text = table(outcomes, agreements, handoffs, violations)
     turns = sum(o.turns for o in outcomes)
     note = (f"{len(outcomes)} conversations (seed {args.seed}, {args.workers} in flight), {turns} borrower "
             f"messages, {elapsed:.0f} s wall clock ({elapsed / len(outcomes):.2f} s per conversation, "
-            f"{elapsed / max(turns, 1):.2f} s per message). Limit violations: every recorded arrangement "
-            f"read back from the database and checked with bot.negotiation.plans.validate "
-            f"({sum(agreements.values())} arrangements, {len(violations)} violations).")
+            f"{elapsed / max(turns, 1):.2f} s per message). Limit violations: {check.line()}.")
     report = f"# Borrower simulator\n\n`python bench/simulator.py --conversations {args.conversations} " \
              f"--seed {args.seed}`\n\n{text}\n\n{note}\n\n{reasons_table(outcomes, handoffs)}\n"
     if violations:
