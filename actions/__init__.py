@@ -56,6 +56,12 @@ HANDLERS = {
     "action_goodbye": simple("goodbye"),
     "action_out_of_scope": simple("out_of_scope"),
     "action_fallback": simple("fallback"),
+    "action_handoff_self_harm": people.handoff_self_harm,
+    "action_handoff_how_to_pay": people.handoff_how_to_pay,
+    "action_handoff_acknowledge": people.handoff_acknowledge,
+    "action_handoff_note": people.handoff_note,
+    "action_handoff_correction": people.handoff_correction,
+    "action_handoff_append": people.handoff_append,
     "action_default_fallback": default_fallback,
 }
 

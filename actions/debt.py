@@ -7,6 +7,7 @@ from rasa_sdk.events import SlotSet
 from sqlalchemy.orm import Session
 
 from actions.turns import Reply
+from bot.dialogue.messages import render
 from bot.dialogue.moves import Turn
 from bot.dialogue.wording import buttons, money
 from bot.settings import lender
@@ -49,5 +50,24 @@ def explain_fees(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -
 
 
 def consequences(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
-    reply.say("consequences")
+    """Answers the question asked: arrest gets its direct answer; the paragraph is said once.
+
+    Why: a frightened borrower asking "can I be arrested?" was sent the credit
+    bureau paragraph three times and never told "no". The NLU names arrest, jail
+    or the police (signal `arrest`); a second general question gets a short
+    reference to what was already said in this conversation.
+    """
+    if turn.signal("arrest"):
+        reply.say("consequences_arrest")
+    elif said_before(tracker, "consequences"):
+        reply.say("consequences_again")
+    else:
+        reply.say("consequences")
     return []
+
+
+def said_before(tracker: Tracker, key: str) -> bool:
+    """Whether the bot already sent the text of `key` (one without placeholders) in this conversation,
+    with or without an opener before it."""
+    text = render(key)
+    return any(e.get("event") == "bot" and text in (e.get("text") or "") for e in tracker.events)

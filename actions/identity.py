@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from actions.turns import Reply
 from bot.channels import widget_token
+from bot.config.compliance import DATE_ORDERS, date_orders
 from bot.dialogue.moves import Turn
 from bot.dialogue.wording import buttons
-from bot.records import audit, queries, writes
+from bot.records import audit, handoffs, queries, writes
 from bot.records import verification as lockout
 from bot.records.models import Loan
 from bot.settings import verification as verification_settings
@@ -78,7 +79,7 @@ def verification_locked(turn: Turn, reply: Reply, session: Session, tracker: Tra
 
 def verify(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
     reference = turn.first("loan_reference") or turn.signal("loan_reference") or turn.slot("candidate_reference")
-    dob = iso_date(turn.first("date_of_birth")) or turn.slot("candidate_dob")
+    dob = _typed_dob(turn, tracker) or turn.slot("candidate_dob")
     # A channel's word carried in the slot counts only while the borrower still writes through that channel.
     vouched = (turn.slot("candidate_borrower") if _from_telegram(tracker) else None) \
         or _channel_identity(session, tracker)
@@ -113,10 +114,11 @@ def verify(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list
         else:
             reply.say("ask_missing_dob" if reference else "ask_missing_reference")
         return events
+    typed, readings = _dob_check(dob)
     if reference:
-        loan = queries.verify_borrower(session, str(reference), date.fromisoformat(dob))
+        loan = queries.verify_borrower(session, str(reference), typed, **readings)
     else:
-        loan = queries.verify_borrower_by_dob(session, vouched, date.fromisoformat(dob))
+        loan = queries.verify_borrower_by_dob(session, vouched, typed, **readings)
     how = "reference and date of birth" if reference else "channel and date of birth"
     if loan is not None:
         return _verified(loan, how, turn, reply, session, tracker)
@@ -132,6 +134,27 @@ def verify(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list
     # Tries left from this sender: the loan's own count is not told, it would say the loan exists.
     reply.say("verify_failed" if reference else "verify_failed_dob", left=LIMITS.max_failures - failure.sender_failures)
     return events
+
+
+def _typed_dob(turn: Turn, tracker: Tracker) -> str | dict | None:
+    """This turn's date of birth: its ISO date, or {order: ISO date} when it was typed in
+    numbers that read differently by field order ("03/04/1990": the NLU's `readings`,
+    bot/nlu/normalise/birthdates.py); the verification picks by the holder's jurisdiction."""
+    for entity in (getattr(tracker, "latest_message", None) or {}).get("entities") or []:
+        if entity.get("entity") == "date_of_birth":
+            readings = entity.get("readings")
+            if isinstance(readings, dict) and all(iso_date(v) for v in readings.values()):
+                return {o: iso_date(v) for o, v in readings.items() if o in DATE_ORDERS} or None
+            break
+    return iso_date(turn.first("date_of_birth"))
+
+
+def _dob_check(dob: str | dict):
+    """(date, {readings, date_orders}) for queries.verify_borrower / verify_borrower_by_dob."""
+    if isinstance(dob, dict):
+        readings = {order: date.fromisoformat(v) for order, v in dob.items()}
+        return next(iter(readings.values())), {"readings": readings, "date_orders": date_orders()}
+    return date.fromisoformat(dob), {}
 
 
 def _guessed_subject(target: Loan | None, reference: str | None) -> str | None:
@@ -168,6 +191,8 @@ def _loan_from_token(session: Session, token: str):
 def _verified(loan, how: str, turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
     """Identity confirmed: say what is owed, and remember the loan for the rest of the talk."""
     state = loan_slot(session, loan.loan_id, turn)
+    if turn.slot("handed_off"):  # verified after the hand-off opened: the case names the loan now
+        handoffs.link_loan(session, tracker.sender_id, loan_id=loan.loan_id, borrower_id=state["borrower_id"])
     audit.append(session, actor="bot", kind="verification_passed", payload={"by": how},
                  loan_id=loan.loan_id, borrower_id=state["borrower_id"], conversation_id=tracker.sender_id)
     writes.record_contact(session, borrower_id=state["borrower_id"], loan_id=loan.loan_id,

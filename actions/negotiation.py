@@ -38,8 +38,12 @@ def offer(turn: Turn, reply: Reply, session: Session, tracker: Tracker, key: str
     request_kind = word(move.request_kind)
     audit.append(session, actor="bot", kind="offer_made", payload=to_slot(move.offer, request_kind=request_kind),
                  loan_id=state["loan_id"], borrower_id=state["borrower_id"], conversation_id=tracker.sender_id)
+    # The waiver asked for travels with the offer, so a later change of date keeps it (bot/dialogue/negotiate.py).
+    asked = move.request.waiver_percent if move.request is not None else None
+    kept = {} if asked is None or not move.offer.waiver else {"waiver_percent": str(asked)}
     return [
-        SlotSet("pending_offer", to_slot(move.offer, request_kind=request_kind, hardship_reason=move.hardship_reason)),
+        SlotSet("pending_offer", to_slot(move.offer, request_kind=request_kind, hardship_reason=move.hardship_reason,
+                                         **kept)),
         SlotSet("awaiting", None), SlotSet("request_kind", request_kind),
         SlotSet("hardship_reason", move.hardship_reason or turn.slot("hardship_reason")),
     ]

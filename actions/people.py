@@ -5,16 +5,17 @@ from decimal import Decimal
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import ConversationPaused, SlotSet
+from rasa_sdk.events import SlotSet
 from sqlalchemy.orm import Session
 
 from actions.turns import Reply
+from bot.dialogue import during_handoff
 from bot.dialogue.move import InvalidMove
 from bot.dialogue.moves import Turn
-from bot.dialogue.reasons import Escalation, case_reason
+from bot.dialogue.reasons import CORRECTION_DENIED, Escalation, case_reason, corrected_reason
 from bot.dialogue.wording import money
-from bot.records import audit, writes
-from bot.settings import crisis_line
+from bot.records import audit, handoffs, writes
+from bot.settings import crisis_line, lender
 
 from actions.common import (
     loan_slot,
@@ -34,15 +35,24 @@ def _why(reply: Reply) -> str:
 
 
 def handoff_reason(turn: Turn, reply: Reply, session: Session, tracker: Tracker, reason: str,
-                   message: str = "handoff", **fills: Any) -> list[dict]:
+                   message: str | None = "handoff", priority: int = handoffs.PRIORITY_NORMAL,
+                   **fills: Any) -> list[dict]:
+    """Open the conversation's case (or keep the one already open, raising it to `priority`).
+
+    Rasa is not paused: the `handed_off` slot hands the following turns to the
+    thin layer (bot/dialogue/during_handoff.py), so nobody goes unanswered.
+    """
     state = turn.slot("loan") or {}
     writes.open_handoff(
         session, loan_id=state.get("loan_id"), borrower_id=state.get("borrower_id"),
-        conversation_id=tracker.sender_id, reason=reason, summary=case_summary(turn, tracker),
+        conversation_id=tracker.sender_id, reason=reason, summary=case_summary(turn, tracker), priority=priority,
     )
+    if priority > handoffs.PRIORITY_NORMAL:  # a case already open (after /restart, say) is re-flagged
+        handoffs.reflag(session, tracker.sender_id, reason=reason, priority=priority)
     if message:
         reply.say(message, **fills)
-    return [SlotSet("handed_off", True), ConversationPaused()]
+    return [SlotSet(during_handoff.HANDED_OFF, True), SlotSet(during_handoff.ACKNOWLEDGED, False),
+            SlotSet(during_handoff.TAKEN, False), SlotSet(during_handoff.CASE_INTENT, during_handoff.case_intent(turn.intent))]
 
 
 def case_summary(turn: Turn, tracker: Tracker) -> dict:
@@ -72,7 +82,7 @@ def vulnerability(turn: Turn, reply: Reply, session: Session, tracker: Tracker) 
         writes.set_loan_status(session, state["loan_id"], "paused", actor="bot", reason="vulnerability disclosed")
     if reply.decided.escalation == Escalation.SELF_HARM:
         return handoff_reason(turn, reply, session, tracker, _why(reply), "self_harm",
-                              crisis_line=crisis_line(state.get("jurisdiction")))
+                              priority=handoffs.PRIORITY_TOP, crisis_line=crisis_line(state.get("jurisdiction")))
     return handoff_reason(turn, reply, session, tracker, _why(reply), "vulnerability")
 
 
@@ -150,3 +160,70 @@ def busy_later(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> 
     else:
         reply.say("busy_later")
     return []
+
+
+# The thin layer while a person has the case (bot/dialogue/during_handoff.py).
+# Each handler appends the borrower's message to the case first: the case row
+# is locked before the loan's and before any audit entry, as in the console.
+
+def _append(turn: Turn, session: Session, tracker: Tracker) -> handoffs.Handoff | None:
+    return handoffs.append_message(session, tracker.sender_id, text=turn.text, intent=turn.intent, at=turn.now)
+
+
+def handoff_self_harm(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    """The crisis line at once; the case becomes a self-harm risk at top priority (one case per conversation)."""
+    state = turn.slot("loan") or {}
+    handoffs.open_case(session, tracker.sender_id)  # lock order: the case, the loan, then the audit chain
+    if state.get("loan_id"):
+        writes.set_loan_status(session, state["loan_id"], "paused", actor="bot", reason="self-harm risk disclosed")
+    case = _append(turn, session, tracker)
+    fills = {"crisis_line": crisis_line(state.get("jurisdiction"))}
+    if case is None:  # the slot says handed off but the case was finished meanwhile: open a new one
+        return handoff_reason(turn, reply, session, tracker, case_reason(Escalation.SELF_HARM), "self_harm",
+                              priority=handoffs.PRIORITY_TOP, **fills)
+    handoffs.reflag(session, tracker.sender_id, reason=case_reason(Escalation.SELF_HARM),
+                    priority=handoffs.PRIORITY_TOP)
+    reply.say("self_harm", **fills)
+    return []
+
+
+def handoff_how_to_pay(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    """How to pay, always: the instructions for the verified borrower's loan, otherwise how to get them."""
+    _append(turn, session, tracker)
+    state = turn.slot("loan") or {}
+    if turn.slot("verified") and state.get("loan_id"):
+        reply.say("payment_methods", instructions=lender()["payment_instructions"].format(loan_id=state["loan_id"]))
+    else:
+        reply.say("handoff_pay_unverified")
+    return []
+
+
+def handoff_acknowledge(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    """The first message while waiting: added to the case, and when a person will reply."""
+    _append(turn, session, tracker)
+    reply.say("handoff_acknowledge")
+    return [SlotSet(during_handoff.ACKNOWLEDGED, True)]
+
+
+def handoff_note(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    _append(turn, session, tracker)
+    reply.say("handoff_noted")
+    return []
+
+
+def handoff_append(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    """An agent holds the case and is the one answering: the message only goes on the case."""
+    _append(turn, session, tracker)
+    return []
+
+
+def handoff_correction(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    """The borrower corrected what the case is about: its reason says so (audited with the old one)."""
+    intent = reply.decided.detail
+    if not intent:
+        raise InvalidMove(f"{reply.decided.action} without the correcting intent")
+    case = _append(turn, session, tracker)
+    if case is not None:
+        handoffs.reflag(session, tracker.sender_id, reason=corrected_reason(case.reason, intent))
+    reply.say("handoff_reason_updated")
+    return [SlotSet(during_handoff.CASE_INTENT, None if intent == CORRECTION_DENIED else intent)]

@@ -26,7 +26,7 @@ from actions.context import sessions
 from bot.compliance import OutboundContext, check_outbound, effective_profile, required_disclosures
 from bot.config.messages import load_messages
 from bot.dialogue import verification
-from bot.dialogue.messages import render
+from bot.dialogue.messages import render, voice
 from bot.dialogue.move import MOVE_SLOT, InvalidMove, Move, for_message, from_dict
 from bot.dialogue.moves import Turn, in_a_row, is_angry, is_fallback, turn_from_parse
 from bot.records import action_runs, audit
@@ -68,7 +68,8 @@ class Reply:
 
     def say(self, key: str, buttons: list[dict] | None = None, **fills: Any) -> None:
         fills = {**common_fills(self.turn), **fills}
-        self.messages.append((key, render(key, self.turn.emotion, **fills), buttons or []))
+        how = voice(self.turn, first=not self.messages)  # the emotion only when the NLU is sure of it
+        self.messages.append((key, render(key, **how, **fills), buttons or []))
 
 
 def common_fills(turn: Turn) -> dict[str, Any]:

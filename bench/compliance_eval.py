@@ -38,7 +38,10 @@ ABOUT = {
     "train_round1": "held-out round 1 (formerly heldout)",
     "train_round2": "held-out round 2 (formerly heldout2)",
     "train_round3": "held-out round 3 (formerly heldout3)",
+    "train_round5": "issue 13: protective texts and sw/tl/id/hi-Latn/zh threats written for training",
     "dev_examples": "the specification examples of tests/unit/compliance/test_compliance_language.py",
+    "dev_round5": "issue 13: protective texts, disguised spellings, sw/tl/id/hi-Latn/zh, every jurisdiction; "
+                  "rules, thresholds and C chosen on it",
     "blind_round4": "written after the last rule change (formerly heldout4)",
     "blind_external": "written by someone who never saw the rules or the corpus",
 }
@@ -54,31 +57,53 @@ def sets(split: str) -> list[str]:
 def score(prefix: str) -> dict[str, int]:
     bad = corpus_lines(CORPUS / f"{prefix}_unacceptable.txt")
     good = corpus_lines(CORPUS / f"{prefix}_acceptable.txt")
-    hold_at = default_rules().hold_at
+    book = default_rules()
+
+    def meaning(t: str) -> bool:
+        return backstop.reads_english(t) and backstop.embedding_suspicion(t) >= book.embedding_hold_at
     return {"bad": len(bad), "good": len(good),
             "rules_tp": sum(bool(find_violations(t)) for t in bad),
             "rules_fp": sum(bool(find_violations(t)) for t in good),
-            "model_tp": sum(backstop.suspicion(t) >= hold_at for t in bad),
-            "model_fp": sum(backstop.suspicion(t) >= hold_at for t in good),
+            "emb_tp": sum(meaning(t) for t in bad), "emb_fp": sum(meaning(t) for t in good),
+            "model_tp": sum(backstop.suspicion(t) >= book.hold_at for t in bad),
+            "model_fp": sum(backstop.suspicion(t) >= book.hold_at for t in good),
             "tp": sum(not check_text(t).allowed for t in bad),
             "fp": sum(not check_text(t).allowed for t in good)}
+
+
+def cost_ms(texts: list[str], repeat: int = 3) -> dict[str, float]:
+    """Median milliseconds per call: rules alone, the embedding classifier, check_text."""
+    import statistics
+
+    def per_call(fn) -> float:
+        runs = []
+        for _ in range(repeat):
+            backstop._SCORED.clear()  # measure the encoder, not the cache
+            started = time.perf_counter()
+            for t in texts:
+                fn(t)
+            runs.append((time.perf_counter() - started) * 1000 / len(texts))
+        return statistics.median(runs)
+    return {"rules": per_call(find_violations), "embedding": per_call(backstop.embedding_suspicion),
+            "check_text": per_call(check_text)}
 
 
 def row(split: str, name: str, s: dict[str, int]) -> str:
     def prf(tp: int, fp: int) -> str:
         precision = tp / (tp + fp) if tp + fp else 0.0
         return f"{tp}/{s['bad']} = {tp / s['bad']:.3f} | {fp}/{s['good']} | {precision:.3f}"
-    return (f"| {split} | {name} | {prf(s['rules_tp'], s['rules_fp'])} | {prf(s['model_tp'], s['model_fp'])} "
-            f"| {prf(s['tp'], s['fp'])} |")
+    return (f"| {split} | {name} | {prf(s['rules_tp'], s['rules_fp'])} | {prf(s['emb_tp'], s['emb_fp'])} "
+            f"| {prf(s['model_tp'], s['model_fp'])} | {prf(s['tp'], s['fp'])} |")
 
 
 def main() -> int:
     started = time.monotonic()
     model = backstop.require_model()  # BackstopMissing tells you to run `make train`
     rows = ["| split | set | rules alone: recall | false blocks | precision "
-            "| backstop alone: recall | false holds | precision "
+            "| embedding classifier alone: recall | false holds | precision "
+            "| backstop (n-grams or embeddings) alone: recall | false holds | precision "
             "| check_text (rules, then backstop): recall | false blocks | precision |",
-            "|---|---|---|---|---|---|---|---|---|---|---|"]
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for split in SPLITS:
         total: dict[str, int] = {}
         names = sets(split)
@@ -88,6 +113,14 @@ def main() -> int:
             total = {k: total.get(k, 0) + v for k, v in s.items()}
         if len(names) > 1:
             rows.append(row(split, f"**all {split}**", total))
+    probe = corpus_lines(CORPUS / "dev_round5_acceptable.txt")[:40]
+    backstop.embedding_suspicion(probe[0])  # load and trace the encoder outside the timing
+    cost = cost_ms(probe)
+    # Score every line's embedding once, in batches; check_text then reads the same numbers.
+    every = sorted({t for p in CORPUS.glob("*.txt") for t in corpus_lines(p)})
+    known = dict(zip(every, backstop.embedding_suspicions(every)))
+    scored_one = backstop.embedding_suspicion
+    backstop.embedding_suspicion = lambda text, book=None: known[text] if text in known else scored_one(text, book)
     model_name = model.path.relative_to(ROOT) if model.path.is_relative_to(ROOT) else model.path
     text = "\n".join([
         "# Prohibited-language filter", "",
@@ -97,8 +130,13 @@ def main() -> int:
         *(f"- **{split}**: {about}." for split, about in SPLITS.items()),
         *(f"- `{prefix}_*`: {about}." for prefix, about in ABOUT.items()),
         f"- Backstop model: `{model_name}`, trained on {', '.join(f'`{f}`' for f in sorted(model.trained_on))} "
-        f"(train split only); it holds a text at a score of {default_rules().hold_at} or more "
-        "(`data/compliance/rules.yml`, `backstop.hold_at`).", "",
+        f"(train split only): n-gram and MiniLM sentence-embedding logistic regressions; it holds a text at an "
+        f"n-gram score of {default_rules().hold_at} or an embedding score of {default_rules().embedding_hold_at} "
+        "(the embedding one on English text only; `data/compliance/rules.yml`, `backstop`). Thresholds and C "
+        "were chosen on the dev split.",
+        f"- Cost per call (median over {len(probe)} dev texts, this machine): rules {cost['rules']:.2f} ms, "
+        f"embedding classifier {cost['embedding']:.1f} ms, `check_text` {cost['check_text']:.1f} ms "
+        "(the classifier runs only when no rule blocks).", "",
         *rows, ""])
     out = ROOT / "bench" / "results" / "compliance.md"
     out.write_text(text, encoding="utf-8")

@@ -11,7 +11,8 @@ swapped, a name changed). tests/unit/nlu/test_leak_guard.py fails on any pair.
 
 Training sources: data/nlu (intents, entities, emotions), data/emotion
 (everyday emotion examples), data/compliance/train_* (the guard's backstop).
-Evaluation sets: tests/nlu/heldout (the dev split), data/compliance dev_* and
+Evaluation sets: tests/nlu/heldout (the dev split), tests/nlu/dev_*.yml (further
+dev sets, e.g. dev_emotion.yml), data/compliance dev_* and
 blind_*, bench/blind/ (written blind, never trained on), and the external sets
 in ../shared/datasets when present (GoEmotions dev/test, BANKING77 test,
 CLINC150 val/test and out-of-scope).
@@ -76,6 +77,15 @@ def _jsonl(path: Path) -> Iterator[str]:
                 yield row["text"]
 
 
+def _dev_texts(path: Path) -> Iterator[str]:
+    """A further dev set: Rasa NLU YAML, any other YAML of texts, or JSON lines."""
+    if path.suffix == ".jsonl":
+        yield from _jsonl(path)
+    elif path.suffix in (".yml", ".yaml"):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        yield from _rasa_nlu(path) if isinstance(doc, dict) and "nlu" in doc else _strings(doc)
+
+
 def _blind(folder: Path) -> Iterator[tuple[str, str]]:
     """Every borrower or collector text in bench/blind, whatever file shape it is written in."""
     for path in sorted(folder.rglob("*")):
@@ -117,6 +127,8 @@ def evaluation_texts(root: Path = ROOT, shared: Path = SHARED) -> Texts:
     found: Texts = []
     for path in sorted((root / "tests" / "nlu" / "heldout").glob("*.yml")):
         found += [(str(path.relative_to(root)), t) for t in _rasa_nlu(path)]
+    for path in sorted((root / "tests" / "nlu").glob("dev_*")):  # dev_emotion.yml, dev_self_harm.*
+        found += [(str(path.relative_to(root)), t) for t in _dev_texts(path)]
     for pattern in ("dev_*.txt", "blind_*.txt"):
         for path in sorted((root / "data" / "compliance").glob(pattern)):
             found += [(str(path.relative_to(root)), t) for t in _lines(path)]

@@ -6,12 +6,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p models
-# The compliance backstop classifier (about 2 s; skipped when its inputs are unchanged:
-# the fingerprint is inside the model). Written to $COMPLIANCE_BACKSTOP_MODEL or
+# The compliance backstop classifiers, n-grams and MiniLM sentence embeddings (about
+# 40 s on 2 cores, mostly loading MiniLM; skipped when its inputs are unchanged: the
+# fingerprint is inside the model). Written to $COMPLIANCE_BACKSTOP_MODEL or
 # models/compliance_backstop.json, where the servers load it.
 .venv/bin/python -m bot.compliance.backstop train --if-changed
 .venv/bin/python -m bot.nlu.spacy_blank models/spacy/en_blank
-inputs=$(find config.yml domain.yml data bot/nlu policies -type f \( -name '*.yml' -o -name '*.py' \) -not -path 'data/demo/*' -not -path 'data/compliance/*' | LC_ALL=C sort)
+inputs=$(find config.yml domain.yml data bot/nlu bot/embeddings.py policies -type f \( -name '*.yml' -o -name '*.py' \) -not -path 'data/demo/*' -not -path 'data/compliance/*' | LC_ALL=C sort)
 fp=$(cat $inputs | sha256sum | cut -c1-16)
 if [ -f models/.fingerprint ] && [ "$(cat models/.fingerprint)" = "$fp" ] && ls models/*.tar.gz >/dev/null 2>&1; then
   echo "==> model is up to date ($fp)"

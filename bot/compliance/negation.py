@@ -43,7 +43,11 @@ def negated(sentence: str, match: re.Match, negation: Negation) -> bool:
     Before the match a comma ends the clause only when a new subject follows
     ("if we can't reach you, we will call your boss"), so a negated list still
     holds ("we will not call your employer, family or friends"); after the
-    match any comma ends it."""
+    match any comma ends it. A warning about someone else ("anyone claiming to
+    be the police ...") counts only before the match."""
+    for warn in negation.warnings.finditer(sentence, 0, match.start()):
+        if warn.end() <= match.start() and not negation.boundary_before.search(sentence, warn.end(), match.start()):
+            return True
     for neg in negation.negators.finditer(sentence):
         if match.start() <= neg.start() < match.end():
             if neg.group(0).lower() in match.re.pattern.lower():

@@ -47,7 +47,7 @@ MAX_OUTER_REPEAT = 2
 _TOP_KEYS = {"lexicons", "prohibited_language", "negation", "backstop"}
 _RULE_KEYS = {"id", "reason", "source", "negatable", "patterns"}
 _LEXICON_KEYS = {"prefix", "terms"}
-_NEGATION_KEYS = {"negators", "clause_words", "new_subject", "sentence_breaks", "rewrites"}
+_NEGATION_KEYS = {"negators", "warnings", "clause_words", "new_subject", "sentence_breaks", "rewrites"}
 _REWRITE_KEYS = {"find", "replace", "why"}
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")  # {who}; never a regex count like {0,25}
 
@@ -68,6 +68,7 @@ class Rule:
 @dataclass(frozen=True)
 class Negation:
     negators: re.Pattern
+    warnings: re.Pattern  # deny only what follows them ("anyone claiming to be the police ...")
     boundary_before: re.Pattern  # ends a clause between a negation and a later match
     boundary_after: re.Pattern  # ends a clause between a match and a later negation
     sentence_breaks: re.Pattern
@@ -79,8 +80,9 @@ class Negation:
 class RuleBook:
     rules: tuple[Rule, ...]
     negation: Negation
-    hold_at: float  # a backstop score at or above this holds the text for review
+    hold_at: float  # an n-gram backstop score at or above this holds the text for review
     path: Path
+    embedding_hold_at: float = 0.9  # the same for the sentence-embedding classifier
 
 
 def fuzzy_pattern(words: list[str]) -> str:
@@ -253,6 +255,7 @@ def _negation(data: Any, path: Path) -> Negation:
     digest = hashlib.sha256(repr([(p.pattern, r) for p, r in rewrites]).encode()).hexdigest()[:16]
     return Negation(
         negators=_compile(_text(data["negators"], f"{where}.negators"), f"{where}.negators"),
+        warnings=_compile(_text(data["warnings"], f"{where}.warnings"), f"{where}.warnings"),
         boundary_before=_compile(conj + r"|[,:\u2014\u2013]" + subject, f"{where}.clause_words"),
         boundary_after=_compile(conj + r"|[,:\u2014\u2013]", f"{where}.clause_words"),
         sentence_breaks=_compile(_text(data["sentence_breaks"], f"{where}.sentence_breaks"),
@@ -279,11 +282,14 @@ def load_rules(path: Path | str = RULES_FILE) -> RuleBook:
         if rule.id in seen:
             raise RulesError(f"{path.name}: rule {rule.id!r} is defined twice")
         seen.add(rule.id)
-    backstop = _keys(data["backstop"], {"hold_at"}, {"hold_at"}, f"{path.name}: backstop")
-    hold_at = backstop["hold_at"]
-    if isinstance(hold_at, bool) or not isinstance(hold_at, (int, float)) or not 0 < hold_at < 1:
-        raise RulesError(f"{path.name}: backstop.hold_at must be a number between 0 and 1, got {hold_at!r}")
-    return RuleBook(rules, _negation(data["negation"], path), float(hold_at), path)
+    backstop = _keys(data["backstop"], {"hold_at", "embedding_hold_at"}, {"hold_at", "embedding_hold_at"},
+                     f"{path.name}: backstop")
+    for key in ("hold_at", "embedding_hold_at"):
+        value = backstop[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+            raise RulesError(f"{path.name}: backstop.{key} must be a number between 0 and 1, got {value!r}")
+    return RuleBook(rules, _negation(data["negation"], path), float(backstop["hold_at"]), path,
+                    float(backstop["embedding_hold_at"]))
 
 
 @lru_cache(maxsize=1)

@@ -7,7 +7,7 @@ operator changes it in YAML, not in code; the model refuses a typo at start-up.
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Optional, Union
+from typing import Any, Dict, Optional, Tuple, Union
 
 from pydantic import BaseModel, Extra, validator
 from pydantic.errors import DictError
@@ -88,6 +88,13 @@ class Escalation(Strict):
     abuse_warnings_before_pause: whole(0, 1)  # type: ignore[valid-type]
 
 
+class Handoff(Strict):
+    """While a case waits for a person (bot/web/handoff_timeout_job.py)."""
+
+    # Nobody took the case within this: the borrower is told and the case escalates (a week at most).
+    take_within_minutes: whole(1, 7 * 24 * 60) = 60  # type: ignore[valid-type]
+
+
 class ChannelLimits(Strict):
     """What the channels accept before a message reaches the dialogue (bot/channels/guard.py)."""
 
@@ -96,16 +103,38 @@ class ChannelLimits(Strict):
     per_ip_per_minute: whole(1, 100_000) = 60  # type: ignore[valid-type]
 
 
+class Tone(Strict):
+    """When the bot's words follow the borrower's emotion (config/messages.yml `tone:` and variants).
+
+    Why a threshold: an opener that names the wrong feeling ("I hear that
+    you're frustrated" to a polite greeting) costs more than a missing one, so
+    below `min_confidence` the bot answers in its plain voice. `never_after`:
+    borrower intents (greetings, thanks, goodbyes) whose reply never starts
+    with an emotion opener, however sure the emotion is.
+    """
+
+    min_confidence: float = 0.83
+    never_after: Tuple[Text, ...] = ("greet", "thank", "goodbye")
+
+    @validator("min_confidence", pre=True)
+    def _probability(cls, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            raise ValueError(f"must be a number from 0 to 1, got {value!r}")
+        return float(value)
+
+
 class BotFile(Strict):
     lender: Lender
     ports: Ports
     handoff_response_time: Text = "one working day"  # type: ignore[assignment]
+    handoff: Handoff = Handoff()
     crisis_lines: Dict[str, Text]
     payment_callback: PaymentCallback = PaymentCallback()
     verification: Verification
     escalation: Escalation
     audit_anchor_minutes: whole(1, 7 * 24 * 60) = 60  # type: ignore[valid-type]
     limits: ChannelLimits = ChannelLimits()
+    tone: Tone = Tone()
 
     @validator("crisis_lines")
     def _has_default(cls, value: Dict[str, str]) -> Dict[str, str]:

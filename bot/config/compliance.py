@@ -19,6 +19,7 @@ from .files import label, parse, path_of, read_yaml, stamp
 from .types import Text, whole
 
 DISCLOSURE_KINDS = ("first_message", "debt_collection", "proactive")
+DATE_ORDERS = ("DMY", "MDY", "YMD")  # as bot/nlu/normalise/birthdates.py names them
 _WINDOW_RE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 Span = Optional[Tuple[time, time]]
 
@@ -80,6 +81,18 @@ class ProfileModel(Strict):
     # ISO 3166 region whose national phone format the import reads for this
     # jurisdiction (UK -> GB); none: E.164 only (bot/records/phones.py).
     phone_region: Optional[str] = None
+    # How borrowers there write a date in numbers, the orders a verification accepts for
+    # an ambiguous date of birth ("03/04/1990"), most usual first; none: every order.
+    date_order: Optional[List[str]] = None
+
+    @validator("date_order", pre=True)
+    def _orders(cls, value: Any) -> Any:
+        if value is None:
+            return value
+        if not isinstance(value, list) or not value or any(o not in DATE_ORDERS for o in value) \
+                or len(set(value)) != len(value):
+            raise ValueError(f"{value!r} must be a list of distinct orders among {list(DATE_ORDERS)}, e.g. [DMY]")
+        return value
 
     @validator("phone_region", pre=True)
     def _region(cls, value: Any) -> Any:
@@ -129,6 +142,11 @@ class ComplianceFile(Strict):
 
     def by_name(self) -> Dict[str, Profile]:
         return {name: raw.profile(name) for name, raw in self.profiles.items()}
+
+
+def date_orders(path: Union[str, Path, None] = None) -> Dict[str, Tuple[str, ...]]:
+    """Jurisdiction -> the date orders its borrowers write (`date_order`), for the verification."""
+    return {name: tuple(p.date_order) for name, p in load_compliance(path).profiles.items() if p.date_order}
 
 
 def load_compliance(path: Union[str, Path, None] = None) -> ComplianceFile:

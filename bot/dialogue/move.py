@@ -14,9 +14,10 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
 
-from bot.dialogue.offers import from_slot, to_slot
+from bot.dialogue.offers import from_slot, notes_from_json, notes_to_json, to_slot
 from bot.dialogue.reasons import Escalation
 from bot.negotiation.kinds import Kind, LadderStep, RequestKind, word
+from bot.negotiation.notes import Note
 from bot.negotiation.plans import Offer, Request
 
 MOVE_SLOT = "move"
@@ -51,6 +52,9 @@ class Move:
     detail: str | None = None
     ladder_step: LadderStep | None = None  # the rung a counter-offer stands on (person: none left)
     loan_id: str | None = None  # the borrower's other loan their message named (action_state_balance)
+    # Why no offer is made, said to the borrower before a hand-off: e.g. nothing
+    # within the limits fits the budget they gave (codes, worded by wording.note_text).
+    notes: tuple[Note, ...] = ()
 
 
 class InvalidMove(ValueError):
@@ -80,6 +84,7 @@ def to_dict(move: Move, for_message: str | None = None) -> dict[str, Any]:
         "detail": move.detail,
         "ladder_step": word(move.ladder_step),
         "loan_id": move.loan_id,
+        "notes": notes_to_json(move.notes),
     }
 
 
@@ -105,6 +110,7 @@ def from_dict(data: Any) -> Move:
             detail=_text(data.get("detail")),
             ladder_step=_enum(LadderStep, data.get("ladder_step")),
             loan_id=_text(data.get("loan_id")),
+            notes=notes_from_json(data.get("notes") or ()),
         )
     except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
         raise InvalidMove(f"unreadable {action} move: {exc!r}") from None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
+from bot.dialogue import during_handoff
 from bot.dialogue.escalation import escalation_settings
 from bot.dialogue.move import Ask, Move
 from bot.dialogue.negotiate import (
@@ -82,6 +83,8 @@ IDENTITY_ENTITIES = ("loan_reference", "date_of_birth", "phone_last4")
 
 def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] = LADDER) -> Move:
     """The one decision of a turn: the action, and everything it says, records or hands over."""
+    if during_handoff.active(turn):  # a person has the case: the thin layer answers (during_handoff.py)
+        return during_handoff.decide(turn)
     intent = turn.intent
     if turn.self_harm or intent == "disclose_vulnerability":
         return Move("action_vulnerability", hardship_reason=turn.signal("hardship") or "vulnerability",

@@ -1,23 +1,32 @@
 """The negotiation moves: a request on one loan or all of them, and the counter-offer after a "no".
 
-Every offer comes from bot.negotiation (propose, plan_from_affordability)
-inside the product's limits; when the limits leave none, the move hands over
-with its reason (no arrangement, or the ladder exhausted).
+Every offer comes from bot.negotiation (propose) inside the product's limits;
+when the limits leave none, the move hands over with its reason (no
+arrangement, or the ladder exhausted).
+
+The borrower's own terms come first (issue 13, docs/negotiation.md): an
+affordability offer is never above the budget they gave (else a person takes
+over with the figures), nothing falls due today unless they said today (else
+the move asks for their date), dates they ruled out are never used, and a
+waiver on the table stays when they change another term.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
 
-from bot.dialogue.move import Ask, Move
+from bot.dialogue.move import MOVE_SLOT, Ask, InvalidMove, Move, from_dict
 from bot.dialogue.reasons import Escalation
 from bot.dialogue.turn import Turn, local_today
-from bot.negotiation.kinds import LadderStep, RequestKind
+from bot.negotiation.budget import Budget, fits, shortfall
+from bot.negotiation.kinds import LadderStep, OfferKind, RequestKind
 from bot.negotiation.ladder import LADDER, next_step
 from bot.negotiation.limits import Product, limits_for
-from bot.negotiation.money import quantize_down
-from bot.negotiation.plans import Offer, Request, plan_from_affordability, propose
+from bot.negotiation.money import fmt, quantize_down
+from bot.negotiation.notes import Note
+from bot.negotiation.plans import Offer, Request, propose
 
 
 def request_kind_of(value: Any) -> RequestKind:
@@ -48,7 +57,7 @@ def counter_offer(turn: Turn, products: Mapping[str, Product], ladder: tuple[str
                     hardship_reason=reason, escalation=Escalation.LADDER_EXHAUSTED, ladder_step=step)
     kind = RequestKind.INSTALMENT_PLAN if step in (LadderStep.INSTALMENT_PLAN, LadderStep.HARDSHIP_PLAN) \
         else RequestKind(step.value)
-    move = negotiate(turn, products, kind, request=Request(kind=kind))
+    move = negotiate(turn, products, kind, request=Request(kind=kind))  # keeps a waiver on the table
     if move.action == "action_offer":
         return Move("action_decline_offer", move.request, move.offer, request_kind=kind, hardship_reason=reason,
                     ladder_step=step)
@@ -82,50 +91,113 @@ def _negotiate_loan(turn: Turn, products: Mapping[str, Product], kind: RequestKi
     fees = Decimal(loan["accrued_interest"]) + Decimal(loan["late_fees"])
     context = dict(balance=balance, currency=currency, limits=limits, today=today)
 
+    if request is None and not all_loans:  # one loan's terms are not carried to every loan
+        request = _continued(turn, kind, today)
+    if request is None:
+        built = _request(turn, kind, amount, today, all_loans)
+        if isinstance(built, Move):
+            return built
+        kind, request = built
+    request = _keep_waiver(turn, request)
+    offer = propose(request, fees_and_interest=fees, arrangements_so_far=int(loan.get("arrangements_count", 0)),
+                    hardship=hardship, **context)
+    if offer is not None and request.kind == RequestKind.INSTALMENT_PLAN and request.amount is not None:
+        budget = Budget(request.amount, request.frequency_days or 30)
+        if not fits(offer, budget, today, currency):  # never put a plan above what they can pay
+            note = shortfall(budget, offer.total, currency, limits, today, request.date)
+            return Move("action_handoff", request=request, request_kind=kind, hardship_reason=reason,
+                        escalation=Escalation.OVER_BUDGET, detail=_figures(note, currency), notes=(note,))
+    return _offer_move(turn, kind, offer, reason, request, today)
+
+
+def _request(turn: Turn, kind: RequestKind, amount: Decimal | None, today: date,
+             all_loans: bool) -> tuple[RequestKind, Request] | Move:
+    """The request this message makes, from its entities and signals (or the question to ask first)."""
     count = _int(turn.first("instalments"))
     days = _int(turn.first("duration_days"))
     when = _date(turn.first("date"))
     said = turn.signal("period", {})
     period = _period_days(said, days)
-
-    if request is not None:  # a counter-offer: the kind is chosen, the limits shape it
-        offer = propose(request, fees_and_interest=fees, arrangements_so_far=int(loan.get("arrangements_count", 0)),
-                        hardship=hardship, **context)
-        return _offer_move(turn, kind, offer, reason, request)
+    reason = turn.slot("hardship_reason") or turn.signal("hardship")
     if kind == RequestKind.AFFORDABILITY and count and not amount:
         kind = RequestKind.INSTALMENT_PLAN
     if kind == RequestKind.PART_PAYMENT and amount and (said.get("per")
                                                         or turn.slot("awaiting") == Ask.AFFORDABILITY):
         kind = RequestKind.AFFORDABILITY  # "35,000 a month" is what they can afford each month, not a part now
     if kind in (RequestKind.AFFORDABILITY, RequestKind.INSTALMENT_PLAN) and amount:
-        offer = plan_from_affordability(
-            amount, period, hardship=hardship, arrangements_so_far=int(loan.get("arrangements_count", 0)), **context,
-        )
-        return _offer_move(turn, kind, offer, reason)
+        # What they can pay per period; a date they gave is the first instalment's.
+        return kind, Request(kind=RequestKind.INSTALMENT_PLAN, amount=amount, frequency_days=period, date=when)
     if kind == RequestKind.INSTALMENT_PLAN and (count or days):
         # "split it over 3 months": the span bounds the plan, the limits pick the count.
-        request = Request(kind=RequestKind.INSTALMENT_PLAN, count=count, days=None if count else days,
-                          frequency_days=period if said.get("unit") and count else None)
-    elif kind == RequestKind.PROMISE_TO_PAY and (when or days):
-        request = Request(kind=RequestKind.PROMISE_TO_PAY, date=when or today + timedelta(days=days))
-    elif kind == RequestKind.DEFERRAL and (days or when):
-        request = Request(kind=RequestKind.DEFERRAL, days=days if days else max((when - today).days, 1))
-    elif kind == RequestKind.PART_PAYMENT and amount:
-        request = Request(kind=RequestKind.PART_PAYMENT, amount=amount, date=when)
-    elif kind == RequestKind.FEE_WAIVER:
-        request = Request(kind=RequestKind.FEE_WAIVER)
-    elif kind == RequestKind.INSTALMENT_PLAN and all_loans:
+        return kind, Request(kind=RequestKind.INSTALMENT_PLAN, count=count, days=None if count else days,
+                             frequency_days=period if said.get("unit") and count else None, date=when)
+    if kind == RequestKind.PROMISE_TO_PAY and (when or days):
+        return kind, Request(kind=RequestKind.PROMISE_TO_PAY, date=when or today + timedelta(days=days))
+    if kind == RequestKind.DEFERRAL and (days or when):
+        # The date as said: a deferral "to today" is named and moved by the core, never silently.
+        return kind, Request(kind=RequestKind.DEFERRAL, days=days) if days else \
+            Request(kind=RequestKind.DEFERRAL, date=when)
+    if kind == RequestKind.PART_PAYMENT and amount:
+        # "500 now, the rest in two weeks": the duration is the rest's date.
+        rest = when or (today + timedelta(days=days) if days else None)
+        return kind, Request(kind=RequestKind.PART_PAYMENT, amount=amount, date=rest)
+    if kind == RequestKind.FEE_WAIVER:
+        due = when or (today + timedelta(days=days) if days else None)
+        return kind, Request(kind=RequestKind.FEE_WAIVER, date=due, waiver_percent=Decimal(100))
+    if kind == RequestKind.INSTALMENT_PLAN and all_loans:
         # "split both loans": one answer can't be carried to every loan, so each
         # loan's own limits pick its plan instead of asking.
-        request = Request(kind=RequestKind.INSTALMENT_PLAN)
-    else:
-        return Move("action_ask_details", ask=_ASK_FOR.get(kind, Ask.AFFORDABILITY), request_kind=kind,
-                    hardship_reason=reason)
-    offer = propose(
-        request, fees_and_interest=fees, arrangements_so_far=int(loan.get("arrangements_count", 0)),
-        hardship=hardship, **context,
-    )
-    return _offer_move(turn, kind, offer, reason, request)
+        return kind, Request(kind=RequestKind.INSTALMENT_PLAN)
+    return Move("action_ask_details", ask=_ASK_FOR.get(kind, Ask.AFFORDABILITY), request_kind=kind,
+                hardship_reason=reason)
+
+
+def _previous_request(turn: Turn) -> Request | None:
+    """The request of the move before this message (the `move` slot still holds it when the
+    policy decides): the terms the borrower is negotiating, with their budget and concessions."""
+    try:
+        return from_dict(turn.slot(MOVE_SLOT)).request
+    except InvalidMove:
+        return None
+
+
+def _continued(turn: Turn, kind: RequestKind, today: date) -> Request | None:
+    """The request on the table with only its date changed, when that is all this message says.
+
+    "Can I pay on the 15th instead?" to an offer (or the date the bot asked for)
+    keeps the budget, the count and the waiver; only the date is theirs anew.
+    """
+    previous = _previous_request(turn)
+    if previous is None or not (turn.slot("pending_offer") or turn.slot("awaiting")):
+        return None
+    if kind != request_kind_of(turn.slot("request_kind")):
+        return None  # they asked for something else
+    if any(turn.first(e) is not None for e in ("amount", "instalments")):
+        return None
+    when = _date(turn.first("date"))
+    days = _int(turn.first("duration_days"))
+    if when is None and days is not None and turn.slot("awaiting") == Ask.DATE:
+        when = today + timedelta(days=days)  # "in two weeks" answers "which date?"
+    if when is None or (days is not None and turn.slot("awaiting") != Ask.DATE):
+        return None
+    return replace(previous, date=when, days=None if previous.kind != RequestKind.INSTALMENT_PLAN else previous.days)
+
+
+def _keep_waiver(turn: Turn, request: Request) -> Request:
+    """A fee waiver on the table stays when another term changes (issue 13: dropped on a new date)."""
+    pending = turn.slot("pending_offer") or {}
+    if request.waiver_percent is not None or (_decimal(pending.get("waiver")) or 0) <= 0:
+        return request
+    return replace(request, waiver_percent=_decimal(pending.get("waiver_percent")) or Decimal(100))
+
+
+def _figures(note: Note, currency: str) -> str:
+    """The case's figures for the person taking over: the budget, and the least the limits allow."""
+    said = note.values()
+    smallest = f"{fmt(said['smallest'], currency)} every {said['every']} days" if "every" in said \
+        else f"{fmt(said['smallest'], currency)} by {said['latest'].isoformat()}"
+    return (f"can pay {fmt(said['amount'], currency)} every {said['period']} days; "
+            f"the least the limits allow is {smallest}")
 
 
 # What to ask for when a request comes without it (anything else: what they can afford).
@@ -204,11 +276,43 @@ def about_all_loans(turn: Turn) -> bool:
 
 
 def _offer_move(turn: Turn, kind: RequestKind, offer: Offer | None, reason: str | None,
-                request: Request | None = None) -> Move:
+                request: Request, today: date) -> Move:
     if offer is None:  # the loan has had all the arrangements its limits allow
         return Move("action_handoff", request=request, request_kind=kind, hardship_reason=reason,
                     escalation=Escalation.NO_ARRANGEMENT, detail=turn.intent)
+    if offer.schedule[0].due == today and not _today_said(turn, request, today):
+        # Nothing falls due today unless they said today: ask for their date instead.
+        if turn.slot("awaiting") == Ask.DATE and request.date is not None and request.date > today:
+            # asked already, and the limits can't start on their date: a person looks at it
+            return Move("action_handoff", request=request, request_kind=kind, hardship_reason=reason,
+                        escalation=Escalation.NO_ARRANGEMENT, detail=turn.intent)
+        if offer.kind in _NOW_KINDS:  # a part "now" they can't pay today: ask when they can pay
+            return Move("action_ask_details", ask=Ask.DATE, request_kind=RequestKind.PROMISE_TO_PAY,
+                        hardship_reason=reason)
+        return Move("action_ask_details", ask=Ask.DATE, request=request, request_kind=kind, hardship_reason=reason)
     return Move("action_offer", request=request, offer=offer, request_kind=kind, hardship_reason=reason)
+
+
+# Offers whose first payment is "now" by their nature (the part now; the whole amount they offered now).
+_NOW_KINDS = (OfferKind.PART_PAYMENT, OfferKind.PAY_IN_FULL)
+
+
+def _today_said(turn: Turn, request: Request, today: date) -> bool:
+    """Whether the borrower chose today: their date is today, or they offered a payment now
+    (never when they said they can't pay today: a `not_date` entity, see refused_dates)."""
+    if today in refused_dates(turn):
+        return False
+    return request.date == today or request.kind == RequestKind.PART_PAYMENT
+
+
+def refused_dates(turn: Turn) -> set[date]:
+    """Dates the borrower ruled out ("not tomorrow", "I can't pay today").
+
+    The NLU marks a negated date entity (`"negated": true`); the Turn carries
+    those under the entity name `not_date` (resolved like `date`), so `date`
+    only ever holds dates the borrower offered.
+    """
+    return {d for d in map(_date, turn.entities.get("not_date") or ()) if d is not None}
 
 
 def _period_days(said: Mapping[str, Any], days: int | None) -> int:

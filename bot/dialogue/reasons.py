@@ -19,6 +19,7 @@ class Escalation(Kind):
     REQUEST_HUMAN = "request_human"
     LADDER_EXHAUSTED = "ladder_exhausted"  # declined every rung the limits allow
     NO_ARRANGEMENT = "no_arrangement"  # the limits leave nothing the bot may offer
+    OVER_BUDGET = "over_budget"  # nothing within the limits fits what the borrower can pay
     ABUSE = "abuse"  # abuse after the warning
     DISPUTE = "dispute"
     COMPLAINT = "complaint"
@@ -35,6 +36,7 @@ CASE_REASON = {
     Escalation.REQUEST_HUMAN: "borrower asked for a person",
     Escalation.LADDER_EXHAUSTED: "borrower declined every offer the limits allow",
     Escalation.NO_ARRANGEMENT: "no arrangement the bot may offer ({detail})",
+    Escalation.OVER_BUDGET: "no plan within the limits fits what the borrower can pay ({detail})",
     Escalation.ABUSE: "abusive conversation paused",
     Escalation.DISPUTE: "debt disputed",
     Escalation.COMPLAINT: "complaint",
@@ -44,3 +46,29 @@ CASE_REASON = {
 def case_reason(escalation: Escalation, detail: str | None = None) -> str:
     """The words the case queue shows for `escalation`."""
     return CASE_REASON[escalation].format(detail=detail or "-")
+
+
+# Intents that say what the borrower's case is about. A case opened on one of
+# them remembers it (the `handoff_intent` slot); while the case waits, another
+# of them, or a plain "no", is the borrower correcting what the bot understood
+# ("no, I didn't say I already paid, I get paid on the 15th").
+REASON_OF_INTENT = {
+    "already_paid": "borrower says already paid",
+    "dispute_debt": "debt disputed",
+    "complain": "complaint",
+    "promise_to_pay": "borrower says when they can pay",
+    "request_deferral": "borrower asks for more time",
+    "request_instalments": "borrower asks to pay in instalments",
+    "offer_partial_payment": "borrower offers to pay part now",
+    "request_fee_waiver": "borrower asks for a fee waiver",
+    "cannot_pay": "borrower says they cannot pay now",
+    "refuse_to_pay": "borrower refuses to pay",
+}
+CORRECTION_DENIED = "deny"  # "no, that's not what I said": the reason is wrong, no new one given
+
+
+def corrected_reason(previous: str, intent: str) -> str:
+    """The case's reason after the borrower corrected it: the new reading, with the old one kept."""
+    if intent == CORRECTION_DENIED:
+        return f"borrower says this is wrong: {previous}"[:200]
+    return f"corrected by the borrower: {REASON_OF_INTENT[intent]} (was: {previous})"[:200]

@@ -28,6 +28,9 @@ class Turn:
     # What the NLU read in the text (bot/nlu/signals.py): the dialogue decides
     # from these and the entities, never from `text` (kept for the audit trail).
     signals: Mapping[str, Any] = field(default_factory=dict)
+    # How sure the NLU is of `emotion` (0-1): the bot's words follow the emotion
+    # only above config/bot.yml tone.min_confidence (bot/dialogue/messages.py).
+    emotion_confidence: float = 1.0
 
     def slot(self, name: str, default: Any = None) -> Any:
         value = self.slots.get(name)
@@ -68,11 +71,13 @@ def turn_from_parse(
             value = _resolve_date(entity, now, (slots.get("loan") or {}).get("timezone"), text if not piped else None)
         entities.setdefault(entity.get("entity"), []).append(value)
     emotion = (parse.get("emotion") or {}).get("name") or "neutral"
+    confidence = (parse.get("emotion") or {}).get("confidence")  # none (a hand-written parse): taken at its word
     self_harm = bool((parse.get("safety") or {}).get("self_harm"))
     return Turn(
         intent=intent, text=text, now=now, slots=slots, entities=entities, emotion=emotion,
         self_harm=self_harm, fallbacks_in_row=fallbacks_in_row, signed_in=bool((metadata or {}).get("auth_token")),
         angry_in_row=angry_in_row, signals=_signals(parse),
+        emotion_confidence=float(confidence) if isinstance(confidence, (int, float)) else 1.0,
     )
 
 

@@ -51,6 +51,11 @@ class NoteCode(str, Enum):
     CANNOT_SPLIT = "cannot_split"
     AFFORD_MIN = "afford_min"
     AFFORD_MAX = "afford_max"
+    WAIVER_LEAVES_PAYMENT = "waiver_leaves_payment"
+    PLAN_SPAN_SHORT = "plan_span_short"
+    BUDGET_FREQUENCY = "budget_frequency"
+    OVER_BUDGET = "over_budget"
+    OVER_BUDGET_SINGLE = "over_budget_single"
 
     def __str__(self) -> str:
         return self.value
@@ -90,6 +95,11 @@ PARAMS: dict[NoteCode, dict[str, str]] = {
                           "each": "money"},
     NoteCode.AFFORD_MAX: {"amount": "money", "every": "count", "needed": "count", "count": "count",
                           "each": "money"},
+    NoteCode.WAIVER_LEAVES_PAYMENT: {"waiver": "money"},
+    NoteCode.PLAN_SPAN_SHORT: {"days": "count", "every": "count"},
+    NoteCode.BUDGET_FREQUENCY: {"amount": "money", "period": "count", "every": "count", "budget": "money"},
+    NoteCode.OVER_BUDGET: {"amount": "money", "period": "count", "smallest": "money", "every": "count"},
+    NoteCode.OVER_BUDGET_SINGLE: {"amount": "money", "period": "count", "smallest": "money", "latest": "date"},
 }
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
 
+from .budget import Budget, search
 from .checks import validate
 from .kinds import PLAN_KINDS, SINGLE_KINDS, OfferKind, RequestKind
 from .limits import Limits
@@ -55,9 +56,12 @@ def _waiver(request: Request, fees: Decimal, balance: Decimal, currency: str, li
         notes.append(Note.of(NoteCode.NO_WAIVER))
         return ZERO
     pct = min(asked, limits.max_waiver_percent)
-    waiver = min(quantize_down(fees * pct / 100, currency), balance - unit(currency))
+    allowed = quantize_down(fees * pct / 100, currency)
+    waiver = min(allowed, balance - unit(currency))
     if pct < asked:
         notes.append(Note.of(NoteCode.WAIVER_CAPPED, percent=limits.max_waiver_percent, waiver=waiver))
+    elif waiver < allowed:  # fees are the whole balance: something must be left to pay
+        notes.append(Note.of(NoteCode.WAIVER_LEAVES_PAYMENT, waiver=waiver))
     return waiver
 
 
@@ -137,6 +141,8 @@ def _plan(request: Request, payable: Decimal, currency: str, today: date, limits
         notes.append(Note.of(NoteCode.PLAN_MAX_DAYS, days=span))
     elif request.days is not None and request.days >= min(limits.frequencies_days):
         span = request.days  # "over two months": the borrower's own upper bound
+    elif request.days is not None:  # "over 3 days": no two instalments fit, so it runs longer
+        notes.append(Note.of(NoteCode.PLAN_SPAN_SHORT, days=request.days, every=min(limits.frequencies_days)))
     n = n_cap if request.count is None else max(request.count, 2)
     if request.count is not None and request.count < 2:
         notes.append(Note.of(NoteCode.PLAN_MIN_COUNT, count=2))
@@ -153,9 +159,10 @@ def _plan(request: Request, payable: Decimal, currency: str, today: date, limits
         if f != request.frequency_days:
             notes.append(Note.of(NoteCode.FREQUENCY_USED, allowed=limits.frequencies_days, every=f))
         fitting = [g for g in freqs if g <= f and (n - 1) * g <= span]
-    else:
+    else:  # the longest interval that fits, one leaving the first instalment after today if any does
         f = freqs[0]
-        fitting = [g for g in freqs if (n - 1) * g <= span]
+        room = 0 if request.date is not None and request.date <= today else 1
+        fitting = [g for g in freqs if (n - 1) * g <= span - room] or [g for g in freqs if (n - 1) * g <= span]
     if fitting:
         if fitting[0] != f and request.frequency_days is not None:
             notes.append(Note.of(NoteCode.FREQUENCY_TO_FINISH, days=span, every=fitting[0]))
@@ -192,31 +199,62 @@ def _plan_kind(hardship: bool) -> OfferKind:
 def _afford(amount: Decimal, period_days: int, first_due: date | None, payable: Decimal,
             currency: str, today: date, limits: Limits, hardship: bool,
             notes: Notes) -> tuple[OfferKind, tuple[Instalment, ...]]:
+    """Budget first (budget.py): the plan within what they can pay, their own period first.
+
+    Only when no plan within the limits fits their figure does the offer go
+    above it, with a note saying so (AFFORD_MIN, AFFORD_MAX, CANNOT_SPLIT);
+    the dialogue never puts such an offer to the borrower (`budget.fits`).
+    """
+    budget = Budget(amount, period_days)
     f = nearest_frequency(period_days, limits)
-    per = max(quantize_down(amount * f / period_days, currency), unit(currency))
-    if f != period_days:
-        notes.append(Note.of(NoteCode.FREQUENCY_COUNTED, allowed=limits.frequencies_days, amount=per, every=f))
-    needed = int((payable / per).to_integral_value(rounding=ROUND_CEILING))
-    if needed <= 1:  # they can pay it all within one period
+    if quantize(amount, currency) >= payable:  # they can pay it all within one of their periods
         default = today + timedelta(days=min(f, limits.promise_window_days))
         return _promise(first_due or default, payable, today, limits, notes)
+    window_edge = today + timedelta(days=limits.promise_window_days)
+    lead = None if first_due is None else (min(max(first_due, today), window_edge) - today).days
+    found = search(budget, payable, currency, limits, lead)
+    if found is not None:
+        n, every = found
+        if every == f and f != period_days:
+            notes.append(Note.of(NoteCode.FREQUENCY_COUNTED, allowed=limits.frequencies_days,
+                                 amount=budget.per(f, currency), every=f))
+        elif every != f:
+            notes.append(Note.of(NoteCode.BUDGET_FREQUENCY, amount=quantize(amount, currency), period=period_days,
+                                 every=every,
+                                 budget=budget.per(every, currency)))
+        return _plan_of(n, every, first_due, payable, currency, today, limits, hardship, notes)
+    return _over_budget(budget, f, first_due, payable, currency, today, limits, hardship, notes)
+
+
+def _over_budget(budget: Budget, f: int, first_due: date | None, payable: Decimal, currency: str,
+                 today: date, limits: Limits, hardship: bool,
+                 notes: Notes) -> tuple[OfferKind, tuple[Instalment, ...]]:
+    """No plan within the limits fits their figure: the nearest one, above it, saying by how much."""
+    per = max(budget.per(f, currency), unit(currency))
+    if f != budget.period_days:
+        notes.append(Note.of(NoteCode.FREQUENCY_COUNTED, allowed=limits.frequencies_days, amount=per, every=f))
+    needed = int((payable / per).to_integral_value(rounding=ROUND_CEILING))
     n_cap = min(max_count(payable, currency, limits), limits.max_plan_days // f + 1)
     if n_cap < 2:
         notes.append(Note.of(NoteCode.CANNOT_SPLIT))
         return _latest_single(payable, today, limits)
-    n = needed
-    if needed > n_cap:
-        n = n_cap
-        floor = max(limits.min_instalment(payable, currency), limits.min_down_payment(payable, currency))
-        each = quantize(payable / n, currency)
-        notes.append(Note.of(NoteCode.AFFORD_MIN, amount=per, every=f, needed=needed, floor=floor, each=each)
-                     if per < floor else
-                     Note.of(NoteCode.AFFORD_MAX, amount=per, every=f, needed=needed, count=n, each=each))
-    shape = _plan(Request(RequestKind.INSTALMENT_PLAN, date=first_due, count=n, frequency_days=f),
+    n = max(min(needed, n_cap), 2)
+    floor = max(limits.min_instalment(payable, currency), limits.min_down_payment(payable, currency))
+    each = quantize(payable / n, currency)
+    notes.append(Note.of(NoteCode.AFFORD_MIN, amount=per, every=f, needed=needed, floor=floor, each=each)
+                 if per < floor else
+                 Note.of(NoteCode.AFFORD_MAX, amount=per, every=f, needed=needed, count=n, each=each))
+    return _plan_of(n, f, first_due, payable, currency, today, limits, hardship, notes)
+
+
+def _plan_of(n: int, every: int, first_due: date | None, payable: Decimal, currency: str, today: date,
+             limits: Limits, hardship: bool, notes: Notes) -> tuple[OfferKind, tuple[Instalment, ...]]:
+    """The plan of `n` every `every` days (both within the limits), first on their date where it can be."""
+    shape = _plan(Request(RequestKind.INSTALMENT_PLAN, date=first_due, count=n, frequency_days=every),
                   payable, currency, today, limits, notes)
-    if shape is None or shape[:2] != (n, f):  # n fits both caps, so this cannot happen
-        raise AssertionError(f"plan shape {shape} does not match count {n} every {f} days")
-    return _plan_kind(hardship), split(payable, n, shape[2], f, currency)
+    if shape is None or shape[:2] != (n, every):  # n fits both caps, so this cannot happen
+        raise AssertionError(f"plan shape {shape} does not match count {n} every {every} days")
+    return _plan_kind(hardship), split(payable, n, shape[2], every, currency)
 
 
 def propose(request: Request, *, balance: Decimal, fees_and_interest: Decimal, currency: str,

@@ -7,76 +7,104 @@ Runs on the raw text whatever the classifiers said, so no classifier error can
 hide a message about suicide or self-harm. It prefers recall: a false
 positive costs one kind hand-off to a person, a miss may cost a life
 (see docs/nlu-entities.md for the trade-off and the measured rates).
-``mentions_self_harm`` has no Rasa import so tests and the action server can use it.
+
+Two nets, either one flags: the patterns of data/lexicons/self_harm.yml (per
+language, data a reviewer can read) and, in the component only, a semantic
+check of the message's MiniLM sentence vector against ideation prototypes
+(indirect phrasings no pattern foresaw). ``mentions_self_harm`` (patterns
+only) needs neither Rasa nor TensorFlow, so tests and the action server can use it.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any, Dict, List, Text
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text, Tuple
+
+import numpy as np
+import yaml
+
+from bot.embeddings import EMBEDDING_DIM, sentence_vectors  # TensorFlow loads on first encode only
 
 VULNERABILITY_INTENT = "disclose_vulnerability"
 # The component reads this much of a message. The channels refuse longer
 # messages before parsing (bot/channels/guard.py); the cap keeps a parse that
-# comes through any other door bounded too. Every pattern below is linear
+# comes through any other door bounded too. Every pattern is linear
 # (tests/security/test_regex_linear.py), so this is a second line, not the fix.
 MAX_TEXT_CHARS = 2000
+LEXICON = Path(__file__).resolve().parents[2] / "data" / "lexicons" / "self_harm.yml"
 
-_MYSELF = r"(?:my\s*s[ae]?l[fv]e?|my\s*slef|my\s*sef|mysefl|me\s*self|ma\s*self|mi\s*self|myslf|mysel|myself+)(?![a-z])"
-_NOT_MONEY = r"(?!\s+(?:insurance|cover|policy|savings|loan|plan|subscription))"
 
-# Keep every pattern linear: never two unbounded quantifiers that can take the
-# same characters one after the other ("\s*(?:to)?\s+", "l+(?:l+)?"), or a
-# run of spaces or letters is split every possible way (quadratic, worse when
-# nested). tests/security/test_regex_linear.py feeds each such input 100 KB.
-# English: direct, indirect, euphemistic and misspelt forms.
-_ENGLISH = [
-    r"(?<!\d)(?<!\d )(?<!my )(?<!the )(?<!in )\bkms\b",
-    rf"\bk+i+l+(?:ing|in)?\s*{_MYSELF}",
-    r"\bsu+[iy]?c+[iy]?[dst]+[ea]?\w*|\bsuicd\w*|\bsucid\w*|\bsuiside\w*|\bsewer\s*slide\b|\bcommit\s+sudoku\b",
-    r"\bun-?aliv\w*",
-    rf"\bend(?:ing|ed)?\s+(?:my|this|me)\s+(?:own\s+)?(?:life|lyf|lyfe|existence){_NOT_MONEY}",
-    rf"\btak(?:e|ing)\s+my\s+(?:own\s+)?life{_NOT_MONEY}",
-    r"\b(?:end|ending|finish)\s+it\s+(?:all|tonight|today|now|for\s+good)\b|\bend\s+everything\b|\bput\s+an\s+end\s+to\s+(?:it\s+all|my\s+life|everything|myself)\b",
-    r"\b(?:wan+a?|want|wnt|w[au]nt|wish|need|ready|deserve|rather|prefer|just\s+wanna|should|tryna|trying|gonna\s+go|about)(?:\s*(?:to|2|t))?\s+(?:just\s+)?d(?:ie|y)\b(?!\s+(?:for|of\s+laugh))",
-    r"\bwan\s+(?:just\s+)?die\b|\bmake\s+i\s+(?:just\s+)?die\b",
-    r"\bbetter\s+off\s+(?:dead|without\s+me|gone)\b",
-    r"\bwish\s+i\s+(?:was|were|wasn'?t|weren'?t|had\s+never\s+been|was\s+never|never\s+was)\s+(?:dead|alive|born|here|around)\b|\bwish\s+i\s+(?:could\s+)?(?:die|disappear\s+forever)",
-    r"\b(?:no|nothing|zero)\s+(?:reason|point)\s+(?:to|in)\s+(?:live|living|go(?:ing)?\s+on|be(?:ing)?\s+alive|stay(?:ing)?\s+alive)\b|\bnothing\s+(?:left\s+)?to\s+live\s+for\b",
-    r"\b(?:life\s+(?:is|isn'?t|is\s+not)\s+(?:not\s+)?worth\s+(?:living|it\s+any\s*more)|not\s+worth\s+living)\b",
-    r"\b(?:don'?t|dont|do\s+not|dnt|no)\s+(?:want|wanna|wan|wish)(?:\s*(?:to|2))?\s+(?:live|be\s+alive|exist|wake\s+up|be\s+(?:here|around)\s+(?:any\s*more|no\s*more|much\s+longer))\b",
-    r"\b(?:won'?t|will\s+not|not\s+gonna|not\s+going\s+to)\s+be\s+(?:here|around|alive)\s+(?:much\s+longer|tomorrow|any\s*more|for\s+long)\b",
-    r"\bcan'?t\s+go\s+on\s+(?:living|any\s*more|like\s+this)\b|\b(?:tired|sick)\s+of\s+(?:living|being\s+alive|life)\b|\bgive\s+up\s+on\s+life\b|\bgiving\s+up\s+on\s+life\b",
-    r"\b(?:take|taking|swallow|swallowing|down|drink)\s+(?:all\s+(?:of\s+)?(?:(?:my|the|these|those|them)\s*)?|(?:a\s+(?:whole\s+)?(?:bottle|box|pack)\s+of|a\s+bunch\s+of|the\s+whole\s+(?:bottle|box|pack)(?:\s+of)?|(?:my|the)\s+whole\s+(?:bottle|box|pack)\s+of)\s*)(?:\w+\s+)?(?:pills|tablets|meds|medication|panadol|paracetamol)\b|\boverdos\w*|\bOD\s+on\b",
-    r"\b(?:jump|jumping|throw\s+myself)\s+(?:off|from|in\s+front\s+of|under)\s+(?:a|the|this|that)\s+(?:\w+\s+)?(?:bridge|building|roof|rooftop|cliff|train|bus|car|lorry|truck|balcony|window|floor|storey)\b",
-    r"\bhang(?:ing)?\s+" + _MYSELF + r"|\bnoose\b",
-    rf"\b(?:cut|cutting|slit|slitting|burn|burning)\s+(?:{_MYSELF}|my\s+wrists?)(?!\s+(?:a|some)\s+(?:break|slack|deal))",
-    rf"\b(?:hurt|harm|hurting|harming)\s+{_MYSELF}\b(?!\s+(?:at\s+work|playing|lifting))|\bself[\s-]*harm\w*",
-    r"\b(?:drink|drinking|take|taking|swallow)\s+(?:rat\s+)?poison\b|\b(?:drink|take|taking|drinking)\s+sniper\b",
-    r"\b(?:sleep|go\s+to\s+sleep)\s+(?:forever|and\s+never\s+wake\s+up)\b|\bnever\s+wake\s+up\b|\bdisappear\s+forever\b",
-    r"\btire\s+for\s+(?:this\s+)?life\b",
-    r"\bfeel(?:ing)?\s+like\s+dying\b|\b(?:want|wanna|wish)\s+(?:to\s+)?be\s+dead\b|\bdone\s+with\s+(?:life|living)\b|\bend\s+" + _MYSELF + r"|\b(?:just\s+)?kill\s+me\s+now\b|\bjust\s+kill\s+me\b|\b(?:see|find)\s+(?:the\s+|any\s+)?point\s+(?:in|of)\s+(?:living|life|going\s+on|being\s+alive)\b|\b(?:want|wanna|going|gonna)\s+(?:to\s+)?end\s+it\b(?!\s+\w)|\bno\s+point\s+(?:in\s+)?(?:living|being\s+alive|going\s+on)\b",
-    r"\b(?:i\s+(?:will|shall|go|wan)|i'?ll)\s+(?:just\s+)?(?:die|end\s+it)\b(?!\s+(?:of|from|laugh))",
-]
+def load_lexicon(path: Path = LEXICON) -> Dict[str, Any]:
+    """The patterns and prototypes of data/lexicons/self_harm.yml; a malformed file fails loudly."""
+    with open(path, encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    if not isinstance(data, dict) or not isinstance(data.get("patterns"), dict):
+        raise ValueError(f"{path}: expected 'patterns' as a mapping of language -> regexes")
+    return data
 
-# Other languages (romanised where the language is usually typed that way).
-_OTHER = [
-    # Swahili: kujiua (kill oneself), nitajiua, kujinyonga (hang oneself), nataka kufa, sitaki kuishi
-    r"jiu[ae]\b|jinyong|\bnataka\s+kufa\b|\bsitaki\s+kuishi\b|\bkujitoa\s+uhai\b",
-    # Tagalog: magpapakamatay, gusto ko nang mamatay, ayoko nang mabuhay, patayin sarili
-    r"pakamatay|\bgusto\s+(?:ko\s+)?(?:na(?:ng)?\s+)?mamatay\b|\bayoko\s+na(?:ng)?\s+mabuhay\b|\bpatayin\s+(?:ko\s+)?(?:na\s+)?(?:ang\s+)?sarili\b",
-    # Hindi/Urdu romanised: khudkushi, aatmahatya, marna chahta, jeena nahi chahta
-    r"\bk+h+u+d\s*k+h?u+s+h?i\b|\baa?tma?\s*hatya\b|\bmarna\s+chaht[aie]\b|\bmar\s+jaa?na\s+chaht|\bjee?na\s+nahi\s+chaht|\bzindagi\s+khatam\s+kar|\bjaan\s+de\s+d(?:unga|ungi|oon)|\bkhud\s+ko\s+maar",
-    r"आत्महत्या|खुदकुशी|ख़ुदकुशी|मरना\s*चाहत|जीना\s*नहीं\s*चाहत",
-    # Indonesian/Malay: bunuh diri, ingin mati, mengakhiri hidup, gantung diri
-    r"\bbunuh\s*diri\b|\b(?:ingin|pengen|pingin|mau|ingin\s+aku)\s+mati\b|\bmengakhiri\s+hidup\b|\bgantung\s+diri\b|\b(?:tidak|ga|gak|nggak|tak)\s+mau\s+hidup\s+lagi\b",
-    # Chinese
-    r"自杀|自殺|想死(?!你)|不想活|活不下去|结束生命|結束生命|轻生|輕生|跳楼|跳樓|割腕|上吊|寻死|尋死",
-    # Spanish (common in US and Philippine messages)
-    r"\bsuicidarme\b|\bquiero\s+morir(?:me)?\b|\bmatarme\b",
-]
 
-_PATTERN = re.compile("|".join(f"(?:{p})" for p in _ENGLISH + _OTHER), re.I)
+def expand(pattern: str, macros: Dict[str, str]) -> str:
+    """Replace each {name} of a macro by its regex; {0,40}-style quantifiers are left alone."""
+    return re.sub(r"\{([a-z_]+)\}", lambda m: macros.get(m.group(1), m.group(0)), pattern)
+
+
+def alternatives(pattern: str) -> List[str]:
+    """The top-level alternatives of a regex (splits on | outside groups and classes)."""
+    parts, depth, in_class, start, i = [], 0, False, 0, 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            i += pattern.startswith("^", i + 1)  # "[^]...]" and "[]...]": that "]" is a member
+            i += pattern.startswith("]", i + 1)
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    return parts + [pattern[start:]]
+
+
+def compile_patterns(lexicon: Dict[str, Any]) -> "re.Pattern[str]":
+    """One alternation of every language's patterns (NFKC like the text they read).
+
+    Why the split: Python's re tries every alternative at every position, so
+    the alternatives that start a word (``\\b`` then a letter, nearly all)
+    share one leading ``\\b(?=letter)``: a position inside a word or before a
+    digit or space is then refused by one test instead of hundreds, which
+    keeps 100 KB of hostile text fast (tests/security/test_regex_linear.py).
+    """
+    macros = {k: str(v) for k, v in (lexicon.get("macros") or {}).items()}
+    word_start, anywhere = [], []
+    for patterns in lexicon["patterns"].values():
+        for pattern in patterns:
+            for alt in alternatives(unicodedata.normalize("NFKC", expand(str(pattern), macros))):
+                if alt.startswith("\\b") and _STARTS_WITH_LETTER.match(alt[2:]):
+                    word_start.append(alt[2:])
+                else:
+                    anywhere.append(alt)
+    gated = r"\b(?=[^\W\d_])(?:" + "|".join(word_start) + ")"
+    return re.compile("|".join([gated] + anywhere), re.I)
+
+
+# An alternative whose first matched character is surely a letter: a letter,
+# or groups whose every branch begins with one (checked loosely, then proven
+# by tests/unit/nlu/test_nlu_safety.py comparing with the plain alternation).
+_STARTS_WITH_LETTER = re.compile(r"(?:\(\?:|\()*[a-z]", re.I)
+
+
+_LEXICON = load_lexicon()
+_PATTERN = compile_patterns(_LEXICON)
 _LEET_RUN = re.compile(r"[0-9!@$]+")
 _LEET = str.maketrans({"1": "i", "!": "i", "3": "e", "0": "o", "@": "a", "$": "s", "4": "a", "7": "t"})
 
@@ -111,6 +139,77 @@ def mentions_self_harm(text: str) -> bool:
     return any(_PATTERN.search(v) for v in _variants(text))
 
 
+def _semantic_settings(lexicon: Dict[str, Any]) -> Dict[str, Any]:
+    return lexicon.get("semantic") or {}
+
+
+def prototype_texts(lexicon: Dict[str, Any] = _LEXICON) -> List[str]:
+    """The ideation sentences the semantic check compares a message with."""
+    return [str(t) for t in _semantic_settings(lexicon).get("prototypes") or []]
+
+
+def contrast_texts(lexicon: Dict[str, Any] = _LEXICON) -> List[str]:
+    """Sentences with the same words and no danger ("these repayments are killing me")."""
+    return [str(t) for t in _semantic_settings(lexicon).get("contrasts") or []]
+
+
+SEMANTIC_THRESHOLD = float(_semantic_settings(_LEXICON).get("threshold", 1.01))
+SEMANTIC_MARGIN = float(_semantic_settings(_LEXICON).get("margin", 0.0))
+# Fewer words than this and a sentence vector says little ("birthday
+# 06/27/1991" sits near anything): such messages are left to the patterns.
+SEMANTIC_MIN_WORDS = int(_semantic_settings(_LEXICON).get("min_words", 0))
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def enough_words(text: str, minimum: int = SEMANTIC_MIN_WORDS) -> bool:
+    """At least `minimum` words of two letters or more (numbers and symbols do not count)."""
+    return len(_WORD.findall(text or "")) >= minimum
+
+
+@lru_cache(maxsize=1)
+def semantic_vectors() -> Tuple[np.ndarray, np.ndarray]:
+    """MiniLM vectors (unit rows) of the prototypes and the contrasts, encoded once per process.
+
+    Only the component calls this (TensorFlow and the weights load here, on
+    first use), so the pattern net stays usable where they are not.
+    """
+    return sentence_vectors(prototype_texts()), sentence_vectors(contrast_texts())
+
+
+def nearest(sentence: np.ndarray, rows: np.ndarray) -> float:
+    """Highest cosine of a sentence vector with unit rows (-1.0 when they cannot be compared)."""
+    vector = np.asarray(sentence, dtype=np.float32).reshape(-1)
+    norm = float(np.linalg.norm(vector))
+    if not norm or rows.ndim != 2 or not len(rows) or rows.shape[1] != vector.shape[0]:
+        return -1.0
+    return float(np.max(rows @ (vector / norm)))
+
+
+def semantic_flag(sentence: np.ndarray, prototypes: np.ndarray, contrasts: np.ndarray,
+                  threshold: float = SEMANTIC_THRESHOLD, margin: float = SEMANTIC_MARGIN) -> bool:
+    """Close enough to an ideation sentence, and nearer to it than to every harmless one.
+
+    The contrast keeps the threshold low (recall first) without flagging
+    every "this loan is killing me"; numbers in docs/nlu-entities.md.
+    """
+    ideation = nearest(sentence, prototypes)
+    return ideation >= threshold and ideation - nearest(sentence, contrasts) >= margin
+
+
+def self_harm_risk(text: str, sentence: Optional[np.ndarray] = None,
+                   vectors: Optional[Tuple[np.ndarray, np.ndarray]] = None) -> bool:
+    """The pattern net, or (given the message's MiniLM sentence vector) the semantic check.
+
+    Without a vector (no encoder in the pipeline) only the patterns decide.
+    """
+    if mentions_self_harm(text):
+        return True
+    if sentence is None or not enough_words(text):
+        return False
+    prototypes, contrasts = vectors if vectors is not None else semantic_vectors()
+    return semantic_flag(sentence, prototypes, contrasts)
+
+
 def force_vulnerability(data: Dict[Text, Any]) -> None:
     """Set the intent to disclose_vulnerability at confidence 1.0, first in ranking."""
     top = {"name": VULNERABILITY_INTENT, "confidence": 1.0}
@@ -119,7 +218,7 @@ def force_vulnerability(data: Dict[Text, Any]) -> None:
     data["intent_ranking"] = [dict(top)] + ranking
 
 
-try:  # the Rasa component; the pure function above works without Rasa
+try:  # the Rasa component; the pure functions above work without Rasa
     from rasa.engine.graph import ExecutionContext, GraphComponent
     from rasa.engine.recipes.default_recipe import DefaultV1Recipe
     from rasa.engine.storage.resource import Resource
@@ -128,27 +227,52 @@ try:  # the Rasa component; the pure function above works without Rasa
 except ImportError:  # pragma: no cover - only when Rasa is absent
     GraphComponent = None
 
+# The featurizer whose sentence vectors the prototypes were encoded with
+# (bot/nlu/featurizer.py). It leaves the origin unset unless an `alias` is
+# configured, so a dense sentence vector of MiniLM's width with no origin, or
+# an origin naming MiniLM, is taken; a vector of another encoder is not.
+MINILM_ORIGIN = "minilm"
+
+
+def minilm_sentence(message: Any) -> Optional[np.ndarray]:
+    """The message's MiniLM sentence vector, if the pipeline computed one."""
+    for feature in getattr(message, "features", None) or []:
+        origins = [o for o in (feature.origin if isinstance(feature.origin, list) else [feature.origin]) if o]
+        if (feature.attribute == "text" and feature.type == "sentence" and feature.is_dense()
+                and feature.features.shape[-1] == EMBEDDING_DIM
+                and (not origins or any(MINILM_ORIGIN in str(o).lower() for o in origins))):
+            return np.asarray(feature.features, dtype=np.float32).reshape(-1)
+    return None
+
+
 if GraphComponent is not None:
 
     @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
     class SelfHarmSafetyNet(GraphComponent):
-        """Last pipeline step: overrides the intent when self-harm is mentioned."""
+        """Last pipeline step: overrides the intent when self-harm is mentioned or meant."""
 
         @staticmethod
         def get_default_config() -> Dict[Text, Any]:
-            return {}
+            # semantic: compare the MiniLM sentence vector with the ideation
+            # prototypes of data/lexicons/self_harm.yml when the pipeline has one.
+            return {"semantic": True}
 
         def __init__(self, config: Dict[Text, Any]) -> None:
-            self.component_config = config
+            self.component_config = {**self.get_default_config(), **config}
 
         @classmethod
         def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
                    resource: Resource, execution_context: ExecutionContext) -> "SelfHarmSafetyNet":
             return cls(config)
 
+        def _flagged(self, message: Message) -> bool:
+            text = (message.get("text") or "")[:MAX_TEXT_CHARS]
+            sentence = minilm_sentence(message) if self.component_config["semantic"] else None
+            return self_harm_risk(text, sentence)
+
         def process(self, messages: List[Message]) -> List[Message]:
             for message in messages:
-                flagged = mentions_self_harm((message.get("text") or "")[:MAX_TEXT_CHARS])
+                flagged = self._flagged(message)
                 if flagged:
                     data = {"intent_ranking": message.get("intent_ranking")}
                     force_vulnerability(data)

@@ -8,6 +8,7 @@ Every parse carries ``parse["signals"]`` (docs/nlu-entities.md):
      "period": {"unit": "fortnight" | "week" | "month" | None, "per": bool, "every": bool},
      "hardship": "job_loss" | "business_failure" | "illness" | "bereavement" | "disaster" | None,
      "legal_threat": bool,
+     "arrest": bool,
      "opt_out": "cease" | "channel" | None,
      "loan_reference": "LN-20931" | None}
 
@@ -46,6 +47,8 @@ def lexicon() -> Dict[str, Any]:
     for section in ("scope", "period", "hardship"):
         if not isinstance(data.get(section), dict):
             raise ValueError(f"{LEXICON}: section {section!r} missing or not a mapping")
+    if not isinstance(data.get("arrest"), list) or not data["arrest"]:
+        raise ValueError(f"{LEXICON}: section 'arrest' missing or not a list of words")
     return data
 
 
@@ -160,6 +163,22 @@ def legal_threat(text: str) -> bool:
     return bool(_legal().search(text or ""))
 
 
+@lru_cache(maxsize=1)
+def _arrest() -> re.Pattern:
+    return _words(lexicon()["arrest"])
+
+
+def arrest(text: str) -> bool:
+    """Arrest, jail or the police named ("can I be arrested?", "will the police come?").
+
+    Why: a frightened borrower's question about arrest gets a direct answer,
+    not the general consequences paragraph (actions/debt.py). Whether the
+    message is a question about consequences at all is the intent's job; a
+    threat to report the lender to the police is `legal_threat`.
+    """
+    return bool(_arrest().search(text or ""))
+
+
 # A loan reference anywhere in free text ("it's TW-20931"), in whatever shape the
 # borrower wrote it; the records compare references loosely (bot/records/queries.py).
 _REFERENCE = re.compile(r"\b[A-Z]{2,4}[-\s]?\d{4,8}\b", re.IGNORECASE)
@@ -178,6 +197,7 @@ def read_signals(text: str) -> Dict[str, Any]:
         "period": payment_period(text),
         "hardship": hardship_reason(text),
         "legal_threat": legal_threat(text),
+        "arrest": arrest(text),
         "opt_out": detect_opt_out(text),
         "loan_reference": loan_reference(text),
     }
@@ -193,3 +213,4 @@ def check_lexicon() -> None:
     """Compiles every lexicon pattern now; raises ValueError naming the file if one is broken."""
     _patterns()
     _hardship_patterns()
+    _arrest()

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.numbers import list_currencies
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
@@ -48,6 +49,7 @@ BALANCE_FIELDS = ("outstanding_principal", "accrued_interest", "late_fees")
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CURRENCY = re.compile(r"^[A-Z]{3}$")
+ISO_CURRENCIES = frozenset(list_currencies())  # ISO 4217 as CLDR knows it (Babel)
 DECIMAL = re.compile(r"^\d{1,16}(\.\d{1,%d})?$" % MONEY_SCALE)
 JURISDICTION = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$|^DEFAULT$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -108,6 +110,16 @@ def _timezone(text: str) -> str:
     return text
 
 
+def _canonical(code: str, known: set[str] | None) -> str:
+    """`code` as the configuration spells it, matched without regard to case (upper case
+    when nothing is configured: profile names are); unchanged when nothing matches."""
+    if known is None:
+        return code.upper()
+    if code in known:  # an exact spelling wins over a case-blind one
+        return code
+    return {name.upper(): name for name in sorted(known)}.get(code.upper(), code)
+
+
 def validate_row(
     row: dict[str, str], known_products: set[str] | None, known_jurisdictions: set[str] | None,
     phone_regions: Mapping[str, str] | None = None,
@@ -126,22 +138,25 @@ def validate_row(
     if not date(1900, 1, 1) <= dob <= date.today():
         raise RowError(f"date_of_birth {dob} is not plausible")
     _timezone(v["timezone"])
-    jurisdiction = v["jurisdiction"]
+    # Codes in any case ("ke", "kes", "wallet-30"), stored as the configuration spells them.
+    jurisdiction = _canonical(v["jurisdiction"], known_jurisdictions)
     if known_jurisdictions is not None:
         if jurisdiction not in known_jurisdictions:
-            raise RowError(f"unknown jurisdiction {jurisdiction!r} "
+            raise RowError(f"unknown jurisdiction {v['jurisdiction']!r} "
                            f"(known: {', '.join(sorted(known_jurisdictions))})")
     elif not JURISDICTION.match(jurisdiction):
-        raise RowError(f"jurisdiction {jurisdiction!r} is not a profile name like KE or US-MA")
+        raise RowError(f"jurisdiction {v['jurisdiction']!r} is not a profile name like KE or US-MA")
     try:  # after the jurisdiction: it gives the region for national formats
         phone = to_e164(v["phone"], jurisdiction, phone_regions)
     except PhoneError as exc:
         raise RowError(str(exc)) from None
-    if not CURRENCY.match(v["currency"]):
+    currency = v["currency"].upper()  # "kes" is KES; "Ksh" is no ISO code in any case
+    if not CURRENCY.match(currency) or currency not in ISO_CURRENCIES:
         raise RowError(f"currency must be an ISO 4217 code like KES, got {v['currency']!r}")
     money = {c: _decimal(v[c], c) for c in ("principal", *BALANCE_FIELDS)}
     due = _iso_date(v["due_date"], "due_date")
-    if known_products is not None and v["product_code"] not in known_products:
+    product = v["product_code"] if known_products is None else _canonical(v["product_code"], known_products)
+    if known_products is not None and product not in known_products:
         raise RowError(f"unknown product_code {v['product_code']!r} "
                        f"(known: {', '.join(sorted(known_products))})")
     if v["email"] and (len(v["email"]) > 254 or not EMAIL.match(v["email"])):
@@ -153,8 +168,8 @@ def validate_row(
     return {
         "loan_id": v["loan_id"], "borrower_id": v["borrower_id"],
         "full_name": v["full_name"], "phone": phone, "date_of_birth": dob,
-        "timezone": v["timezone"], "jurisdiction": jurisdiction, "currency": v["currency"],
-        **money, "due_date": due, "product_code": v["product_code"],
+        "timezone": v["timezone"], "jurisdiction": jurisdiction, "currency": currency,
+        **money, "due_date": due, "product_code": product,
         "email": v["email"] or None,
         "telegram_user_id": int(v["telegram_user_id"]) if v["telegram_user_id"] else None,
         "language": v["language"] or "en",

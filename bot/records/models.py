@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import declarative_base, relationship
 
@@ -178,6 +179,11 @@ class Handoff(Base):
     closed_at = Column(UTCDateTime)
     # How a closed case ended: closed by the agent, or handed back to the bot.
     outcome = Column(String(12))
+    # How urgent (bot/records/handoffs.py): 0 normal, 1 nobody took it in time, 2 self-harm risk.
+    priority = Column(Integer, nullable=False, default=0, server_default="0")
+    escalated_at = Column(UTCDateTime)  # when the take-within time ran out (once per case)
+    # What the borrower wrote while waiting, as the bot's thin layer read it: [{at, text, intent}].
+    messages = Column(JSON, nullable=False, default=list, server_default=text("'[]'"))
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -60,14 +61,38 @@ def find_borrower_by_phone(session: Session, phone: str) -> Borrower | None:
     return found[0] if len(found) == 1 else None
 
 
-def verify_borrower_by_dob(session: Session, borrower_id: str, date_of_birth: date) -> Loan | None:
-    """The borrower's most overdue open loan when the date of birth matches.
+def dob_matches(borrower: Borrower, date_of_birth: date, readings: Mapping[str, date] | None = None,
+                date_orders: Mapping[str, Sequence[str]] | None = None) -> bool:
+    """The typed date of birth is the holder's.
+
+    `readings` are the field orders a numeric date reads as ({"DMY": 3 April,
+    "MDY": 4 March} for "03/04/1990", bot/nlu/normalise/birthdates.py); the one
+    compared is the reading of the holder's jurisdiction (`date_orders`, from
+    config/compliance.yml `date_order`), so a guess there is still one guess.
+    Only when the jurisdiction names no order, or none of its orders reads the
+    text, is every reading compared: a date of birth is about 1 in 25,000, so
+    such a guess is at most 2 (3 for a two-digit year) in 25,000, and it counts
+    as one failure towards the lockout (bot/records/verification.py). Safe
+    enough for a borrower who writes the other way; not a second guess for free.
+    """
+    if not readings:
+        return borrower.date_of_birth == date_of_birth
+    orders = (date_orders or {}).get(borrower.jurisdiction) or ()
+    chosen = [readings[o] for o in orders if o in readings]
+    return borrower.date_of_birth in (chosen or list(readings.values()))
+
+
+def verify_borrower_by_dob(session: Session, borrower_id: str, date_of_birth: date, *,
+                           readings: Mapping[str, date] | None = None,
+                           date_orders: Mapping[str, Sequence[str]] | None = None) -> Loan | None:
+    """The borrower's most overdue open loan when the date of birth matches (see dob_matches).
 
     For channels that already name the borrower (a linked Telegram account, a
     shared phone number): the date of birth is then the second factor.
     """
     borrower = find_borrower(session, borrower_id)
-    if borrower is None or borrower.purged_at is not None or borrower.date_of_birth != date_of_birth:
+    if borrower is None or borrower.purged_at is not None \
+            or not dob_matches(borrower, date_of_birth, readings, date_orders):
         return None
     return open_loan_of(session, borrower_id)
 
@@ -81,14 +106,17 @@ def open_loan_of(session: Session, borrower_id: str) -> Loan | None:
     return min(open_loans, key=lambda l: l.due_date) if open_loans else None
 
 
-def verify_borrower(session: Session, loan_reference: str, date_of_birth: date) -> Loan | None:
-    """The loan when the reference and the holder's date of birth both match.
+def verify_borrower(session: Session, loan_reference: str, date_of_birth: date, *,
+                    readings: Mapping[str, date] | None = None,
+                    date_orders: Mapping[str, Sequence[str]] | None = None) -> Loan | None:
+    """The loan when the reference and the holder's date of birth both match (see dob_matches).
 
     Returns None for 'no such loan' and 'wrong date' alike so a caller
     cannot probe which loan references exist.
     """
     loan = find_loan(session, loan_reference)
-    if loan is None or loan.borrower.purged_at is not None or loan.borrower.date_of_birth != date_of_birth:
+    if loan is None or loan.borrower.purged_at is not None \
+            or not dob_matches(loan.borrower, date_of_birth, readings, date_orders):
         return None
     return loan
 

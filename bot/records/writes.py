@@ -252,13 +252,14 @@ def record_contact(
 
 def open_handoff(
     session: Session, *, loan_id: str | None, borrower_id: str | None, conversation_id: str,
-    reason: str, summary: dict,
+    reason: str, summary: dict, priority: int = 0,
 ) -> Handoff:
     """Queue a conversation for a person (loan/borrower may be unknown yet).
 
     One unfinished case per conversation: while one is open or taken, asking
     again (after /restart, say) returns it instead of queueing another, so an
     anonymous sender cannot flood the agents' queue from one conversation.
+    `priority`: bot/records/handoffs.py's PRIORITY_* (self-harm risk at the top).
     """
     if not conversation_id or not reason:
         raise RecordError("a handoff needs a conversation_id and a reason")
@@ -274,6 +275,7 @@ def open_handoff(
     handoff = Handoff(
         loan_pk=loan.id if loan else None, borrower_pk=borrower.id if borrower else None,
         conversation_id=conversation_id, reason=reason[:200], status="open", summary=clean,
+        priority=priority, messages=[],
     )
     session.add(handoff)
     session.flush()
@@ -281,7 +283,8 @@ def open_handoff(
         session, actor="bot", kind="handoff", conversation_id=conversation_id,
         loan_id=loan.loan_id if loan else None,
         borrower_id=borrower.borrower_id if borrower else None,
-        payload={"change": "handoff_opened", "handoff_id": handoff.id, "reason": reason, "summary": clean},
+        payload={"change": "handoff_opened", "handoff_id": handoff.id, "reason": reason, "priority": priority,
+                 "summary": clean},
     )
     return handoff
 

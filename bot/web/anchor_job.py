@@ -12,15 +12,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import AsyncIterator, Mapping
+from typing import Mapping
 
 from aiohttp import web
 
 from bot.config.bot_file import load_bot
 from bot.records import anchor
+
+from .background import run_for_lifetime
 
 
 log = logging.getLogger(__name__)
@@ -65,11 +66,4 @@ def install(app: web.Application, env: Mapping[str, str] | None = None) -> None:
         log.warning("%s is not set: the audit chain is not anchored outside the database", anchor.KEY_ENV)
         return
 
-    async def lifetime(running: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(_anchor_every(running, job))
-        yield
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
-
-    app.cleanup_ctx.append(lifetime)
+    run_for_lifetime(app, lambda running: _anchor_every(running, job))

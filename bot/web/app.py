@@ -8,7 +8,7 @@ from aiohttp import web
 from bot.compliance import backstop
 from bot.records import db
 
-from . import anchor_job, api, console_api, console_pages, console_verification, pages
+from . import anchor_job, api, console_api, console_pages, console_verification, handoff_timeout_job, pages
 from .auth import admin_auth
 from .bodies import MAX_BODY_BYTES, body_limits
 from .console_auth import console_guard
@@ -50,6 +50,7 @@ def make_app(config: WebConfig) -> web.Application:
 
     app.on_cleanup.append(dispose)
     anchor_job.install(app)  # audit anchors outside the database, when AUDIT_ANCHOR_KEY is set
+    handoff_timeout_job.install(app)  # cases nobody took in time: the borrower is told, the case escalates
     pages.add_routes(app)
     api.add_routes(app)
     console_pages.add_routes(app)

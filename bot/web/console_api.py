@@ -25,8 +25,17 @@ from .jsonio import error, ok
 from .rasa_client import RasaError, messages
 
 QUEUE_STATUSES = ("open", "taken")
+# Handing back clears the slots of the bot's thin layer (bot/dialogue/during_handoff.py), so
+# the full bot answers the next message. Rasa is no longer paused by a hand-off; `resume`
+# stays for conversations paused before that, and is a no-op otherwise.
 RESUME_EVENTS = [{"event": "resume"}, {"event": "slot", "name": "handed_off", "value": False},
+                 {"event": "slot", "name": "handoff_taken", "value": False},
+                 {"event": "slot", "name": "handoff_acknowledged", "value": False},
+                 {"event": "slot", "name": "handoff_intent", "value": None},
                  {"event": "action", "name": "action_listen"}]
+# Taking a case tells the thin layer a person is answering: it stops acknowledging
+# (self-harm, how to pay and identity are still answered).
+TAKEN_EVENTS = [{"event": "slot", "name": "handoff_taken", "value": True}]
 
 
 def actor(request: web.Request) -> str:
@@ -84,17 +93,38 @@ async def me(request: web.Request) -> web.Response:
     return ok(request["agent"])
 
 
+def with_extras(session, cases: list[dict]) -> list[dict]:
+    """Each case with what the bot's thin layer added: priority, escalation, the messages meanwhile."""
+    extras = handoffs.case_extras(session, [c["id"] for c in cases])
+    return [{**c, **extras.get(c["id"], {})} for c in cases]
+
+
+def by_priority(cases: list[dict]) -> list[dict]:
+    """Highest priority first (self-harm risk on top), oldest first within a priority."""
+    return sorted(cases, key=lambda c: -(c.get("priority") or 0))  # stable: keeps the oldest-first order
+
+
 async def queue(request: web.Request) -> web.Response:
     def work(session):
-        cases = views.open_handoffs(session, QUEUE_STATUSES)
+        cases = with_extras(session, views.open_handoffs(session, QUEUE_STATUSES))
         offers = views.offers_made(session, [c["conversation_id"] for c in cases])
-        return [{**short(c), "offers": offers[c["conversation_id"]]} for c in cases]
+        return [{**short(c), "priority": c.get("priority", 0), "escalated_at": c.get("escalated_at"),
+                 "offers": offers[c["conversation_id"]]} for c in by_priority(cases)]
 
     return ok({"cases": await in_transaction(request, work)})
 
 
 async def case(request: web.Request) -> web.Response:
-    return ok(await load_case(request, held=False))
+    cid = case_id(request)
+
+    def work(session):
+        found = views.handoff_case(session, cid)
+        return with_extras(session, [found])[0] if found else None
+
+    found = await in_transaction(request, work)
+    if found is None:
+        raise web.HTTPNotFound(reason=f"no case {cid}")
+    return ok(found)
 
 
 async def take(request: web.Request) -> web.Response:
@@ -112,7 +142,12 @@ async def take(request: web.Request) -> web.Response:
         handoffs.take_handoff(session, current["id"], actor=who, channel=channel, may_take_over=supervisor)
         return views.handoff_case(session, current["id"])
 
-    return ok(await in_transaction(request, work))
+    taken = await in_transaction(request, work)
+    try:
+        await request.app["rasa"].append(current["conversation_id"], TAKEN_EVENTS)
+    except RasaError:
+        pass  # the bot keeps acknowledging until Rasa is back; the case is taken all the same
+    return ok(taken)
 
 
 async def conversation(request: web.Request) -> web.Response:
@@ -123,7 +158,12 @@ async def conversation(request: web.Request) -> web.Response:
         return error(400, "after: an event index")
     tracker = await request.app["rasa"].tracker(current["conversation_id"])
     events = tracker.get("events") or []
+    slots = tracker.get("slots") or {}
+    # `handed_off`: the bot's thin layer answers (self-harm, how to pay, identity; it acknowledges
+    # other messages until the case is taken). `paused`: Rasa's own pause, only on conversations
+    # handed off before the thin layer existed.
     return ok({"messages": messages(tracker, after), "next": len(events),
+               "handed_off": bool(slots.get("handed_off")), "taken": bool(slots.get("handoff_taken")),
                "paused": bool(tracker.get("paused")), "channel": tracker.get("latest_input_channel"),
                "status": current["status"]})
 
@@ -214,12 +254,13 @@ async def arrangement(request: web.Request) -> web.Response:
 
 
 async def finish(request: web.Request, outcome: str) -> web.Response:
-    """Both outcomes resume the bot: it answers the borrower's next message
-    again, because a closed case must not leave a borrower talking to silence.
+    """Both outcomes give the conversation back to the full bot: the thin layer's
+    slots are cleared, so the borrower's next message is negotiated again.
 
-    The trailing action_listen matters: a paused conversation's last action is
-    the hand-off action (Rasa stops predicting when paused), and a policy that
-    only answers a user turn following action_listen would otherwise stay silent.
+    The trailing action_listen (and `resume`) matter only for a conversation
+    paused before the thin layer existed: its last action is the hand-off
+    action (Rasa stops predicting when paused), and a policy that only answers
+    a user turn following action_listen would otherwise stay silent.
     """
     current = await load_case(request)
     await request.app["rasa"].append(current["conversation_id"], RESUME_EVENTS)

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.records import agents, audit, db
+from bot.records import agents, audit, db, handoffs
 from bot.records.models import AuditEntry, Handoff
 from bot.records.writes import open_handoff
 from tests.support.console_fake_rasa import FakeRasa
@@ -73,6 +73,11 @@ def audit_of(database_url: str, kind: str, conversation_id: str) -> list[AuditEn
             AuditEntry.kind == kind, AuditEntry.conversation_id == conversation_id)).scalars())
     engine.dispose()
     return rows
+
+
+def delivered(fake_rasa, conversation_id: str) -> list[dict]:
+    """The appends that sent something to the borrower (not the console's slot bookkeeping)."""
+    return [a for a in fake_rasa.appended_to(conversation_id) if any(e["event"] == "bot" for e in a["events"])]
 
 
 def handoff_row(database_url: str, case_id: int) -> Handoff:
@@ -216,7 +221,9 @@ def test_allowed_reply_is_audited_and_delivered_through_the_borrowers_channel(bo
     bob.post(f"/console/api/cases/{case_id}/take", json={})
     sent = bob.post(f"/console/api/cases/{case_id}/reply", json={"text": "Hello, I am Bob. How can I help?"})
     assert sent.status_code == 200 and sent.json()["sent"] is True
-    [append] = fake_rasa.appended_to("conv-reply-0001")
+    [taken, append] = fake_rasa.appended_to("conv-reply-0001")
+    # Taking the case tells the bot's thin layer a person answers now (stored, not delivered).
+    assert taken["events"] == [{"event": "slot", "name": "handoff_taken", "value": True}] and taken["query"] == {}
     assert append["query"] == {"output_channel": "latest", "execute_side_effects": "true"}
     assert append["events"] == [{"event": "bot", "text": "Hello, I am Bob. How can I help?",
                                  "metadata": {"agent": "bob"}}]
@@ -237,7 +244,7 @@ def test_blocked_reply_is_shown_with_rule_audited_and_not_sent(bob, database_url
     assert blocked.status_code == 422
     assert blocked.json()["sent"] is False and blocked.json()["rule"] == "prohibited_language.third_party_shaming"
     assert blocked.json()["reason"]
-    assert fake_rasa.appended_to("conv-block-0001") == []
+    assert delivered(fake_rasa, "conv-block-0001") == []
     [entry] = audit_of(database_url, "compliance_decision", "conv-block-0001")
     assert entry.actor == "agent:bob" and entry.payload["allowed"] is False and entry.payload["text"] == threat
     assert audit_of(database_url, "message_out", "conv-block-0001") == []
@@ -297,9 +304,13 @@ def test_hand_back_resumes_the_bot_and_closes_the_case(bob, database_url, fake_r
     back = bob.post(f"/console/api/cases/{case_id}/hand-back", json={})
     assert back.status_code == 200 and back.json()["status"] == "closed"
     assert back.json()["outcome"] == "handed_back"
-    [append] = fake_rasa.appended_to("conv-back-0001")
+    [_, append] = fake_rasa.appended_to("conv-back-0001")
     assert append["events"] == [{"event": "resume"}, {"event": "slot", "name": "handed_off", "value": False},
+                                {"event": "slot", "name": "handoff_taken", "value": False},
+                                {"event": "slot", "name": "handoff_acknowledged", "value": False},
+                                {"event": "slot", "name": "handoff_intent", "value": None},
                                 {"event": "action", "name": "action_listen"}]
+    assert fake_rasa.trackers["conv-back-0001"]["slots"]["handed_off"] is False
     assert fake_rasa.trackers["conv-back-0001"]["paused"] is False
     row = handoff_row(database_url, case_id)
     assert row.status == "closed" and row.outcome == "handed_back" and row.closed_at is not None
@@ -347,3 +358,27 @@ def test_the_case_page_shows_a_verification_lock_an_agent_can_lift(bob, database
     assert "<strong>locked</strong>" in page and f'data-loan-id="{LOAN}"' in page
     assert bob.post(f"/console/api/loans/{LOAN}/verification/unlock", json={}).status_code == 200
     assert "Self-service verification: open" in bob.get(f"/console/cases/{case_id}").text
+
+
+def test_the_thin_layer_is_shown_to_the_agent_and_top_priority_comes_first(bob, database_url, fake_rasa):
+    """Issue 13: while handed off the bot keeps a thin layer; the console shows its state,
+    the case's priority and what the borrower wrote meanwhile, self-harm risk first in the queue."""
+    older = new_case(database_url, fake_rasa, "conv-prio-0001")
+    newer = new_case(database_url, fake_rasa, "conv-prio-0002")
+    engine = db.make_engine(database_url)
+    with db.transaction(db.make_session_factory(engine)) as session:
+        handoffs.append_message(session, "conv-prio-0002", text="I've been thinking about ending it all",
+                                intent="disclose_vulnerability")
+        handoffs.reflag(session, "conv-prio-0002", reason="self-harm risk", priority=handoffs.PRIORITY_TOP)
+    engine.dispose()
+    order = [c["id"] for c in bob.get("/console/api/queue").json()["cases"] if c["id"] in (older, newer)]
+    assert order == [newer, older]
+    detail = bob.get(f"/console/api/cases/{newer}").json()
+    assert (detail["reason"], detail["priority"], detail["escalated_at"]) == ("self-harm risk", 2, None)
+    assert [m["text"] for m in detail["messages"]] == ["I've been thinking about ending it all"]
+    before = bob.get(f"/console/api/cases/{newer}/conversation").json()
+    assert (before["handed_off"], before["taken"]) == (True, False)
+    bob.post(f"/console/api/cases/{newer}/take", json={})
+    after = bob.get(f"/console/api/cases/{newer}/conversation").json()
+    assert (after["handed_off"], after["taken"]) == (True, True)
+    assert delivered(fake_rasa, "conv-prio-0002") == []

@@ -1,12 +1,16 @@
 """Issue 6 hand-off, end to end: a borrower in the web chat and an agent in the
 console, two browser contexts at once, on the real stack (Rasa, actions, web).
 
-The borrower verifies and asks for a person; the case reaches the agent's
-queue; the agent takes it and replies, and the reply arrives in the
-borrower's widget through Rasa's socket.io channel; the borrower reloads and
-carries on; while paused the bot stays silent and the console shows what the
-borrower wrote; the agent records an arrangement and hands back; the bot
-answers again. SCREENSHOTS=1 also saves the docs/screenshots/*.png.
+The borrower verifies and asks for a person; nobody goes unanswered while the
+case waits (issue 13): a plain message is acknowledged with when a person will
+reply and added to the case, "how do I pay?" is answered. The case reaches the
+agent's queue; the agent takes it (and sees what the borrower wrote meanwhile)
+and replies, and the reply arrives in the borrower's widget through Rasa's
+socket.io channel; the borrower reloads and carries on; while the agent holds
+the case the bot leaves ordinary messages to them, but a self-harm message
+gets the crisis line at once and puts the case at the top as self-harm risk;
+the agent records an arrangement and hands back; the bot answers again.
+SCREENSHOTS=1 also saves the docs/screenshots/*.png.
 """
 from __future__ import annotations
 
@@ -19,7 +23,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from bot.dialogue.messages import render
 from bot.records import agents, db
+from bot.settings import crisis_line, lender
 from tests.support.browser import BOT_MESSAGES, bot_count, bot_texts, launch, send
 from tests.conftest import get_json
 from tests.e2e.test_e2e_webchat import reply_to
@@ -95,7 +101,17 @@ def test_handoff_to_a_person_and_back(stack, agent_login):
             reply = reply_to(borrower, send(borrower, "I want to talk to a person"))
             assert "passing your conversation to a person" in reply, reply
             session_id = borrower.locator(".chatw").get_attribute("data-session-id")
-            assert tracker(stack, session_id)["paused"] is True
+            state = tracker(stack, session_id)
+            assert state["paused"] is False and state["slots"]["handed_off"] is True  # the thin layer answers
+
+            # Nobody goes unanswered while the case waits: acknowledged with when, added to the case.
+            receipt = "ok, I will wait here for them"
+            reply = reply_to(borrower, send(borrower, receipt))
+            assert "added your message to your case" in reply and "one working day" in reply, reply
+            assert "Monday to Saturday" in reply, reply  # the lender's hours
+            # "How do I pay" is always answered.
+            reply = reply_to(borrower, send(borrower, "how do I pay?"))
+            assert lender()["payment_instructions"].format(loan_id=LOAN) in reply, reply
 
             # The case appears in the agent's queue (it refreshes itself) with its summary.
             row = agent.locator("tr.case-row", has_text=LOAN)
@@ -108,13 +124,16 @@ def test_handoff_to_a_person_and_back(stack, agent_login):
             expect(agent.get_by_text("taken by " + username)).to_be_visible()
             log = agent.locator("#conv-log")
             expect(log).to_contain_text("I want to talk to a person", timeout=WAIT_MS)
+            flags = agent.locator("#case-flags")
+            expect(flags.locator(".case-messages")).to_contain_text(receipt, timeout=WAIT_MS)
+            expect(agent.locator("#conv-paused")).to_contain_text("you are answering", timeout=WAIT_MS)
 
             # The agent's reply reaches the borrower's widget in real time.
             text = "Hello Otieno, I'm a person from the collections team. How can I help?"
             before = bot_count(borrower)
             agent.get_by_label("Reply to the borrower").fill(text)
             agent.get_by_label("Reply to the borrower").press("Control+Enter")
-            expect(agent.locator("#reply-result")).to_have_text("Sent.")
+            expect(agent.locator("#reply-result")).to_have_text("Sent.", timeout=WAIT_MS)
             borrower.wait_for_function("([s, n]) => document.querySelectorAll(s).length > n",
                                        arg=[BOT_MESSAGES, before], timeout=WAIT_MS)
             assert bot_texts(borrower)[-1] == text
@@ -128,7 +147,7 @@ def test_handoff_to_a_person_and_back(stack, agent_login):
             expect(borrower.locator(".chatw")).to_have_attribute("data-session-id", session_id, timeout=WAIT_MS)
             shot(borrower, "webchat.png")
 
-            # While paused the bot is silent; the agent sees the message.
+            # While the agent holds the case the bot leaves ordinary messages to them.
             silent_before = bot_count(borrower)
             question = "Can I pay everything in ten days?"
             send(borrower, question)
@@ -151,12 +170,18 @@ def test_handoff_to_a_person_and_back(stack, agent_login):
             assert status == 200 and loan["active_arrangement"]["kind"] == "promise_to_pay"
             assert loan["active_arrangement"]["actor"] == f"agent:{username}"
             assert loan["active_arrangement"]["schedule"][0]["due_date"] == due
+            # A self-harm message gets the crisis line at once, and the case becomes top priority.
+            reply = reply_to(borrower, send(borrower, "I've been thinking about ending it all"))
+            assert crisis_line("KE") in reply and "immediate danger" in reply, reply
+            assert render("self_harm", crisis_line=crisis_line("KE"), lender=lender()["name"]) in reply, reply
+            expect(flags.locator(".case-reason")).to_have_text("Reason now: self-harm risk", timeout=WAIT_MS)
+            expect(flags.locator(".case-priority")).to_contain_text("Priority: top: self-harm risk")
             shot(agent, "console-case.png", full_page=True)
 
             # Hand back: the bot answers the borrower's next message again.
             agent.get_by_role("button", name="Hand back to the bot").click()
             expect(agent.locator("#case-status")).to_have_text("closed (handed_back)")
-            assert tracker(stack, session_id)["paused"] is False
+            assert tracker(stack, session_id)["slots"]["handed_off"] is False
             reply = reply_to(borrower, send(borrower, "what is my balance?"))
             assert reply.strip(), "the bot should answer again after the hand-back"
         finally:

@@ -1,11 +1,14 @@
 """The backstop: a classifier for prohibited wordings no rule names (run time).
 
-Why: rules catch what someone thought of; on fresh wordings they miss about one
-in four (bench/results/compliance.md). A word + character n-gram logistic
-regression trained on the corpus catches many of the rest but cannot say why,
-so it never names a rule: a text only it flags gets
-"prohibited_language.suspected" and is held (allowed=False) for a person to
-review, never sent unseen.
+Why: rules catch what someone thought of; on fresh wordings they miss some
+(bench/results/compliance.md). Two logistic regressions trained on the corpus
+catch many of the rest but cannot say why, so they never name a rule: a text
+only they flag gets "prohibited_language.suspected" and is held (allowed=False)
+for a person to review, never sent unseen. One reads word + character n-grams
+(the words), the other MiniLM sentence embeddings (bot/embeddings.py: the
+meaning, so "officers will take you in" resembles "you will be arrested"); the
+suspicion is the larger of the two, each at its own threshold (rules.yml
+`backstop`), chosen on the dev split.
 
 Why trained by `make train` (training.py) and only loaded here: production
 must score with a model built on purpose from named inputs
@@ -31,19 +34,22 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
+from bot.compliance.matching import plain_spelling
 from bot.compliance.negation import normalise
 from bot.compliance.rules import RULES_FILE, RuleBook, default_rules
+from bot.embeddings import sentence_vectors, weights_id
 
 ROOT = Path(__file__).resolve().parents[3]
 CORPUS_DIR = ROOT / "data" / "compliance"
 MODEL_FILE = ROOT / "models" / "compliance_backstop.json"
 MODEL_ENV = "COMPLIANCE_BACKSTOP_MODEL"
-FORMAT = 1
+FORMAT = 2
 HINT = "run `make train` (or `python -m bot.compliance.backstop train`)"
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
 _SPACES = re.compile(r"\s\s+")
 
-__all__ = ["BackstopMissing", "Model", "load_model", "model_path", "require_model", "suspicion"]
+__all__ = ["BackstopMissing", "Model", "embedding_suspicion", "embedding_suspicions", "load_model", "model_path", "ngram_suspicion",
+           "require_model", "suspicion"]
 
 
 class BackstopMissing(RuntimeError):
@@ -88,6 +94,9 @@ class Model:
     intercept: float
     parts: tuple[tuple[Callable[[str], list[str]], dict[str, list[float]]], ...]
     trained_on: tuple[str, ...]  # file names, for the leak guard and the bench
+    encoder: str = "minilm"  # bot/embeddings.py name of the sentence encoder
+    embedding_intercept: float = 0.0
+    embedding_coef: tuple[float, ...] = ()
 
 
 @lru_cache(maxsize=4)
@@ -110,7 +119,11 @@ def load_model(path: Path) -> Model:
             low, high = v["ngram_range"]
             analyse = ANALYSERS[v["analyzer"]]
             parts.append(((lambda text, a=analyse, lo=low, hi=high: a(text, lo, hi)), v["terms"]))
-        return Model(path, float(data["intercept"]), tuple(parts), tuple(i["file"] for i in data["trained_on"]))
+        emb = data["embedding"]
+        if emb["weights_sha256"] != weights_id(emb["encoder"]):
+            raise BackstopMissing(f"{path} was trained on other {emb['encoder']} weights than are installed: {HINT}")
+        return Model(path, float(data["intercept"]), tuple(parts), tuple(i["file"] for i in data["trained_on"]),
+                     emb["encoder"], float(emb["intercept"]), tuple(float(c) for c in emb["coef"]))
     except (KeyError, TypeError, ValueError) as exc:
         raise BackstopMissing(f"{path} is a malformed compliance backstop model ({exc!r}): {HINT}") from None
 
@@ -121,10 +134,63 @@ def require_model() -> Model:
 
 
 def suspicion(text: str, book: RuleBook | None = None) -> float:
-    """The backstop's probability that the text is prohibited language.
+    """How far past its threshold the text is, as a score on the n-gram scale: the
+    n-gram probability, or the embedding one when that crosses its own threshold
+    (then it is reported as at least `hold_at`). Raises BackstopMissing without
+    a model (a check that cannot score must not pass the text)."""
+    book = book or default_rules()
+    words = ngram_suspicion(text, book)
+    if words >= book.hold_at:
+        return words
+    if not reads_english(text):
+        return words
+    meaning = embedding_suspicion(text, book)
+    return max(words, book.hold_at) if meaning >= book.embedding_hold_at else words
 
-    Same arithmetic as the trained TF-IDF pipeline; raises BackstopMissing
-    without a model (a check that cannot score must not pass the text)."""
+
+# Why a language gate: MiniLM was trained on English; on Swahili, Tagalog,
+# Indonesian or Hindi it sees word pieces, not meaning, and held protective texts
+# ("koi jail nahi hogi") on the dev split. Other languages are the rules' job
+# until a multilingual encoder is slotted into bot/embeddings.py (issue 15).
+_ENGLISH = frozenset("""a an the you your we our us i to of for and or if is are be will would
+    can not no this that it on in at by with from have has as do does please until before""".split())
+
+
+def reads_english(text: str) -> bool:
+    """At least a fifth of the words are common English function words."""
+    words = re.findall(r"[a-z']+", text.lower())
+    return bool(words) and sum(w in _ENGLISH for w in words) >= 0.2 * len(words)
+
+
+def embedding_suspicion(text: str, book: RuleBook | None = None) -> float:
+    """The sentence-embedding classifier's probability (one MiniLM call, ~15-40 ms)."""
+    return embedding_suspicions([text], book)[0]
+
+
+def embedding_suspicions(texts: list[str], book: RuleBook | None = None) -> list[float]:
+    """embedding_suspicion for many texts in batched encoder calls (the bench)."""
+    book = book or default_rules()
+    model = require_model()
+    plain = [normalise(plain_spelling(t), book.negation) for t in texts]
+    key = f"{model.path}:{model.embedding_intercept!r}"
+    todo = sorted({t for t in plain if (key, t) not in _SCORED})
+    if todo:
+        if len(_SCORED) > _SCORED_MAX:
+            _SCORED.clear()
+        for text, vector in zip(todo, sentence_vectors(todo, model.encoder)):
+            z = model.embedding_intercept + sum(float(v) * c for v, c in zip(vector, model.embedding_coef))
+            _SCORED[(key, text)] = 1 / (1 + math.exp(-z))
+    return [_SCORED[(key, t)] for t in plain]
+
+
+# Scores already computed in this process, per loaded model: the bot's own texts and
+# campaign templates recur (the same rendering is checked for every jurisdiction).
+_SCORED: dict[tuple[str, str], float] = {}
+_SCORED_MAX = 20_000
+
+
+def ngram_suspicion(text: str, book: RuleBook | None = None) -> float:
+    """The n-gram classifier's probability: the trained TF-IDF pipeline's arithmetic, by hand."""
     model = require_model()
     z = model.intercept
     normalised = normalise(text, (book or default_rules()).negation)

@@ -15,7 +15,10 @@ import os
 import re
 from pathlib import Path
 
+import numpy as np
+
 from bot.compliance.backstop import CORPUS_DIR, FORMAT, BackstopMissing, load_model
+from bot.compliance.matching import plain_spelling
 from bot.compliance.negation import normalise
 from bot.compliance.rules import RULES_FILE, load_rules
 
@@ -24,9 +27,13 @@ VECTORISERS = (  # scikit-learn TfidfVectorizer settings (sublinear tf); the sco
     {"analyzer": "word", "ngram_range": [1, 2], "min_df": 1},
     {"analyzer": "char_wb", "ngram_range": [3, 5], "min_df": 2},
 )
+# The sentence-embedding classifier: encoder (bot/embeddings.py) and the logistic C,
+# chosen on the dev split (dev_round5_*, dev_examples_*; bench/results/compliance.md).
+ENCODER = "minilm"
+EMBEDDING_C = 10
 # What the model depends on besides the training files and rules.yml (its rewrites).
 _PACKAGE = Path(__file__).resolve().parent
-_CODE = [_PACKAGE / "__init__.py", _PACKAGE / "training.py",
+_CODE = [_PACKAGE / "__init__.py", _PACKAGE / "training.py", _PACKAGE.parent / "matching.py",
          _PACKAGE.parent / "negation.py", _PACKAGE.parent / "rules.py"]
 
 
@@ -61,7 +68,10 @@ def fingerprint(corpus_dir: Path = CORPUS_DIR, rules_file: Path = RULES_FILE) ->
     """Of every input the model depends on: `make train` retrains only when it changes."""
     import sklearn
 
-    digest = hashlib.sha256(f"format {FORMAT} sklearn {sklearn.__version__}".encode())
+    from bot.embeddings import weights_id
+
+    digest = hashlib.sha256(f"format {FORMAT} sklearn {sklearn.__version__} "
+                            f"{ENCODER} {weights_id(ENCODER)} C {EMBEDDING_C}".encode())
     for path in [p for p, _ in training_files(corpus_dir)] + [rules_file] + _CODE:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
@@ -74,10 +84,11 @@ def fit(corpus_dir: Path = CORPUS_DIR, rules_file: Path = RULES_FILE) -> dict:
     from sklearn.linear_model import LogisticRegression
 
     book = load_rules(rules_file)
-    texts, labels, inputs = [], [], []
+    texts, raw, labels, inputs = [], [], [], []
     for path, label in training_files(corpus_dir):
         lines = corpus_lines(path)
         texts += [normalise(t, book.negation) for t in lines]
+        raw += lines
         labels += [label] * len(lines)
         inputs.append({"file": path.name, "label": label, "lines": len(lines),
                        "sha256": hashlib.sha256(path.read_bytes()).hexdigest()})
@@ -93,7 +104,35 @@ def fit(corpus_dir: Path = CORPUS_DIR, rules_file: Path = RULES_FILE) -> dict:
         offset += len(idf)
     return {"format": FORMAT, "fingerprint": fingerprint(corpus_dir, rules_file),
             "normalisation": book.negation.fingerprint, "trained_on": inputs,
-            "intercept": float(clf.intercept_[0]), "vectorisers": parts}
+            "intercept": float(clf.intercept_[0]), "vectorisers": parts,
+            "embedding": fit_embedding(raw, labels, book)}
+
+
+# Embeddings already computed in this process: retraining (tests, --if-changed after an
+# edit of one file) embeds only the lines it has not seen.
+_VECTORS: dict[tuple[str, str], "np.ndarray"] = {}
+
+
+def fit_embedding(lines: list[str], labels: list[int], book) -> dict:
+    """Logistic regression on sentence embeddings of the plain-spelled, normalised lines:
+    it reads meaning ("officers will take you in") where the n-grams read words."""
+    from sklearn.linear_model import LogisticRegression
+
+    from bot.embeddings import sentence_vectors, weights_id
+
+    texts = [embedding_text(t, book) for t in lines]
+    missing = sorted({t for t in texts if (ENCODER, t) not in _VECTORS})
+    if missing:
+        _VECTORS.update({(ENCODER, t): v for t, v in zip(missing, sentence_vectors(missing, ENCODER))})
+    vectors = np.stack([_VECTORS[(ENCODER, t)] for t in texts])
+    clf = LogisticRegression(C=EMBEDDING_C, max_iter=3000, class_weight="balanced").fit(vectors, labels)
+    return {"encoder": ENCODER, "weights_sha256": weights_id(ENCODER), "C": EMBEDDING_C,
+            "intercept": float(clf.intercept_[0]), "coef": [float(c) for c in clf.coef_[0]]}
+
+
+def embedding_text(text: str, book) -> str:
+    """What the encoder reads: disguises undone, then the negation rewrites (as the rules see it)."""
+    return normalise(plain_spelling(text), book.negation)
 
 
 def train(out: Path, corpus_dir: Path = CORPUS_DIR, rules_file: Path = RULES_FILE) -> dict:

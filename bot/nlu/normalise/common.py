@@ -11,6 +11,7 @@ ENTITY_TYPES = (
     "loan_reference", "date_of_birth", "phone_last4",
 )
 DOB_MIN_AGE_YEARS = 14  # a dated year at least this far back is a birth date
+DOB_ADULT_YEARS = 18  # a two-digit birth year is read at least this far back: borrowers are adults
 # Only this much of a message is scanned: borrower messages are short, and the
 # cap keeps a pasted essay or a flood of digits from stalling a parse.
 MAX_SCAN_CHARS = 1000

@@ -14,16 +14,15 @@ from typing import Callable, Dict, List, Optional, Tuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.nlu import lexicons
-from bot.nlu.normalise.common import _cap, DOB_MIN_AGE_YEARS, _free, Span
+from bot.nlu.normalise.common import _cap, DOB_ADULT_YEARS, DOB_MIN_AGE_YEARS, _free, Span
 from bot.nlu.normalise.numbers import _qty
 from bot.nlu.normalise.money import _CUR_ANY
 from bot.nlu.normalise.durations import _DATES_LEXICON, _QTY, _UNIT, _unit_days
 
 
-_MONTHS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7,
-           "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12}
-_MONTH = (r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-          r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+# Month names (English, abbreviations, misspellings, Swahili, Tagalog, Indonesian): data/lexicons/dates.yml.
+_MONTHS = {str(word).lower(): int(n) for n, words in _DATES_LEXICON["months"].items() for word in words}
+_MONTH = r"(?P<mon>" + lexicons.alternation(_MONTHS) + r")(?![a-z])\.?"
 _MONTH_NC = _MONTH.replace("(?P<mon>", "(?:")
 _WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 _WD_FULL = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tues?day|wednsday|wensday|thursady|firday|satuday|sundy)"
@@ -75,13 +74,15 @@ def _weekday_index(word: str) -> int:
 
 
 def _year(raw: Optional[str], today: date, birth: bool) -> Optional[int]:
+    """A written year; two digits are the latest century that fits: up to ten years ahead for
+    a date, at least DOB_ADULT_YEARS back for a birth (a borrower is an adult), by the year."""
     if not raw:
         return None
     raw = raw.lstrip("'")
     y = int(raw)
     if len(raw) == 2:
         y += 2000
-        limit = today.year if birth else today.year + 10
+        limit = today.year - DOB_ADULT_YEARS if birth else today.year + 10
         if y > limit:
             y -= 100
     return y
@@ -124,12 +125,17 @@ def _iso(m, today, birth):
 
 
 def _numeric(m, today, birth):
+    y = m.groupdict().get("y")
     dm = _day_first(int(m["a"]), int(m["b"]))
-    return _full(_year(m.groupdict().get("y"), today, birth), dm[1], dm[0], today) if dm else None
+    if dm:
+        return _full(_year(y, today, birth), dm[1], dm[0], today)
+    if y and len(y) == 2:  # "99/02/14": only year-first reads it
+        return _full(_year(m["a"], today, birth), int(m["b"]), int(y), today)
+    return None
 
 
 def _day_mon(m, today, birth):
-    return _full(_year(m.groupdict().get("y"), today, birth), _MONTHS[m["mon"][:3].lower()], int(m["d"]), today)
+    return _full(_year(m.groupdict().get("y"), today, birth), _MONTHS[m["mon"].lower()], int(m["d"]), today)
 
 
 def _ordinal_day(m, today, birth):
@@ -222,7 +228,7 @@ def _day_of_month(m, today, birth):
 
 def _month_name(m, today, birth):
     """A month named alone ('in march', 'by december'): its 1st (today if it is this month)."""
-    month = _MONTHS[m["mon"][:3].lower()]
+    month = _MONTHS[m["mon"].lower()]
     lead = re.sub(r"\s+", " ", m["lead"].lower())
     past = lead in ("last", "since")
     year = today.year if month >= today.month else today.year + 1
@@ -257,10 +263,14 @@ _NOT_A_DATE = re.compile(
 _YR = r"(?P<y>\d{4}|'\d{2})"
 DATE_RULES: List[Tuple[re.Pattern, Callable, bool]] = [
     # (pattern, resolver, carries_year)
-    (_r(r"(?<![\d/.-])(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?![\d])"), _iso, True),
+    (_r(r"(?<![\d/.-])(?P<y>\d{4})(?P<s>[-/.])(?P<m>\d{1,2})(?P=s)(?P<d>\d{1,2})(?![\d])"), _iso, True),
+    (_r(r"(?<!\d)(?P<y>\d{4})\s*[年년]\s*(?P<m>\d{1,2})\s*[月월]\s*(?P<d>\d{1,2})(?:\s*[日号號일])?"), _iso, True),
     (_r(r"(?<![\d/.])(?P<a>\d{1,2})(?P<s>[/.-])(?P<b>\d{1,2})(?P=s)(?P<y>\d{4}|\d{2})(?![\d/]|\.\d)"), _numeric, True),
-    (_r(rf"\b(?P<d>\d{{1,2}}){_ORD}?\s*(?:of\s+|-)?{_MONTH}(?:,?\s*|-)(?P<y>\d{{4}}|'?\d{{2}})(?!\d|[.,]\d|\s*(?:k\b|[/%$£€₦]|{_CUR_ANY}))"), _day_mon, True),
-    (_r(rf"\b{_MONTH}\s*(?P<d>\d{{1,2}}){_ORD}?,?\s*{_YR}(?!\d|[.,]\d)"), _day_mon, True),
+    (_r(r"(?<![\d/.,])(?P<a>\d{1,2})[ ](?P<b>\d{1,2})[ ](?P<y>(?:19|20)\d{2})(?![\d/]|[.,]\d)"), _numeric, True),
+    (_r(rf"\b(?P<d>\d{{1,2}}){_ORD}?(?:\s*of\s+|\s*[-/.]\s*|\s*){_MONTH}(?:,?\s*|\s*[-/.]\s*)(?P<y>\d{{4}}|'?\d{{2}})(?!\d|[.,]\d|\s*(?:k\b|[/%$£€₦]|{_CUR_ANY}))"), _day_mon, True),
+    (_r(rf"\b{_MONTH}(?:\s*[-/.]\s*|\s*)(?P<d>\d{{1,2}}){_ORD}?(?:,?\s*|\s*[-/.]\s*){_YR}(?!\d|[.,]\d)"), _day_mon, True),
+    (_r(rf"\b{_MONTH}(?:\s*[-/.]\s*|\s*)(?P<d>\d{{1,2}}){_ORD}?(?:,\s*|[-/.])(?P<y>\d{{2}})(?!\d|[.,]\d|\s*(?:k\b|%|{_CUR_ANY}))"), _day_mon, True),
+    (_r(rf"(?<![\d.,])(?P<y>\d{{4}})\s*[-/.]\s*{_MONTH}\s*[-/.]?\s*(?P<d>\d{{1,2}}){_ORD}?(?!\d)"), _day_mon, True),
     (_r(r"(?<![\d/.])(?P<a>\d{1,2})/(?P<b>\d{1,2})(?![\d/=]|\s*(?:k\b|%))"), _numeric, False),
     (_r(rf"\b(?P<d>\d{{1,2}}){_ORD}?\s*(?:of\s+|-)?{_MONTH}(?![a-z])"), _day_mon, False),
     (_r(rf"\b(?!may\s+\d{{1,2}}\b(?!{_ORD})){_MONTH}\s*(?:the\s+)?(?P<d>\d{{1,2}}){_ORD}?\b(?![\d.,]|\s*(?:k\b|%|{_CUR_ANY}))"), _day_mon, False),

@@ -8,6 +8,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Callable, Dict, List
 
+from bot.nlu.normalise import shorthand
+from bot.nlu.normalise.birthdates import dob_readings, primary
 from bot.nlu.normalise.common import _cap, _entity, _free, Span
 from bot.nlu.normalise.money import _amount_entities, amount_value, parse_amount, parse_currency
 from bot.nlu.normalise.durations import _duration_from_match, _DURATION_RE, _INST_CONTEXT, _INST_LOOSE_RE, _INST_RE, parse_duration_days, parse_instalments, _RATE_BEFORE
@@ -19,8 +21,14 @@ def extract(text: str, now: datetime, tz: str = "UTC") -> List[Dict]:
     """All entities in text, Rasa-shaped, values normalised, sorted by start.
 
     Only the first MAX_SCAN_CHARS characters are read (spans stay valid in text).
+    SMS shorthand ("nxt fri") is read as its words (shorthand.py); spans stay the typed ones.
     """
-    text = _cap(text)
+    typed = _cap(text)
+    expanded = shorthand.expand(typed)
+    return [shorthand.restore(e, expanded, typed) for e in _extract(expanded.text, now, tz)]
+
+
+def _extract(text: str, now: datetime, tz: str) -> List[Dict]:
     today = local_today(now, tz)
     taken: List[Span] = []
     out: List[Dict] = []
@@ -49,6 +57,9 @@ def extract(text: str, now: datetime, tz: str = "UTC") -> List[Dict]:
     for s, e, d, has_year, relative in _find_dates(text, today, taken):
         kind = "date_of_birth" if has_year and _is_dob(d, today, birth) else "date"
         extra = {"relative": relative} if kind == "date" and relative else {}
+        readings = dob_readings(text[s:e], today) if kind == "date_of_birth" else {}
+        if readings:  # "03/04/1990": every field order's date, the verification picks (birthdates.py)
+            d, extra = primary(readings), {"readings": {o: r.isoformat() for o, r in readings.items()}}
         out.append(_entity(kind, d.isoformat(), s, e, text, **extra))
     for m in _DURATION_RE.finditer(text):
         days = _duration_from_match(m)

@@ -94,6 +94,61 @@
     log.appendChild(item);
   }
 
+  /* What the bot does in this conversation now: the thin layer while handed off
+     (bot/dialogue/during_handoff.py), Rasa's own pause only on older conversations. */
+  function botState(data) {
+    if (data.handed_off) {
+      return data.taken ? "(hand-off: you are answering; the bot still answers self-harm, how to pay and identity)"
+        : "(hand-off: waiting for a person; the bot acknowledges each message and adds it to the case)";
+    }
+    return data.paused ? "(bot paused: you are talking)" : "(bot active)";
+  }
+
+  var PRIORITY = ["normal", "high: nobody took it in time", "top: self-harm risk"];
+
+  /* The case as it changes while it waits: reason, priority, what the borrower wrote. */
+  function caseFlags() {
+    var box = $("case-flags");
+    if (!box) {
+      box = document.createElement("section");
+      box.id = "case-flags";
+      box.className = "case-flags";
+      box.setAttribute("aria-live", "polite");
+      box.setAttribute("aria-label", "Case reason, priority and messages added while waiting");
+      document.querySelector(".case-head").appendChild(box);
+    }
+    api(base).then(function (r) {
+      if (!r.ok) { return; }
+      var c = r.data, p = c.priority || 0;
+      var lines = [["case-reason", "Reason now: " + c.reason],
+                   ["case-priority priority-" + p, "Priority: " + (PRIORITY[p] || p) +
+                    (c.escalated_at ? " (escalated " + c.escalated_at.slice(0, 16).replace("T", " ") + " UTC)" : "")]];
+      box.textContent = "";
+      lines.forEach(function (line) {
+        var el = document.createElement("p");
+        el.className = line[0];
+        el.textContent = line[1];
+        box.appendChild(el);
+      });
+      var added = c.messages || [];
+      if (added.length) {
+        var head = document.createElement("h2");
+        head.textContent = "Added to the case while waiting (" + added.length + ")";
+        var list = document.createElement("ul");
+        list.className = "case-messages";
+        added.slice(-20).forEach(function (m) {
+          var item = document.createElement("li");
+          item.textContent = m.text + (m.intent ? " [" + m.intent + "]" : "");
+          list.appendChild(item);
+        });
+        box.appendChild(head);
+        box.appendChild(list);
+      }
+    }).catch(function () {});
+  }
+  caseFlags();
+  setInterval(caseFlags, 4000);
+
   function poll() {
     if (polling) { return; }
     polling = true;
@@ -102,7 +157,7 @@
       var atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 8;
       r.data.messages.forEach(addMessage);
       next = r.data.next;
-      $("conv-paused").textContent = r.data.paused ? "(bot paused: you are talking)" : "(bot active)";
+      $("conv-paused").textContent = botState(r.data);
       if (atBottom && r.data.messages.length) { log.scrollTop = log.scrollHeight; }
     }).catch(function () {}).then(function () { polling = false; });
   }

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.compliance import backstop, check_text
-from bot.compliance.backstop import BackstopMissing, suspicion
+from bot.compliance.backstop import BackstopMissing, ngram_suspicion
 from bot.compliance.backstop.__main__ import main as backstop_cli
 from bot.compliance.backstop.training import (
     VECTORISERS, corpus_lines, fingerprint, train, training_files, up_to_date,
@@ -48,7 +48,7 @@ def test_the_hand_analysers_equal_scikit_learns_on_every_corpus_line():
 
 
 def test_hand_scoring_equals_the_trained_pipeline():
-    """suspicion() redoes the TF-IDF + logistic regression arithmetic by hand from
+    """ngram_suspicion() redoes the TF-IDF + logistic regression arithmetic by hand from
     the JSON model; it must give the probability scikit-learn would."""
     from scipy.sparse import hstack
     from sklearn.linear_model import LogisticRegression
@@ -62,10 +62,10 @@ def test_hand_scoring_equals_the_trained_pipeline():
     vecs = _sklearn_vectorisers()
     clf = LogisticRegression(C=10, max_iter=2000, class_weight="balanced").fit(
         hstack([v.fit_transform(texts) for v in vecs]).tocsr(), labels)
-    probe = (corpus_lines(CORPUS / "blind_round4_unacceptable.txt")[:10]
-             + corpus_lines(CORPUS / "blind_round4_acceptable.txt")[:10] + ["Hi", "!!!"])
+    probe = (corpus_lines(CORPUS / "dev_round5_unacceptable.txt")[:10]
+             + corpus_lines(CORPUS / "dev_round5_acceptable.txt")[:10] + ["Hi", "!!!"])
     expected = clf.predict_proba(hstack([v.transform([normalise(t, negation) for t in probe]) for v in vecs]))[:, 1]
-    assert [round(suspicion(t), 9) for t in probe] == [round(float(p), 9) for p in expected]
+    assert [round(ngram_suspicion(t), 9) for t in probe] == [round(float(p), 9) for p in expected]
 
 
 def test_without_a_model_a_check_refuses_rather_than_passes(no_model):
@@ -104,7 +104,7 @@ def test_a_model_trained_with_other_rewrites_is_refused(tmp_path, monkeypatch):
 
 def test_a_malformed_model_is_refused(tmp_path, monkeypatch):
     bad = tmp_path / "bad.json"
-    bad.write_text('{"format": 1, "normalisation": "%s"}' % default_rules().negation.fingerprint)
+    bad.write_text('{"format": %d, "normalisation": "%s"}' % (backstop.FORMAT, default_rules().negation.fingerprint))
     monkeypatch.setenv(backstop.MODEL_ENV, str(bad))
     with pytest.raises(BackstopMissing, match="malformed"):
         backstop.require_model()
@@ -134,7 +134,7 @@ def test_retrains_only_when_a_training_input_changes(tmp_path):
 def test_the_command_line_trains_then_skips(tmp_path, capsys):
     out = tmp_path / "compliance_backstop.json"
     assert backstop_cli(["train", "--out", str(out), "--if-changed"]) == 0
-    assert "trained on 8 files (750 lines)" in capsys.readouterr().out
+    assert "trained on 10 files (944 lines)" in capsys.readouterr().out
     written = out.stat().st_mtime_ns
     assert backstop_cli(["train", "--out", str(out), "--if-changed"]) == 0
     assert "up to date" in capsys.readouterr().out and out.stat().st_mtime_ns == written
@@ -153,4 +153,52 @@ def test_the_model_is_small_and_records_its_inputs():
     assert path.stat().st_size < 2_000_000
     model = json.loads(path.read_text(encoding="utf-8"))
     assert model["fingerprint"] == fingerprint(CORPUS, RULES_FILE)
-    assert sum(i["lines"] for i in model["trained_on"]) == 750
+    assert sum(i["lines"] for i in model["trained_on"]) == 944
+    assert model["embedding"]["encoder"] == "minilm" and len(model["embedding"]["coef"]) == 384
+
+
+def test_a_model_trained_on_other_encoder_weights_is_refused(tmp_path, monkeypatch):
+    """The embedding classifier's weights mean nothing with another encoder."""
+    model = json.loads(Path(backstop.model_path()).read_text(encoding="utf-8"))
+    model["embedding"]["weights_sha256"] = "0" * 64
+    stale = tmp_path / "other_weights.json"
+    stale.write_text(json.dumps(model), encoding="utf-8")
+    monkeypatch.setenv(backstop.MODEL_ENV, str(stale))
+    with pytest.raises(BackstopMissing, match="other minilm weights"):
+        backstop.require_model()
+
+
+def test_embedding_scoring_is_the_recorded_logistic_regression():
+    """embedding_suspicion() is sigmoid(w . MiniLM(text) + b) with the model's own w and b."""
+    import numpy as np
+
+    from bot.compliance.backstop.training import embedding_text
+    from bot.embeddings import sentence_vectors
+
+    model = json.loads(Path(backstop.model_path()).read_text(encoding="utf-8"))["embedding"]
+    text = "Officers will take you in tonight."
+    z = float(np.dot(sentence_vectors([embedding_text(text, default_rules())])[0], model["coef"])) + model["intercept"]
+    assert backstop.embedding_suspicion(text) == pytest.approx(1 / (1 + np.exp(-z)), abs=1e-6)
+
+
+def test_a_text_only_the_embedding_classifier_flags_is_held(monkeypatch):
+    """No rule and no n-gram fires, the meaning does: held as suspected, not sent."""
+    monkeypatch.setattr(backstop, "ngram_suspicion", lambda text, book=None: 0.1)
+    monkeypatch.setattr(backstop, "embedding_suspicion", lambda text, book=None: 0.95)
+    decision = check_text("A pleasant afternoon to you.")
+    assert (decision.allowed, decision.rule) == (False, "prohibited_language.suspected")
+    monkeypatch.setattr(backstop, "embedding_suspicion", lambda text, book=None: 0.5)
+    assert check_text("A pleasant afternoon to you.").allowed
+
+
+def test_the_embedding_classifier_reads_english_only(monkeypatch):
+    """MiniLM is English-only: on other languages it held protective texts, so they are the rules' job."""
+    calls = []
+    monkeypatch.setattr(backstop, "ngram_suspicion", lambda text, book=None: 0.1)
+    monkeypatch.setattr(backstop, "embedding_suspicion", lambda text, book=None: calls.append(text) or 0.99)
+    assert check_text("Hum aapki family ya office ko kabhi call nahi karenge.").allowed
+    assert check_text("Kami tidak akan menghubungi keluarga Anda.").allowed
+    assert calls == []
+    assert not check_text("We will be waiting for you after work.").allowed
+    assert backstop.reads_english("You will not be contacted again.")
+    assert not backstop.reads_english("Tafadhali lipa kiasi kinachofuata tarehe 5 Juni.")

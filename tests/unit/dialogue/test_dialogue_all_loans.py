@@ -75,11 +75,20 @@ def test_each_loan_is_cut_to_its_own_product_limit():
 
 
 def test_an_amount_for_all_loans_is_shared_by_balance_not_paid_twice():
-    move = decide(turn("request_instalments", "I can pay 6000 a month for both loans", TWO_LOANS, amount="6000"),
+    move = decide(turn("request_instalments", "I can pay 30000 a month for both loans", TWO_LOANS, amount="30000"),
                   PRODUCTS)
     assert move.action == "action_offer" and len(move.offers) == 2
     for loan, (_, offer) in zip((LOAN, OTHER), move.offers):
         _assert_valid(loan, offer)
+    per_month = sum(offer.schedule[0].amount for _, offer in move.offers)
+    assert per_month <= 30000, "the shares together stay within what the borrower said"
+
+
+def test_an_amount_for_all_loans_below_what_the_limits_allow_goes_to_a_person_not_above_budget():
+    """6,000 a month shared by balance is ~1,552 on this loan, below any plan its product allows."""
+    move = decide(turn("request_instalments", "I can pay 6000 a month for both loans", TWO_LOANS, amount="6000"),
+                  PRODUCTS)
+    assert move.action == "action_handoff" and move.offers == ()
 
 
 def test_without_others_or_without_saying_so_it_is_the_one_loan():

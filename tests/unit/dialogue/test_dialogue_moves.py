@@ -160,7 +160,7 @@ def test_past_the_last_step_a_person_takes_over():
 
 def test_a_no_that_says_what_works_is_a_new_request():
     slots = {**VERIFIED, "pending_offer": {"kind": "instalment_plan", "request_kind": "instalment_plan"}}
-    move = decide(turn("deny", "no, I can only do 1500 a week", slots=slots, amount="1500"), PRODUCTS)
+    move = decide(turn("deny", "no, I can only do 2000 a week", slots=slots, amount="2000"), PRODUCTS)
     assert move.action == "action_offer"
     assert sum(i.amount for i in move.offer.schedule) == Decimal("13860.00")
 

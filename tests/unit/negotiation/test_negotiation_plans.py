@@ -290,8 +290,20 @@ def test_affordability_that_fits():
     assert max(amounts(o)) <= D("1200") and not o.adjusted
 
 
+def test_affordability_weekly_budget_gets_a_longer_interval_within_it():
+    # 400 a week needs 9 weekly instalments (max 6), but 800 every 14 days fits 5 fortnightly ones.
+    o = afford("400", 7, limits=HARDSHIP, hardship=True)
+    assert o.kind == "hardship_plan" and amounts(o) == [D("700.00")] * 5
+    assert dues(o) == [days(14 * k) for k in range(1, 6)]
+    assert o.notes == (Note.of(NoteCode.BUDGET_FREQUENCY, amount=D("400.00"), period=7, every=14,
+                               budget=D("800.00")),)
+    assert said(o) == ("paying KES 400.00 every 7 days can't clear this balance within the limits, so I've "
+                       "spread it every 14 days, up to KES 800.00 each (the same as KES 400.00 every 7 days)")
+
+
 def test_affordability_needs_more_than_allowed_says_so():
-    o = afford("400", 7, limits=HARDSHIP, hardship=True)  # needs 9 weeks, max 6 instalments
+    weekly_only = replace(HARDSHIP, frequencies_days=(7,))
+    o = afford("400", 7, limits=weekly_only, hardship=True)  # needs 9 weeks, max 6 instalments
     assert o.kind == "hardship_plan" and len(o.schedule) == 6
     assert amounts(o) == [D("583.33")] * 5 + [D("583.35")]
     assert o.adjusted and "would take 9 instalments" in said(o) and "583.33" in said(o)

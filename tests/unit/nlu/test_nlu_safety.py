@@ -1,7 +1,20 @@
-"""The self-harm net must catch every listed message, whatever the classifier says."""
-import pytest
+"""The self-harm net must catch every listed message, whatever the classifier says.
 
+Two nets (bot/nlu/safety.py): the patterns of data/lexicons/self_harm.yml and,
+in the pipeline component, a semantic check of the MiniLM sentence vector.
+tests/nlu/dev_self_harm.yml is the dev set both were tuned on.
+"""
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from bot.nlu import safety
 from bot.nlu.safety import VULNERABILITY_INTENT, force_vulnerability, mentions_self_harm
+
+DEV = Path(__file__).resolve().parents[2] / "nlu" / "dev_self_harm.yml"
 
 SELF_HARM = [
     "i want to kill myself", "I'm going to kill myself tonight", "kms", "honestly kms at this point",
@@ -113,3 +126,244 @@ def test_force_vulnerability_puts_intent_first_with_full_confidence():
 ])
 def test_documented_borderline_choices(text, flagged):
     assert mentions_self_harm(text) is flagged
+
+
+# --- issue 13: indirect forms, farewells, plans and other languages -------------
+# Written for these tests (not in the dev set), one or more per language and form.
+MORE_SELF_HARM = [
+    # indirect and farewells
+    "my wife and kids will be fine once I'm gone", "no one would care if I died tomorrow",
+    "you will get your peace soon", "I won't be around to pay the next instalment",
+    "tell my son I'm sorry, I love him", "I wrote a goodbye letter to my family",
+    "this will be the last time anyone hears from me", "I'm such a burden on my family",
+    "I keep thinking about ending things", "I hope God takes me in my sleep",
+    "there's no way out for me except dying", "dad, I'm sorry, goodbye",
+    # plans and means
+    "I've been stockpiling my tablets", "I'm sitting on the ledge now", "I bought a rope",
+    "I'm about to jump", "I took too many pills",
+    # Hinglish and Hindi
+    "main mar jaunga tab sab khush rahenge", "mujhe ab jeena nahi hai yaar", "main zehar kha lungi",
+    "ab jeene ka dil nahi karta", "मैं अब जी नहीं सकता",
+    # Swahili and Sheng
+    "heri nife kuliko haya", "nikifa deni litaisha", "nimechoka na maisha yangu yote",
+    "nitakunywa sumu leo", "maisha yangu haina maana",
+    # Tagalog
+    "mamatay na lang ako kaysa ganito", "papatayin ko ang sarili ko", "pagod na ako sa buhay",
+    # Indonesian
+    "lebih baik saya mati", "aku pengen mengakhiri hidupku", "saya tidak mau hidup lagi",
+    # Pidgin
+    "life no sweet me again", "I wan kpai", "make I just die",
+    # Chinese
+    "我死了你就安静了", "我想结束生命", "我已经写好遗书了",
+]
+
+MORE_ORDINARY = [
+    "this loan is killing me slowly", "the charges are murder", "I'm dead on my feet",
+    "I'll be gone to my village for a week", "when I'm gone to Dubai my brother pays",
+    "tell my wife the money is sent", "sorry for the delay, goodbye", "goodbye, thanks",
+    "I don't want to live in Nairobi anymore", "I'm tired of these calls",
+    "my sister died and I paid for the burial", "I want to end this contract",
+    "can I jump on a call later", "end of the month", "I'm ready to go ahead with the plan",
+    "mar gaya yaar, itna byaaj", "simu imekufa", "patay ang phone ko", "hp saya mati",
+    "我累死了", "笑死我了", "my phone don die", "let's end things here, I'll pay on friday with my salary",
+]
+
+
+@pytest.mark.parametrize("text", MORE_SELF_HARM)
+def test_indirect_forms_farewells_and_other_languages_are_caught(text):
+    assert mentions_self_harm(text), text
+
+
+@pytest.mark.parametrize("text", MORE_ORDINARY)
+def test_more_idioms_and_other_peoples_deaths_are_not_flagged(text):
+    assert not mentions_self_harm(text), text
+
+
+def _dev():
+    data = yaml.safe_load(DEV.read_text(encoding="utf-8"))
+    positives = [(group, t) for group, texts in data["self_harm"].items() for t in texts]
+    negatives = [(group, t) for group, texts in data["not_self_harm"].items() for t in texts]
+    return positives, negatives
+
+
+def test_the_dev_set_is_labelled_a_dev_set_and_big_enough():
+    positives, negatives = _dev()
+    assert "DEV SET" in DEV.read_text(encoding="utf-8").splitlines()[0]
+    assert len(positives) >= 120 and len(negatives) >= 120
+    groups = {g for g, _ in positives}
+    assert {"hinglish", "swahili_and_sheng", "tagalog", "indonesian", "pidgin", "chinese",
+            "english_indirect", "farewells", "plans_and_means"} <= groups
+    assert len({t for _, t in positives + negatives}) == len(positives) + len(negatives)
+
+
+def test_the_dev_set_is_not_training_data():
+    from bench.leak_guard import leaks, training_texts
+
+    positives, negatives = _dev()
+    assert not leaks(training_texts(), [("dev", t) for _, t in positives + negatives])
+
+
+def test_dev_recall_is_100_percent_through_the_patterns(capsys):
+    """Recall 100 % without any model: the patterns alone (the component adds the semantic check)."""
+    positives, negatives = _dev()
+    missed = [t for _, t in positives if not mentions_self_harm(t)]
+    flagged = [t for _, t in negatives if mentions_self_harm(t)]
+    print(f"\nself-harm dev set, patterns: recall {len(positives) - len(missed)}/{len(positives)}, "
+          f"false alarms {len(flagged)}/{len(negatives)}: {flagged}")
+    assert not missed
+    assert len(flagged) <= 0.05 * len(negatives)
+
+
+def test_the_word_start_gate_changes_no_answer():
+    """compile_patterns shares one leading \\b(?=letter) for speed; the plain alternation must agree."""
+    lexicon = safety.load_lexicon()
+    macros = lexicon["macros"]
+    plain = re.compile("|".join(f"(?:{safety.expand(p, macros)})" for ps in lexicon["patterns"].values()
+                                for p in ps), re.I)
+    positives, negatives = _dev()
+    texts = [t for _, t in positives + negatives] + SELF_HARM + ORDINARY + MORE_SELF_HARM + MORE_ORDINARY
+    for text in texts:
+        for variant in safety._variants(text):
+            assert bool(safety._PATTERN.search(variant)) == bool(plain.search(variant)), variant
+
+
+def test_every_language_of_the_lexicon_compiles_on_its_own():
+    lexicon = safety.load_lexicon()
+    assert {"english_direct", "english_indirect", "farewells", "hindi_urdu", "swahili_and_sheng", "tagalog",
+            "indonesian_malay", "pidgin", "chinese"} <= set(lexicon["patterns"])
+    for language, patterns in lexicon["patterns"].items():
+        for pattern in patterns:
+            re.compile(safety.expand(pattern, lexicon["macros"]), re.I)
+            assert not re.search(r"\{[a-z_]+\}", safety.expand(pattern, lexicon["macros"])), (language, pattern)
+
+
+def test_a_malformed_lexicon_fails_loudly(tmp_path):
+    bad = tmp_path / "self_harm.yml"
+    bad.write_text("- just a list\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="patterns"):
+        safety.load_lexicon(bad)
+
+
+# --- the semantic check, with vectors made by hand (no model needed) ----------------
+def _unit(*values):
+    vector = np.zeros(safety.EMBEDDING_DIM, dtype=np.float32)
+    vector[: len(values)] = values
+    return vector / np.linalg.norm(vector)
+
+
+PROTOTYPES = np.stack([_unit(1, 0, 0)])
+CONTRASTS = np.stack([_unit(0, 1, 0)])
+
+
+@pytest.mark.parametrize("vector, flagged", [
+    (_unit(1, 0, 0), True),            # the prototype itself
+    (_unit(1, 0.5, 0), True),          # near it, nearer than to the contrast
+    (_unit(0.5, 1, 0), False),         # nearer the harmless contrast
+    (_unit(0, 0, 1), False),           # far from both: below the threshold
+    (np.ones(10), False),              # another encoder's width: never compared
+    (np.zeros(safety.EMBEDDING_DIM), False),
+])
+def test_semantic_flag(vector, flagged):
+    assert safety.semantic_flag(vector, PROTOTYPES, CONTRASTS, threshold=0.35, margin=0.02) is flagged
+
+
+def test_semantic_check_needs_a_vector_and_enough_words():
+    near = _unit(1, 0, 0)
+    vectors = (PROTOTYPES, CONTRASTS)
+    assert safety.self_harm_risk("everything feels far away from me now", near, vectors)
+    assert not safety.self_harm_risk("everything feels far away from me now", None, vectors)
+    assert not safety.self_harm_risk("dob 06/27/1991", near, vectors)  # one word: patterns only
+    assert safety.self_harm_risk("kms", None, vectors)  # the patterns need no vector
+
+
+def test_the_shipped_settings_are_recall_first():
+    assert 0.0 < safety.SEMANTIC_THRESHOLD <= 0.5
+    assert len(safety.prototype_texts()) >= 20 and len(safety.contrast_texts()) >= 20
+
+
+# --- the component -------------------------------------------------------------------
+rasa_message = pytest.importorskip("rasa.shared.nlu.training_data.message")
+features_module = pytest.importorskip("rasa.shared.nlu.training_data.features")
+
+
+def _message(text, vector=None, origin=None):
+    message = rasa_message.Message(data={"text": text})
+    if vector is not None:
+        message.add_features(features_module.Features(
+            np.asarray(vector, dtype=np.float32)[np.newaxis, :], "sentence", "text", origin))
+    return message
+
+
+def _net(semantic=True):
+    return safety.SelfHarmSafetyNet({"semantic": semantic})
+
+
+def test_component_flags_by_meaning_when_the_pipeline_has_minilm(monkeypatch):
+    monkeypatch.setattr(safety, "semantic_vectors", lambda: (PROTOTYPES, CONTRASTS))
+    message = _message("everything feels far away from me now", _unit(1, 0.2, 0))
+    _net().process([message])
+    assert message.get("intent")["name"] == VULNERABILITY_INTENT
+    assert message.get("safety") == {"self_harm": True}
+
+
+def test_component_ignores_other_encoders_and_can_turn_the_semantic_check_off(monkeypatch):
+    monkeypatch.setattr(safety, "semantic_vectors", lambda: (PROTOTYPES, CONTRASTS))
+    other = _message("everything feels far away from me now", _unit(1, 0, 0), origin="LaBSEFeaturizer")
+    off = _message("everything feels far away from me now", _unit(1, 0, 0))
+    _net().process([other])
+    _net(semantic=False).process([off])
+    assert other.get("safety") == {"self_harm": False} and off.get("safety") == {"self_harm": False}
+    assert safety.minilm_sentence(_message("x", _unit(1, 0, 0), origin="MiniLMFeaturizer")) is not None
+
+
+def test_component_without_features_uses_the_patterns():
+    flagged, calm = _message("nikifa mtapata amani"), _message("I'll pay on friday")
+    _net().process([flagged, calm])
+    assert flagged.get("intent") == {"name": VULNERABILITY_INTENT, "confidence": 1.0}
+    assert calm.get("safety") == {"self_harm": False} and calm.get("intent") is None
+
+
+@pytest.fixture(scope="module")
+def minilm():
+    try:
+        from bot.nlu.featurizer import MiniLMFeaturizer
+
+        return MiniLMFeaturizer(MiniLMFeaturizer.get_default_config(), "MiniLMFeaturizer")
+    except Exception as exc:  # noqa: BLE001 - no weights or TensorFlow here: say so, do not fail
+        pytest.skip(f"MiniLM not available: {exc}")
+
+
+def test_dev_set_through_minilm_and_the_component(minilm, capsys):
+    """The pipeline's last two steps as they run in production: MiniLM features, then the net."""
+    positives, negatives = _dev()
+    messages = [_message(t) for _, t in positives + negatives]
+    minilm.process(messages)
+    _net().process(messages)
+    flags = [m.get("safety")["self_harm"] for m in messages]
+    missed = [t for (_, t), f in zip(positives, flags) if not f]
+    alarms = [t for (_, t), f in zip(negatives, flags[len(positives):]) if f]
+    semantic_only = [t for (_, t), f in zip(negatives, flags[len(positives):]) if f and not mentions_self_harm(t)]
+    print(f"\nself-harm dev set, patterns + semantic: recall {len(positives) - len(missed)}/{len(positives)}, "
+          f"false alarms {len(alarms)}/{len(negatives)} (semantic: {semantic_only})")
+    assert not missed
+    assert len(alarms) <= 0.05 * len(negatives)
+
+
+def test_the_semantic_check_catches_indirect_english_the_patterns_do_not_know(minilm):
+    """Phrasings no pattern matches: the reason the semantic check exists."""
+    texts = ["I feel empty and I just want to stop being here", "nobody needs me and I should just go away forever"]
+    assert not any(mentions_self_harm(t) for t in texts)
+    messages = [_message(t) for t in texts]
+    minilm.process(messages)
+    _net().process(messages)
+    assert [m.get("safety")["self_harm"] for m in messages] == [True, True]
+
+
+@pytest.mark.parametrize("pattern, parts", [
+    (r"a|(b|c)|d", ["a", "(b|c)", "d"]),
+    (r"[|]x|y", ["[|]x", "y"]),
+    (r"[^]|]x|y", ["[^]|]x", "y"]),
+    (r"\|a|b", [r"\|a", "b"]),
+])
+def test_alternatives_split_only_at_the_top_level(pattern, parts):
+    assert safety.alternatives(pattern) == parts

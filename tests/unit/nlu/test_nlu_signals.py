@@ -148,8 +148,10 @@ def test_hardship_comes_from_the_signal():
 
 def test_payment_period_comes_from_the_signal():
     weekly = {"unit": "week", "per": True, "every": True}
-    text = "I can pay 2000 a month"
-    move = decide(Turn("offer_partial_payment", text, NOW, VERIFIED, {"amount": ["2000"]},
+    # 5,000 a week fits a weekly plan on this loan (the borrower's own period comes first when it fits);
+    # the text says "a month": the period is the signal's, never re-read from the text.
+    text = "I can pay 5000 a month"
+    move = decide(Turn("offer_partial_payment", text, NOW, VERIFIED, {"amount": ["5000"]},
                        signals={"period": weekly}), PRODUCTS)
     days = [(b.due - a.due).days for a, b in zip(move.offer.schedule, move.offer.schedule[1:])]
     assert days and set(days) == {7}

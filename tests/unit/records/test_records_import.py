@@ -305,3 +305,47 @@ def test_phone_regions_come_from_compliance_yml(records_db, monkeypatch, tmp_pat
     with records_db.session() as s:
         assert s.execute(select(Borrower.phone).where(Borrower.borrower_id == "PHB-21")).scalar_one() == \
             "+254722000121"
+
+
+# --- codes in any case (issue 13): stored as the configuration spells them ---
+
+def _code_row(n: int, jurisdiction: str, currency: str, product: str, phone: str = "+254711000{:03d}") -> str:
+    return (f"CC-{n},CCB-{n},Code Test {n},{phone.format(n)},1990-01-01,Africa/Nairobi,{jurisdiction},{currency},"
+            f"10,10,0,0,2026-11-01,{product},,,en")
+
+
+def test_codes_in_any_case_are_stored_as_configured(records_db, tmp_path):
+    path = write_csv(tmp_path, "codes.csv", [
+        _code_row(1, "ke", "kes", "wallet-30"),
+        _code_row(2, "Ke", "Kes", "Wallet-90"),
+        _code_row(3, "us-ma", "usd", "sme-180", phone="+1202555{:04d}"),
+        _code_row(4, "KE", "KES", "WALLET-30"),
+        _code_row(5, "kenya", "kes", "wallet-30"),    # not a profile in any case
+        _code_row(6, "ke", "kes", "wallet-31"),       # not a product in any case
+        _code_row(7, "ke", "kesh", "wallet-30"),      # not a currency code
+    ])
+    report = run_import(records_db, path)
+    assert report.created == 4
+    errors = dict(report.errors)
+    assert sorted(errors) == [6, 7, 8]
+    assert "unknown jurisdiction 'kenya'" in errors[6]
+    assert "unknown product_code 'wallet-31'" in errors[7]
+    assert "currency must be an ISO 4217 code" in errors[8]
+    with records_db.session() as s:
+        stored = {loan.loan_id: (loan.borrower.jurisdiction, loan.currency, loan.product_code)
+                  for loan in s.execute(select(Loan).where(Loan.loan_id.like("CC-%"))).scalars()}
+    assert stored == {"CC-1": ("KE", "KES", "WALLET-30"), "CC-2": ("KE", "KES", "WALLET-90"),
+                      "CC-3": ("US-MA", "USD", "SME-180"), "CC-4": ("KE", "KES", "WALLET-30")}
+    # The same rows in upper case are the same records: nothing changes on re-import.
+    upper = write_csv(tmp_path, "upper.csv", [_code_row(1, "KE", "KES", "WALLET-30"),
+                                              _code_row(3, "US-MA", "USD", "SME-180", phone="+1202555{:04d}")])
+    again = run_import(records_db, upper)
+    assert (again.errors, again.unchanged, again.created, again.updated) == ([], 2, 0, 0)
+
+
+def test_codes_without_configuration_are_upper_cased(records_db):
+    from bot.records.importer import validate_row
+
+    row = dict(zip(HEADER.split(","), _code_row(9, "us-ma", "usd", "Wallet-30", phone="+1202555{:04d}").split(",")))
+    clean = validate_row(row, None, None)
+    assert (clean["jurisdiction"], clean["currency"], clean["product_code"]) == ("US-MA", "USD", "Wallet-30")

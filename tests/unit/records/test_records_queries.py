@@ -116,3 +116,22 @@ def test_views(records_db, loans):
     assert [q["id"] for q in queue] == [h.id]
     assert queue[0]["loan_id"] == "LN-20931" and queue[0]["summary"] == {"emotion": "anxious"}
     assert {q["status"] for q in everything} == {"open", "closed"}
+
+
+def test_verify_borrower_compares_the_reading_of_the_holders_jurisdiction(records_db, loans):
+    """'03/04/1990' read both ways (bot/nlu/normalise/birthdates.py): a KE holder is checked day-first only."""
+    ke_reading, us_reading = date(1990, 1, 2), date(1990, 2, 1)  # the borrower (KE) is born 2 January 1990
+    readings = {"DMY": ke_reading, "MDY": us_reading}
+    with records_db.session() as s:
+        assert verify_borrower(s, "LN-20931", us_reading, readings=readings,
+                               date_orders={"KE": ("DMY",)}).loan_id == "LN-20931"
+        assert verify_borrower(s, "LN-20931", ke_reading, readings={"DMY": us_reading, "MDY": ke_reading},
+                               date_orders={"KE": ("DMY",)}) is None  # one guess, not two
+        # No order for the jurisdiction: every reading is compared (documented in dob_matches).
+        assert verify_borrower(s, "LN-20931", us_reading, readings={"DMY": us_reading, "MDY": ke_reading},
+                               date_orders={}).loan_id == "LN-20931"
+        # An order that reads none of them: every reading too.
+        assert verify_borrower(s, "LN-20931", us_reading, readings={"DMY": us_reading, "MDY": ke_reading},
+                               date_orders={"KE": ("YMD",)}).loan_id == "LN-20931"
+        assert verify_borrower(s, "LN-20931", us_reading, readings={"DMY": us_reading},
+                               date_orders={"KE": ("DMY",)}) is None

@@ -1,0 +1,93 @@
+"""The bot's thin layer while a person has the case: nobody goes unanswered during a hand-off.
+
+Once a conversation is handed off (the `handed_off` slot) the bot no longer
+negotiates, but it does not fall silent either: Rasa keeps running and every
+borrower message is decided here instead of by the full rule set in moves.py.
+Four rules, in this order:
+
+1. self-harm (the safety net's flag or its intent, indirect ideation included
+   as the net reads it): the crisis line at once, the case re-flagged as
+   self-harm risk at top priority;
+2. "how do I pay" (payment methods, paying in full): always answered, with
+   only what the borrower may see given verification;
+3. an identity message from an unverified borrower: the normal verification,
+   which links the case to the loan when it succeeds;
+4. anything else: appended to the case and acknowledged, the first time with
+   when a person will reply, later with a short "added to your case"; a
+   correction of what the case is about updates its reason.
+
+While an agent holds the case (`handoff_taken`, set by the console) rule 4
+appends without a bot reply: the agent is the one answering. Pure, no I/O.
+"""
+from __future__ import annotations
+
+from bot.dialogue.move import Move
+from bot.dialogue.reasons import CORRECTION_DENIED, REASON_OF_INTENT, Escalation
+from bot.dialogue.turn import Turn
+
+HANDED_OFF = "handed_off"  # set when a case opens, cleared when the agent hands back or closes
+ACKNOWLEDGED = "handoff_acknowledged"  # the borrower was told when a person will reply
+TAKEN = "handoff_taken"  # an agent holds the case (the console sets and clears it)
+CASE_INTENT = "handoff_intent"  # what the case is about, when the borrower's own intent said it
+
+SELF_HARM_INTENT = "disclose_vulnerability"  # the intent the safety net forces (bot/nlu/safety.py)
+HOW_TO_PAY = ("ask_payment_methods", "pay_in_full")
+# The entities that make a message an identity attempt (as moves.IDENTITY_ENTITIES).
+IDENTITY_ENTITIES = ("loan_reference", "date_of_birth", "phone_last4")
+
+# The thin layer's own actions (domain.yml), besides action_verify.
+SELF_HARM = "action_handoff_self_harm"
+HOW_TO_PAY_ACTION = "action_handoff_how_to_pay"
+ACKNOWLEDGE = "action_handoff_acknowledge"
+NOTE = "action_handoff_note"
+CORRECTION = "action_handoff_correction"
+APPEND = "action_handoff_append"
+ACTIONS = (SELF_HARM, HOW_TO_PAY_ACTION, ACKNOWLEDGE, NOTE, CORRECTION, APPEND)
+
+
+def active(turn: Turn) -> bool:
+    """Whether a person has (or is about to take) this conversation."""
+    return bool(turn.slot(HANDED_OFF, False))
+
+
+def decide(turn: Turn) -> Move:
+    """The move of a borrower turn while the conversation is handed off."""
+    if turn.self_harm or turn.intent == SELF_HARM_INTENT:
+        return Move(SELF_HARM, escalation=Escalation.SELF_HARM)
+    if turn.intent in HOW_TO_PAY:
+        return Move(HOW_TO_PAY_ACTION)
+    if not turn.slot("verified", False) and _identity_attempt(turn):
+        return Move("action_verify")
+    correction = corrected_intent(turn)
+    if correction is not None:
+        return Move(CORRECTION, detail=correction)
+    if turn.slot(TAKEN, False):
+        return Move(APPEND)
+    return Move(NOTE if turn.slot(ACKNOWLEDGED, False) else ACKNOWLEDGE)
+
+
+def corrected_intent(turn: Turn) -> str | None:
+    """The intent that corrects what the case is about, if this turn is one.
+
+    Only a case opened on the borrower's own words (the `handoff_intent` slot,
+    e.g. already_paid) can be corrected: another reason intent is the new
+    reading ("I get paid on the 15th" -> promise_to_pay), a plain "no" says
+    the reading was wrong without a new one. Anything else is just a message.
+    """
+    opened_on = turn.slot(CASE_INTENT)
+    if not opened_on or turn.intent == opened_on:
+        return None
+    if turn.intent in REASON_OF_INTENT or turn.intent == CORRECTION_DENIED:
+        return turn.intent
+    return None
+
+
+def case_intent(intent: str) -> str | None:
+    """What a case opened on `intent` remembers as its subject (None: not the borrower's own words)."""
+    return intent if intent in REASON_OF_INTENT else None
+
+
+def _identity_attempt(turn: Turn) -> bool:
+    return (turn.intent == "provide_identity" or any(turn.first(e) for e in IDENTITY_ENTITIES)
+            or bool(turn.signal("loan_reference"))
+            or (turn.signed_in and not turn.slot("token_refused", False)))
