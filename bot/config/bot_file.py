@@ -113,7 +113,7 @@ class Tone(Strict):
     with an emotion opener, however sure the emotion is.
     """
 
-    min_confidence: float = 0.83
+    min_confidence: float = 0.85
     never_after: Tuple[Text, ...] = ("greet", "thank", "goodbye")
 
     @validator("min_confidence", pre=True)
