@@ -13,7 +13,7 @@ from bot.dialogue import during_handoff
 from bot.dialogue.move import InvalidMove
 from bot.dialogue.moves import Turn
 from bot.dialogue.reasons import CORRECTION_DENIED, Escalation, case_reason, corrected_reason
-from bot.dialogue.wording import money
+from bot.dialogue.wording import money, note_text
 from bot.records import audit, handoffs, writes
 from bot.settings import crisis_line, lender
 
@@ -23,6 +23,9 @@ from actions.common import (
 
 
 def handoff(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    notes, currency = reply.decided.notes, (turn.slot("loan") or {}).get("currency")
+    if notes and currency:  # nothing within the limits fits their budget: say so, with the figures, first
+        reply.say("no_offer", reason=note_text(notes, currency))
     return handoff_reason(turn, reply, session, tracker, _why(reply))
 
 

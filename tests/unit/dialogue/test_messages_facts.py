@@ -21,7 +21,7 @@ from tests.support.config_files import write_variant
 TODAY_DEBT_MESSAGES = {
     "verified_statement", "verified_statement_not_overdue", "balance", "active_arrangement",
     "pay_in_full", "offer", "offer_adjusted", "accepted", "fees", "already_paid_found", "other_loans",
-    "greet_verified", "offer_all", "accepted_all", "offer_counter",
+    "greet_verified", "offer_all", "accepted_all", "offer_counter", "no_offer",
 }
 TODAY_FIRST_DISCLOSURE = {"verified_statement", "verified_statement_not_overdue"}
 
