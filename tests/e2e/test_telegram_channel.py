@@ -479,19 +479,17 @@ def test_someone_elses_contact_is_refused(tg, fake):
 
 
 @pytest.mark.e2e
-def test_after_a_handoff_the_bot_stays_silent(tg, fake):
+def test_after_a_handoff_nobody_goes_unanswered(tg, fake):
+    """Issue 13: the conversation is not paused; the thin layer acknowledges and keeps the message for the case."""
     chat = Chat(tg, fake)
     chat.say("hi")
     handoff = chat.say("I want to talk to a person")
     assert "person" in texts(handoff).lower()
-    assert chat.tracker()["paused"] is True
-    mark = fake.mark()
-    assert chat.say("hello? is anyone there?") == []
-    assert chat.tap("/affirm") == []
-    assert chat.share_contact("254712345678", owner=chat.id + 1) == []  # not even the channel's own refusal
-    assert chat._send(location_update(chat.id)) == []  # nor its "text only" note
-    assert [c.method for c in fake.since(mark) if c.method == "sendMessage"] == []
-    assert [e["text"] for e in chat.user_events()][-2:] == ["hello? is anyone there?", "/affirm"]
+    assert chat.tracker()["paused"] is False
+    first = texts(chat.say("hello? is anyone there?"))
+    assert "added your message to your case" in first
+    assert "added this to your case" in texts(chat.say("still waiting here"))
+    assert [e["text"] for e in chat.user_events()][-2:] == ["hello? is anyone there?", "still waiting here"]
 
 
 @pytest.mark.e2e
