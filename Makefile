@@ -8,7 +8,7 @@ export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 
-.PHONY: run test test-fast lint venv train import migrate eval bench lock system-deps clean
+.PHONY: run test test-fast lint venv train import migrate eval panel bench lock system-deps clean
 
 run: venv train
 	bash scripts/run.sh
@@ -42,6 +42,11 @@ import: venv migrate
 
 eval: venv
 	$(PY) bench/nlu_eval.py
+
+# The blind conversation panel on the real stack (bench/blind/panel): transcripts and automatic counts
+# into bench/results/panel/$(LABEL)/; the turn-by-turn judging is read from those transcripts.
+panel: venv train
+	RASA_TELEMETRY_ENABLED=false $(PY) bench/panel.py --label "$(or $(LABEL),local)"
 
 # Browsers and databases the tests drive for real (Debian packages; needs root or sudo).
 system-deps:

@@ -11,7 +11,7 @@ redact.install()
 # noqa: E402 below: the log redaction must be in place before anything logs.
 from rasa_sdk.events import UserUtteranceReverted  # noqa: E402
 
-from actions import debt, identity, negotiation, people  # noqa: E402
+from actions import confirmations, debt, identity, negotiation, people  # noqa: E402
 from actions.common import simple  # noqa: E402
 from actions.turns import Reply, make_action  # noqa: E402
 from bot.dialogue.moves import Turn  # noqa: E402
@@ -62,6 +62,15 @@ HANDLERS = {
     "action_handoff_note": people.handoff_note,
     "action_handoff_correction": people.handoff_correction,
     "action_handoff_append": people.handoff_append,
+    "action_confirm_record": confirmations.confirm_record,
+    "action_clarify_record": confirmations.clarify_record,
+    "action_record_declined": confirmations.record_declined,
+    "action_revert_record": confirmations.revert_record,
+    "action_who_is_this": simple("who_is_this"),
+    "action_third_party_closed": confirmations.third_party_closed,
+    "action_third_party_payment": simple("third_party_payment"),
+    "action_third_party_message": confirmations.third_party_message,
+    "action_review_first": confirmations.review_first,
     "action_default_fallback": default_fallback,
 }
 

@@ -65,6 +65,29 @@ def arrangement_fills(state: dict) -> dict[str, Any]:
     return arrangement_text(active["kind"], active["schedule"], state["currency"])
 
 
+def next_payment(state: dict, today: date) -> dict | None:
+    """The active arrangement's first payment due today or later; None without one."""
+    schedule = (state.get("active_arrangement") or {}).get("schedule") or []
+    upcoming = [s for s in schedule if date.fromisoformat(str(s["due_date"])[:10]) >= today]
+    return min(upcoming, key=lambda s: (str(s["due_date"])[:10], s.get("seq", 0))) if upcoming else None
+
+
+def statement(state: dict, today: date | None = None) -> tuple[str, dict[str, Any]]:
+    """The balance message and its fills. Under an active arrangement with a payment still
+    to come, the loan's original due date is not what the borrower owes by: telling a
+    borrower in a deferral the bot agreed that the debt was "due 18 November, 17 days ago"
+    contradicts the agreement (issue 13), so they hear the next payment instead."""
+    fills = money_fills(state)
+    upcoming = next_payment(state, today or queries.local_today(state.get("timezone") or "UTC"))
+    if upcoming is None:
+        return "balance", fills
+    return "balance_in_arrangement", {
+        **fills, "kind": arrangement_fills(state)["kind"],
+        "amount": money(upcoming["amount"], state["currency"]),
+        "due_date": day(date.fromisoformat(str(upcoming["due_date"])[:10]), style="statement_date"),
+    }
+
+
 def simple(key: str):
     """A handler that only says one message."""
     def handler(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:

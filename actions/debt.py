@@ -13,14 +13,15 @@ from bot.dialogue.wording import buttons, money
 from bot.settings import lender
 
 from actions.common import (
-    arrangement_fills, loan_slot, money_fills,
+    arrangement_fills, loan_slot, money_fills, statement,
 )
 
 
 def state_balance(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
     other = reply.decided.loan_id  # the borrower named another of their loans: talk about that one now
     state = loan_slot(session, other or turn.slot("loan_id"), turn)
-    reply.say("balance", buttons("options"), **money_fills(state))
+    key, fills = statement(state)  # under an active arrangement: its next payment, not the old due date
+    reply.say(key, buttons("options"), **fills)
     if state.get("active_arrangement"):
         reply.say("active_arrangement", **arrangement_fills(state))
     if other:

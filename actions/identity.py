@@ -23,7 +23,7 @@ from bot.records.models import Loan
 from bot.settings import verification as verification_settings
 
 from actions.common import (
-    arrangement_fills, iso_date, loan_slot, money_fills, latest_metadata,
+    arrangement_fills, iso_date, loan_slot, latest_metadata, statement,
 )
 
 # The input channel that authenticates `telegram_user_id` / `telegram_phone`
@@ -61,6 +61,9 @@ def _channel_identity(session: Session, tracker: Tracker) -> str | None:
         except (TypeError, ValueError):
             borrower = None
     return borrower.borrower_id if borrower else None
+
+
+channel_identity = _channel_identity  # the borrower a channel vouches for, for the other handlers
 
 
 def _from_telegram(tracker: Tracker) -> bool:
@@ -197,8 +200,12 @@ def _verified(loan, how: str, turn: Turn, reply: Reply, session: Session, tracke
                  loan_id=loan.loan_id, borrower_id=state["borrower_id"], conversation_id=tracker.sender_id)
     writes.record_contact(session, borrower_id=state["borrower_id"], loan_id=loan.loan_id,
                           channel=tracker.get_latest_input_channel() or "rest", direction="in", kind="conversation")
-    key = "verified_statement" if state["days_overdue"] > 0 else "verified_statement_not_overdue"
-    reply.say(key, buttons("options"), **money_fills(state))
+    said, fills = statement(state)  # under an active arrangement: the next payment, not "due …, N days ago"
+    if said == "balance_in_arrangement":
+        key = "verified_statement_in_arrangement"
+    else:
+        key = "verified_statement" if state["days_overdue"] > 0 else "verified_statement_not_overdue"
+    reply.say(key, buttons("options"), **fills)
     if state.get("other_loan_ids"):
         reply.say("other_loans", count=len(state["other_loan_ids"]), loan_ids=", ".join(state["other_loan_ids"]))
     if state.get("active_arrangement"):

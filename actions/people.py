@@ -9,17 +9,16 @@ from rasa_sdk.events import SlotSet
 from sqlalchemy.orm import Session
 
 from actions.turns import Reply
-from bot.dialogue import during_handoff
+from bot.dialogue import contact_time, during_handoff, record_moves
 from bot.dialogue.move import InvalidMove
 from bot.dialogue.moves import Turn
 from bot.dialogue.reasons import CORRECTION_DENIED, Escalation, case_reason, corrected_reason
 from bot.dialogue.wording import money, note_text
-from bot.records import audit, handoffs, writes
+from bot.records import audit, handoffs, queries, writes
 from bot.settings import crisis_line, lender
 
-from actions.common import (
-    loan_slot,
-)
+from actions.common import loan_slot
+from actions.identity import channel_identity
 
 
 def handoff(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
@@ -89,10 +88,25 @@ def vulnerability(turn: Turn, reply: Reply, session: Session, tracker: Tracker) 
     return handoff_reason(turn, reply, session, tracker, _why(reply), "vulnerability")
 
 
+def recorded(intent: str, undo: dict | None) -> list[dict]:
+    """The slots after a confirmed change: nothing pending, and how to undo it ("I didn't say that")."""
+    return [SlotSet(record_moves.PENDING, None), SlotSet(record_moves.LAST, {"intent": intent, "undo": undo or {}})]
+
+
+def _case_id(session: Session, tracker: Tracker) -> int | None:
+    case = handoffs.open_case(session, tracker.sender_id, lock=False)
+    return case.id if case else None
+
+
 def dispute(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    claim = record_moves.claim_of(turn)
     state = turn.slot("loan")
-    writes.set_loan_status(session, state["loan_id"], "disputed", actor="bot", reason=f"borrower: {turn.text[:200]}")
-    return handoff_reason(turn, reply, session, tracker, _why(reply), "dispute")
+    had_case = _case_id(session, tracker)
+    writes.set_loan_status(session, state["loan_id"], "disputed", actor="bot", reason=f"borrower: {claim['text'][:200]}")
+    events = handoff_reason(turn, reply, session, tracker, _why(reply), "dispute")
+    undo = {"loan_id": state["loan_id"], "status": state.get("status") or "active",
+            "case": None if had_case else _case_id(session, tracker)}
+    return events + recorded("dispute_debt", undo)
 
 
 def already_paid(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
@@ -100,9 +114,11 @@ def already_paid(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -
     if Decimal(state["payments_since_import"]) > 0:
         reply.say("already_paid_found", amount=money(state["payments_since_import"], state["currency"]),
                   paid_at="our records", total=money(state["total"], state["currency"]))
-        return [SlotSet("loan", state)]
-    return handoff_reason(turn, reply, session, tracker, "borrower says already paid; payment not found",
-                          "already_paid_unknown")
+        return [SlotSet("loan", state), SlotSet(record_moves.PENDING, None)]
+    had_case = _case_id(session, tracker)
+    events = handoff_reason(turn, reply, session, tracker, "borrower says already paid; payment not found",
+                            "already_paid_unknown")
+    return events + recorded("already_paid", {"case": None if had_case else _case_id(session, tracker)})
 
 
 def refuse_to_pay(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
@@ -111,10 +127,25 @@ def refuse_to_pay(turn: Turn, reply: Reply, session: Session, tracker: Tracker) 
 
 
 def complain(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    """Recorded with the words it was made in; contact with the family or the employer comes first in the queue."""
+    claim = record_moves.claim_of(turn)
     state = turn.slot("loan") or {}
-    audit.append(session, actor="borrower", kind="complaint", payload={"text": turn.text},
+    family = bool(claim.get("family_contact"))
+    audit.append(session, actor="borrower", kind="complaint",
+                 payload={"text": claim.get("text") or turn.text, "family_contact": family},
                  loan_id=state.get("loan_id"), conversation_id=tracker.sender_id)
-    return handoff_reason(turn, reply, session, tracker, _why(reply), "complain")
+    had_case = _case_id(session, tracker)
+    if family:
+        reason, priority = "complaint: contact with the borrower's family or employer", handoffs.PRIORITY_HIGH
+        if had_case:
+            handoffs.append_message(session, tracker.sender_id, text=turn.text, intent=turn.intent, at=turn.now)
+        events = handoff_reason(turn, reply, session, tracker, reason, "complain_family", priority=priority)
+        if had_case:
+            handoffs.reflag(session, tracker.sender_id, reason=reason, priority=priority)
+    else:
+        events = handoff_reason(turn, reply, session, tracker, _why(reply) if reply.move and reply.move.escalation
+                                else case_reason(Escalation.COMPLAINT), "complain")
+    return events + recorded("complain", {"case": None if had_case else _case_id(session, tracker)})
 
 
 def abuse(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
@@ -125,12 +156,20 @@ def abuse(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[
 
 
 def stop_contact(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
-    kind = turn.signal("opt_out") or "cease"  # read by the NLU (bot/nlu/signals.py)
+    """Cease-contact or one channel's opt-out, as the borrower confirmed it; during a hand-off too."""
+    claim = record_moves.claim_of(turn)
+    kind = claim.get("opt_out") or "cease"  # read by the NLU (bot/nlu/signals.py)
     state = turn.slot("loan") or {}
     channel = tracker.get_latest_input_channel() or "rest"
+    if during_handoff.active(turn):
+        _append(turn, session, tracker)  # the case row first, as in the thin layer's other handlers
+    undo: dict = {"kind": kind, "channel": channel}
     if state.get("borrower_id"):
+        borrower = queries.find_borrower(session, state["borrower_id"])
+        undo.update(borrower_id=state["borrower_id"], cease_before=bool(borrower and borrower.cease_contact),
+                    channel_before=bool(borrower and channel in (borrower.opted_out_channels or [])))
         writes.set_contact_preferences(
-            session, borrower_id=state["borrower_id"], actor="bot", reason=f"borrower wrote: {turn.text[:200]}",
+            session, borrower_id=state["borrower_id"], actor="bot", reason=f"borrower wrote: {claim['text'][:200]}",
             opt_out=[channel] if kind == "channel" else [], cease_contact=True if kind == "cease" else None,
             loan_id=state.get("loan_id"), conversation_id=tracker.sender_id,
         )
@@ -138,27 +177,51 @@ def stop_contact(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -
         audit.append(session, actor="borrower", kind="opt_out_unverified", payload={"kind": kind, "channel": channel},
                      conversation_id=tracker.sender_id)
     reply.say("stop_contact_cease" if kind == "cease" else "stop_contact_channel")
-    return []
+    return recorded("stop_contact", undo)
 
 
 def wrong_person(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
-    audit.append(session, actor="borrower", kind="wrong_person", payload={}, conversation_id=tracker.sender_id)
+    """Recorded as said: the conversation is closed to verification, and an account the channel
+    vouches for (a Telegram number) gets no more messages on that channel."""
+    channel = tracker.get_latest_input_channel() or "rest"
+    named = channel_identity(session, tracker)
+    if named:
+        writes.set_contact_preferences(session, borrower_id=named, actor="bot", opt_out=[channel],
+                                       reason="someone on this channel says they are not the borrower",
+                                       conversation_id=tracker.sender_id)
+    audit.append(session, actor="borrower", kind="wrong_person", payload={"channel": channel, "opted_out": bool(named)},
+                 conversation_id=tracker.sender_id)
     reply.say("wrong_person")
-    return [SlotSet("verified", False), SlotSet("loan", None), SlotSet("loan_id", None)]
+    return [SlotSet("verified", False), SlotSet("loan", None), SlotSet("loan_id", None),
+            SlotSet(record_moves.CLOSED, True), *recorded("wrong_person", {"borrower_id": named, "channel": channel})]
 
 
 def third_party(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    """Someone says they are not the borrower: nothing about the account, and no verification in this conversation."""
     audit.append(session, actor="borrower", kind="third_party", payload={}, conversation_id=tracker.sender_id)
     reply.say("third_party")
-    return [SlotSet("verified", False), SlotSet("loan", None), SlotSet("loan_id", None)]
+    return [SlotSet("verified", False), SlotSet("loan", None), SlotSet("loan_id", None),
+            SlotSet(record_moves.CLOSED, True)]
 
 
 def busy_later(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
-    when = turn.first("date")
-    if when:
-        state = turn.slot("loan") or {}
-        audit.append(session, actor="borrower", kind="preferred_contact_time", payload={"date": when, "text": turn.text},
-                     loan_id=state.get("loan_id"), conversation_id=tracker.sender_id)
+    """A better time to talk, noted only when the profile's contact window allows it."""
+    when, proposed = turn.first("date"), contact_time.proposed(turn.signal("contact_time"))
+    state = turn.slot("loan") or {}
+    if proposed is not None:
+        profile = contact_time.profile_of(state.get("jurisdiction"))
+        window = contact_time.bounds(profile)
+        if window is None or not contact_time.allowed(proposed, profile):
+            audit.append(session, actor="bot", kind="contact_time_refused",
+                         payload={"proposed": f"{proposed.relation} {proposed.at:%H:%M}", "profile": profile.name},
+                         loan_id=state.get("loan_id"), conversation_id=tracker.sender_id)
+            start, end = window or ("-", "-")
+            reply.say("contact_time_outside", start=start, end=end)
+            return []
+    if when or proposed is not None:
+        audit.append(session, actor="borrower", kind="preferred_contact_time", payload={
+            "date": when, "time": None if proposed is None else f"{proposed.relation} {proposed.at:%H:%M}",
+            "text": turn.text}, loan_id=state.get("loan_id"), conversation_id=tracker.sender_id)
         reply.say("busy_later_noted")
     else:
         reply.say("busy_later")

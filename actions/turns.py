@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session
 from actions.context import sessions
 from bot.compliance import OutboundContext, check_outbound, effective_profile, required_disclosures
 from bot.config.messages import load_messages
-from bot.dialogue import verification
+from bot.dialogue import record_moves, verification
 from bot.dialogue.messages import render, voice
 from bot.dialogue.move import MOVE_SLOT, InvalidMove, Move, for_message, from_dict
 from bot.dialogue.moves import Turn, in_a_row, is_angry, is_fallback, turn_from_parse
@@ -141,15 +142,26 @@ def _context(tracker: Tracker, loan: dict, key: str, verified: bool, first: bool
     )
 
 
-def _with_disclosures(text: str, key: str, ctx: OutboundContext) -> str:
+def _with_disclosures(text: str, key: str, ctx: OutboundContext, said: Iterable[str] = ()) -> str:
     """Adds what the profile requires: who we are on the first message, and the
-    debt-collection notice (e.g. US Regulation F) where the debt is first disclosed."""
+    debt-collection notice (e.g. US Regulation F) where the debt is first disclosed.
+
+    `said`: the bot's earlier texts in this conversation. The notice is given once:
+    a borrower who re-verifies or switches loans was told already, and hearing the
+    same paragraph again buries what the message says (issue 13).
+    """
     needed = required_disclosures(ctx)
     if key in first_disclosure():
         profile = effective_profile(list(ctx.jurisdictions))
-        needed += list(profile.disclosures.get("debt_collection", ()))
+        earlier = " ".join(said).lower()
+        needed += [d for d in profile.disclosures.get("debt_collection", ()) if d.lower() not in earlier]
     missing = [d for d in needed if d.lower() not in text.lower()]
     return " ".join([*missing, text])
+
+
+def _bot_texts(tracker: Tracker) -> list[str]:
+    """What the bot already sent in this conversation (Rasa passes the current session's events)."""
+    return [e.get("text") or "" for e in tracker.events if e.get("event") == "bot"]
 
 
 Handler = Callable[[Turn, Reply, Session, Tracker], list[dict]]
@@ -200,6 +212,7 @@ def _run(name: str, handler: Handler, tracker: Tracker, session: Session) -> dic
     else:
         reply.say("fallback")
         events = clearing
+    events += _expired_record_slots(turn, events)
     verified = bool(turn.slot("verified")) or any(
         e.get("event") == "slot" and e.get("name") == "verified" and e.get("value") for e in events
     )
@@ -215,10 +228,10 @@ def _run(name: str, handler: Handler, tracker: Tracker, session: Session) -> dic
     audit.append(session, actor="borrower", kind="message_in", payload={
         "text": turn.text, "intent": turn.intent, "emotion": turn.emotion, "action": name,
     }, **refs)
-    outgoing = []
+    outgoing, said = [], _bot_texts(tracker)
     for index, (key, text, buttons) in enumerate(reply.messages):
         context = _context(tracker, loan, key, verified, first and index == 0)
-        text = _with_disclosures(text, key, context)
+        text = _with_disclosures(text, key, context, said + [t for t, _ in outgoing])
         decision = check_outbound(text, context)
         if not decision.allowed:
             audit.append(session, actor="bot", kind="compliance_decision", payload={
@@ -230,6 +243,16 @@ def _run(name: str, handler: Handler, tracker: Tracker, session: Session) -> dic
         audit.append(session, actor="bot", kind="message_out", payload={"text": text, "message": key}, **refs)
         outgoing.append([text, buttons])
     return {"messages": outgoing, "events": events}
+
+
+# A claim waiting for its yes, and the last change (which "I didn't say that" undoes), live one turn:
+# a "yes" three messages later answers whatever the bot asked last, not a claim it asked about before.
+ONE_TURN_SLOTS = (record_moves.PENDING, record_moves.LAST)
+
+
+def _expired_record_slots(turn: Turn, events: list[dict]) -> list[dict]:
+    set_now = {e.get("name") for e in events if e.get("event") == "slot"}
+    return [SlotSet(name, None) for name in ONE_TURN_SLOTS if turn.slot(name) is not None and name not in set_now]
 
 
 def _expired_verification(turn: Turn, tracker: Tracker) -> tuple[str | None, list[dict]]:

@@ -85,7 +85,8 @@ class Piece(str):
 
 
 # The button titles the actions use (bot/dialogue/wording.py BUTTON_SETS gives each its payload).
-BUTTON_TITLES = ("pay_in_full", "pay_on_a_date", "more_time", "instalments", "yes_set_it_up", "no")
+BUTTON_TITLES = ("pay_in_full", "pay_on_a_date", "more_time", "instalments", "yes_set_it_up", "no",
+                 "yes_thats_right", "no_thats_not_it")
 SUMMARY_FILLS = {"count", "total", "amount", "due", "waived"}
 # part -> the placeholders its template may use
 FILLS = {"waived": {"waiver"}, "schedule_line": {"n", "due", "amount"}, "loan_block": {"loan_id", "why", "summary",

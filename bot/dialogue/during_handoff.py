@@ -3,7 +3,7 @@
 Once a conversation is handed off (the `handed_off` slot) the bot no longer
 negotiates, but it does not fall silent either: Rasa keeps running and every
 borrower message is decided here instead of by the full rule set in moves.py.
-Four rules, in this order:
+Five rules, in this order:
 
 1. self-harm (the safety net's flag or its intent, indirect ideation included
    as the net reads it): the crisis line at once, the case re-flagged as
@@ -12,15 +12,19 @@ Four rules, in this order:
    only what the borrower may see given verification;
 3. an identity message from an unverified borrower: the normal verification,
    which links the case to the loan when it succeeds;
-4. anything else: appended to the case and acknowledged, the first time with
+4. a change to the record (stop contact, a complaint about contact with the
+   family...): confirmed with one tap and recorded, as outside a hand-off
+   (record_moves.py), and "I didn't say that" undoes the last one;
+5. anything else: appended to the case and acknowledged, the first time with
    when a person will reply, later with a short "added to your case"; a
    correction of what the case is about updates its reason.
 
-While an agent holds the case (`handoff_taken`, set by the console) rule 4
-appends without a bot reply: the agent is the one answering. Pure, no I/O.
+While an agent holds the case (`handoff_taken`, set by the console) rules 4
+and 5 append without a bot reply: the agent is the one answering. Pure, no I/O.
 """
 from __future__ import annotations
 
+from bot.dialogue import record_moves
 from bot.dialogue.move import Move
 from bot.dialogue.reasons import CORRECTION_DENIED, REASON_OF_INTENT, Escalation
 from bot.dialogue.turn import Turn
@@ -56,8 +60,14 @@ def decide(turn: Turn) -> Move:
         return Move(SELF_HARM, escalation=Escalation.SELF_HARM)
     if turn.intent in HOW_TO_PAY:
         return Move(HOW_TO_PAY_ACTION)
-    if not turn.slot("verified", False) and _identity_attempt(turn):
+    if not turn.slot("verified", False) and _identity_attempt(turn) and not turn.slot(record_moves.CLOSED, False):
         return Move("action_verify")
+    if not turn.slot(TAKEN, False):  # stop contact, a complaint...: recorded after a yes, as outside a hand-off
+        gated = record_moves.gate(turn)
+        already_the_case = gated is not None and gated.action in (record_moves.CONFIRM, record_moves.CLARIFY) \
+            and gated.detail == turn.slot(CASE_INTENT)
+        if gated is not None and not already_the_case:
+            return gated
     correction = corrected_intent(turn)
     if correction is not None:
         return Move(CORRECTION, detail=correction)

@@ -10,9 +10,10 @@ negotiate.py, the Turn in turn.py.
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Mapping
 
-from bot.dialogue import during_handoff
+from bot.dialogue import during_handoff, record_moves
 from bot.dialogue.escalation import escalation_settings
 from bot.dialogue.move import Ask, Move
 from bot.dialogue.negotiate import (
@@ -93,6 +94,14 @@ def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] 
         return Move("action_handoff", escalation=Escalation.LEGAL_OR_REGULATOR)
     if turn.angry_in_row >= escalation_settings().angry_in_a_row:
         return Move("action_handoff", escalation=Escalation.RISING_ANGER)
+    gated = record_moves.gate(turn)  # a change to the record only ever after the borrower's yes
+    if gated is not None:
+        return gated
+    if turn.signal("contact_time") and intent not in REQUESTS_BY_INTENT \
+            and not any(turn.first(e) for e in IDENTITY_ENTITIES):  # "message me after 7pm", "saturday 10am then"
+        return Move("action_busy_later")
+    if turn.slot(record_moves.CLOSED, False) and not turn.slot("verified", False) and intent not in ANY_TIME:
+        return _third_party(turn)  # not the borrower: even an unreadable message is kept for the account holder
     if intent == "nlu_fallback" and not _awaited_answer(turn) and not all_loans_request(turn):
         if turn.fallbacks_in_row >= escalation_settings().fallbacks_in_a_row:
             return Move("action_handoff", escalation=Escalation.NOT_UNDERSTOOD)
@@ -108,6 +117,10 @@ def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] 
 
 
 def _unverified(turn: Turn) -> Move:
+    if turn.slot(record_moves.CLOSED, False):  # not the borrower: nothing to verify in this conversation
+        return _third_party(turn)
+    if turn.intent == "ask_consequences" and turn.signal("arrest"):  # "can I be arrested?" is answered to anyone
+        return Move("action_consequences")
     # Every identity attempt goes to action_verify, which refuses it while the
     # records lock the loan or the sender; `verify_locked` only spares a locked
     # borrower the identity question (and lets a lifted lock take effect).
@@ -129,10 +142,16 @@ def _verified(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ..
     other = other_loan(turn)
     if other:  # "what about LN-20932?": switch to the borrower's other loan
         return Move("action_state_balance", loan_id=other)
+    if (turn.slot("loan") or {}).get("status") == "paused" and _wants_arrangement(turn):
+        return Move("action_review_first", escalation=Escalation.PAUSED_REVIEW)
+    if intent == "dispute_debt" and turn.signal("amount_question"):  # "why 5,600 when I borrowed 5,000?"
+        return Move("action_explain_fees")
     if turn.slot("pending_offer") and intent in ("affirm", "deny"):
         return Move("action_accept_offer") if intent == "affirm" else counter_offer(turn, products, ladder)
     if intent in REQUESTS_BY_INTENT:
         return negotiate(turn, products, REQUESTS_BY_INTENT[intent])
+    if intent == "pay_in_full" and _later_date(turn):  # "I'll pay it all on the 12th" is a promise to record
+        return negotiate(turn, products, RequestKind.PROMISE_TO_PAY)
     if awaiting and _answers(turn, awaiting):
         return negotiate(turn, products, request_kind_of(turn.slot("request_kind")))
     if intent in ("out_of_scope", "nlu_fallback") and all_loans_request(turn):
@@ -141,6 +160,35 @@ def _verified(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ..
         return Move(VERIFIED_ONLY[intent], escalation=ESCALATES.get(intent))
     # A bare yes/no with nothing on the table: show the options again.
     return Move("action_ask_details", ask=Ask.OPTIONS)
+
+
+def _third_party(turn: Turn) -> Move:
+    """After "I'm not the borrower": a message or how payments work, never the account or a verification."""
+    if turn.intent in ("ask_payment_methods", "pay_in_full"):
+        return Move("action_third_party_payment")
+    if turn.intent in ("greet", "affirm", "deny", "thank", "goodbye"):
+        return Move("action_third_party_closed")
+    if turn.intent == "provide_identity" or any(turn.first(e) for e in IDENTITY_ENTITIES):
+        return Move("action_third_party_closed")
+    return Move("action_third_party_message")
+
+
+def _later_date(turn: Turn) -> bool:
+    when = turn.first("date")
+    try:
+        return when is not None and date.fromisoformat(str(when)[:10]) > local_today(turn)
+    except ValueError:
+        return False
+
+
+def _wants_arrangement(turn: Turn) -> bool:
+    """Whether this turn would make or accept an arrangement (what a paused account may not get)."""
+    if turn.intent in REQUESTS_BY_INTENT or (turn.intent == "pay_in_full" and _later_date(turn)):
+        return True
+    if turn.slot("pending_offer") and turn.intent == "affirm":
+        return True
+    awaiting = turn.slot("awaiting")
+    return bool(awaiting and _answers(turn, awaiting))
 
 
 def _awaited_answer(turn: Turn) -> bool:

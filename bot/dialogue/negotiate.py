@@ -37,6 +37,12 @@ def request_kind_of(value: Any) -> RequestKind:
         return RequestKind.AFFORDABILITY
 
 
+def hardship_of(turn: Turn) -> str | None:
+    """The hardship the limits are chosen for: recorded, stated, or likely ("my hours were cut",
+    "business is down 50%": income reduced, read by the NLU as `hardship_likely`)."""
+    return turn.slot("hardship_reason") or turn.signal("hardship") or turn.signal("hardship_likely")
+
+
 def counter_offer(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] = LADDER) -> Move:
     """The borrower said no to the offer on the table.
 
@@ -48,7 +54,7 @@ def counter_offer(turn: Turn, products: Mapping[str, Product], ladder: tuple[str
     pending = turn.slot("pending_offer") or {}
     if any(turn.first(e) is not None for e in ("amount", "date", "duration_days", "instalments")):
         return negotiate(turn, products, request_kind_of(pending.get("request_kind")))
-    reason = turn.slot("hardship_reason") or turn.signal("hardship")
+    reason = hardship_of(turn)
     # Every offer kind is a rung; an offer slot without one stands where a promise does.
     current = pending.get("kind") if pending.get("kind") in tuple(LadderStep) else LadderStep.PROMISE_TO_PAY
     step = next_step(current, hardship=bool(reason), ladder=ladder)
@@ -82,7 +88,7 @@ def _negotiate_loan(turn: Turn, products: Mapping[str, Product], kind: RequestKi
     product = products.get(loan.get("product_code", ""))
     if product is None:
         return Move("action_handoff", escalation=Escalation.NO_ARRANGEMENT, detail=turn.intent)
-    reason = turn.slot("hardship_reason") or turn.signal("hardship")
+    reason = hardship_of(turn)
     hardship = bool(reason)
     limits = limits_for(product, hardship)
     today = local_today(turn)
@@ -118,7 +124,7 @@ def _request(turn: Turn, kind: RequestKind, amount: Decimal | None, today: date,
     when = _date(turn.first("date"))
     said = turn.signal("period", {})
     period = _period_days(said, days)
-    reason = turn.slot("hardship_reason") or turn.signal("hardship")
+    reason = hardship_of(turn)
     if kind == RequestKind.AFFORDABILITY and count and not amount:
         kind = RequestKind.INSTALMENT_PLAN
     if kind == RequestKind.PART_PAYMENT and amount and (said.get("per")
@@ -240,8 +246,8 @@ def _negotiate_all(turn: Turn, products: Mapping[str, Product], kind: RequestKin
     """
     shares = _shares(_decimal(turn.first("amount")), loans)
     if shares is None:
-        return Move("action_handoff", request_kind=kind, hardship_reason=turn.slot("hardship_reason")
-                    or turn.signal("hardship"), escalation=Escalation.NO_ARRANGEMENT, detail=turn.intent)
+        return Move("action_handoff", request_kind=kind, hardship_reason=hardship_of(turn),
+                    escalation=Escalation.NO_ARRANGEMENT, detail=turn.intent)
     moves = [_negotiate_loan(turn, products, kind, loan, None, share, all_loans=True)
              for loan, share in zip(loans, shares)]
     for move in moves:

@@ -23,6 +23,7 @@ class Escalation(Kind):
     ABUSE = "abuse"  # abuse after the warning
     DISPUTE = "dispute"
     COMPLAINT = "complaint"
+    PAUSED_REVIEW = "paused_review"  # a paused (vulnerable) account asked for a new arrangement
 
 
 # What the case queue (the console) shows as the case's reason; `{detail}`
@@ -40,6 +41,7 @@ CASE_REASON = {
     Escalation.ABUSE: "abusive conversation paused",
     Escalation.DISPUTE: "debt disputed",
     Escalation.COMPLAINT: "complaint",
+    Escalation.PAUSED_REVIEW: "account paused: a person must review it before any new arrangement",
 }
 
 

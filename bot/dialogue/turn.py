@@ -31,6 +31,9 @@ class Turn:
     # How sure the NLU is of `emotion` (0-1): the bot's words follow the emotion
     # only above config/bot.yml tone.min_confidence (bot/dialogue/messages.py).
     emotion_confidence: float = 1.0
+    # How sure the intent classifier is (0-1); a hand-written parse is taken at its word.
+    # A record-changing move is named outright only above bot/dialogue/record_moves.MIN_CONFIDENCE.
+    intent_confidence: float = 1.0
 
     def slot(self, name: str, default: Any = None) -> Any:
         value = self.slots.get(name)
@@ -60,6 +63,7 @@ def turn_from_parse(
     (rasa-sdk's tracker), which is what keeps their decisions equal.
     """
     intent = (parse.get("intent") or {}).get("name") or "nlu_fallback"
+    intent_confidence = (parse.get("intent") or {}).get("confidence")
     text = parse.get("text") or ""
     # A parse that skipped our pipeline (a test story's given intent, a tracker
     # recorded before the signals existed) gets them from the same NLU reader.
@@ -67,7 +71,7 @@ def turn_from_parse(
     entities: dict[str, list] = {}
     for entity in parse.get("entities") or []:
         value = entity.get("value_text", entity.get("value"))
-        if entity.get("entity") == "date":
+        if entity.get("entity") in ("date", "not_date"):  # a refused day is read in their zone too
             value = _resolve_date(entity, now, (slots.get("loan") or {}).get("timezone"), text if not piped else None)
         entities.setdefault(entity.get("entity"), []).append(value)
     emotion = (parse.get("emotion") or {}).get("name") or "neutral"
@@ -78,6 +82,7 @@ def turn_from_parse(
         self_harm=self_harm, fallbacks_in_row=fallbacks_in_row, signed_in=bool((metadata or {}).get("auth_token")),
         angry_in_row=angry_in_row, signals=_signals(parse),
         emotion_confidence=float(confidence) if isinstance(confidence, (int, float)) else 1.0,
+        intent_confidence=float(intent_confidence) if isinstance(intent_confidence, (int, float)) else 1.0,
     )
 
 

@@ -26,6 +26,7 @@ BUTTON_SETS: dict[str, tuple[tuple[str, str], ...]] = {
     "options": (("pay_in_full", "/pay_in_full"), ("pay_on_a_date", "/promise_to_pay"),
                 ("more_time", "/request_deferral"), ("instalments", "/request_instalments")),
     "yes_no": (("yes_set_it_up", "/affirm"), ("no", "/deny")),
+    "confirm": (("yes_thats_right", "/affirm"), ("no_thats_not_it", "/deny")),
 }
 
 

@@ -8,7 +8,8 @@ borrower's "tomorrow" is their tomorrow.
 
 It also normalises entities that a trained extractor (DIET, CRF, regex)
 found, because the contract promises normalised values whoever extracted
-them. On an overlapping span of the same entity type our rule result wins.
+them. On an overlapping span of the same entity type our rule result wins
+(our `not_date`, a date the borrower ruled out, counts as a `date` there).
 """
 from __future__ import annotations
 
@@ -22,10 +23,19 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.normalise import EXTRACTOR, extract, local_today, normalise_entity
+from bot.nlu.normalise.negation import check_lexicon as check_negation_lexicon
+
+
+# A trained extractor labels a refused day `date`; our `not_date` on the same span must win.
+_SAME_KIND = {"not_date": "date"}
+
+
+def _kind(entity: Dict[Text, Any]) -> Any:
+    return _SAME_KIND.get(entity.get("entity"), entity.get("entity"))
 
 
 def _overlaps(a: Dict[Text, Any], b: Dict[Text, Any]) -> bool:
-    return a.get("entity") == b.get("entity") and a["start"] < b["end"] and b["start"] < a["end"]
+    return _kind(a) == _kind(b) and a["start"] < b["end"] and b["start"] < a["end"]
 
 
 def merge_entities(ours: List[Dict], theirs: List[Dict], text: str, now: datetime, tz: str) -> List[Dict]:
@@ -51,6 +61,7 @@ class EntityNormaliser(GraphComponent):
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.timezone = str(config.get("timezone") or "UTC")
         local_today(datetime.now(timezone.utc), self.timezone)  # fail fast on a bad zone name
+        check_negation_lexicon()  # a broken data/lexicons/negation.yml fails at load, not on a message
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,

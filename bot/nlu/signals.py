@@ -10,7 +10,26 @@ Every parse carries ``parse["signals"]`` (docs/nlu-entities.md):
      "legal_threat": bool,
      "arrest": bool,
      "opt_out": "cease" | "channel" | None,
-     "loan_reference": "LN-20931" | None}
+     "loan_reference": "LN-20931" | None,
+     # issue 13, bot/nlu/record_signals.py (words: data/lexicons/record_signals.yml):
+     "evidence": ["already_paid", "complain", "dispute_debt", "stop_contact", "wrong_person"],  # sorted subset
+     "who_is_this": bool,            # "who is this?", "nani huyu", "sino to", "你是谁"
+     "amount_question": bool,        # "why is it 5,600 when I borrowed 5,000?"
+     "hardship_likely": "reduced_income" | None,   # "hours were cut", "sales dropped", "bawas sahod"
+     "family_contact": bool,         # "your agent phoned my wife", "you called my boss"
+     "contact_time": {"relation": "after" | "before" | "at", "hour": 0-23, "minute": 0-59} | None,
+     "correction": bool}             # "no, I didn't say that", "sikusema hivyo"
+
+``evidence`` lists the record-changing moves whose claim the words make
+explicitly ("I paid", an M-Pesa-like code, "this loan is not mine", "stop
+contacting me", "wrong number", "I want to complain", a report of contact
+with family): the dialogue changes the record only on intent AND evidence.
+"I get paid on the 15th" is no evidence of already_paid, an amount question
+none of a dispute, "who is this?" none of a wrong number. ``hardship`` stays
+for documented hardship; ``hardship_likely`` is a cut in income, and a
+message may carry both. ``contact_time`` is a plain time of day (after 7pm ->
+after 19:00; Swahili "saa moja jioni" -> 19:00; data/lexicons/contact_time.yml),
+None when a payment word and no contact word come with it ("I'll pay at 6pm").
 
 Why here: the dialogue (bot/dialogue) decides from the parse alone, so what a
 message means is read in one place, measured by one evaluation, and a second
@@ -32,6 +51,7 @@ import yaml
 from bot.compliance.optout import detect_opt_out
 from bot.config.bot_file import load_bot
 from bot.nlu.lexicons import alternation
+from bot.nlu.record_signals import check_lexicon as _check_record_signals, read_record_signals
 
 LEXICON = Path(__file__).resolve().parents[2] / "data" / "lexicons" / "signals.yml"
 SCOPES = ("all_loans", "this_loan")
@@ -200,6 +220,7 @@ def read_signals(text: str) -> Dict[str, Any]:
         "arrest": arrest(text),
         "opt_out": detect_opt_out(text),
         "loan_reference": loan_reference(text),
+        **read_record_signals(text),
     }
 
 
@@ -214,3 +235,4 @@ def check_lexicon() -> None:
     _patterns()
     _hardship_patterns()
     _arrest()
+    _check_record_signals()

@@ -28,6 +28,7 @@ from .writes import _borrower_or_fail, _check_actor
 # Case priorities (the console lists higher first).
 PRIORITY_NORMAL = 0
 PRIORITY_ESCALATED = 1  # nobody took it within `handoff.take_within_minutes`
+PRIORITY_HIGH = 1  # a complaint about contact with the borrower's family or employer
 PRIORITY_TOP = 2  # self-harm risk
 # What a case keeps of the borrower's messages while it waits (the newest).
 MAX_MESSAGES = 200

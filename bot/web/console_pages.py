@@ -19,7 +19,7 @@ from bot.settings import verification as verification_settings
 
 from . import console_auth as auth
 from .api import in_transaction
-from .console_api import QUEUE_STATUSES, actor
+from .console_api import QUEUE_STATUSES, actor, by_priority, with_extras
 from .pages import page_headers
 from .render import render
 
@@ -128,13 +128,25 @@ def _timeline(items: list[dict], limit: int | None = None) -> list[dict]:
             for t in items]
 
 
+# The queue's priority labels, as console.js names them on the case page.
+PRIORITY_LABELS = {0: "normal", 1: "high: nobody took it in time", 2: "top: self-harm risk"}
+
+
+def _priority(case: dict) -> tuple[int, str]:
+    """The case's priority and its label; an unknown level is shown as its number."""
+    level = int(case.get("priority") or 0)
+    return level, PRIORITY_LABELS.get(level, str(level))
+
+
 def queue_rows(cases: list[dict], me: str) -> list[dict]:
-    """What console_queue_rows.html shows for each waiting case."""
+    """What console_queue_rows.html shows for each waiting case, in the order given."""
     rows = []
     for c in cases:
         s = c.get("summary") or {}
+        level, label = _priority(c)
         rows.append({
             "id": c["id"], "status": c["status"], "mine": c["taken_by"] == me,
+            "priority": level, "priority_text": label,
             "status_text": "open" if c["status"] == "open" else f'taken by {c["taken_by"].removeprefix("agent:")}',
             "created": _minute(c["created_at"]), "reason": c["reason"],
             "borrower": c.get("borrower_name") or "unknown borrower", "loan": _loan_line(s.get("loan")),
@@ -146,8 +158,10 @@ def queue_rows(cases: list[dict], me: str) -> list[dict]:
 
 
 async def _queue_cases(request: web.Request) -> list[dict]:
+    """Waiting cases most urgent first, oldest first within a priority: the same order as
+    the JSON queue (console_api.queue), so the page and its refresh never disagree with it."""
     def work(session):
-        cases = views.open_handoffs(session, QUEUE_STATUSES)
+        cases = by_priority(with_extras(session, views.open_handoffs(session, QUEUE_STATUSES)))
         offers = views.offers_made(session, [c["conversation_id"] for c in cases])
         return [{**c, "offers": offers[c["conversation_id"]]} for c in cases]
 

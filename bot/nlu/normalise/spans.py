@@ -15,6 +15,7 @@ from bot.nlu.normalise.money import _amount_entities, amount_value, parse_amount
 from bot.nlu.normalise.durations import _duration_from_match, _DURATION_RE, _INST_CONTEXT, _INST_LOOSE_RE, _INST_RE, parse_duration_days, parse_instalments, _RATE_BEFORE
 from bot.nlu.normalise.identifiers import _LOAN_RE, parse_loan_reference, parse_phone_last4, _phone_group, _PHONE_RE
 from bot.nlu.normalise.dates import _BIRTH_CONTEXT, _find_dates, _is_dob, local_today, parse_date, parse_dob
+from bot.nlu.normalise.negation import negated
 
 
 def extract(text: str, now: datetime, tz: str = "UTC") -> List[Dict]:
@@ -22,6 +23,7 @@ def extract(text: str, now: datetime, tz: str = "UTC") -> List[Dict]:
 
     Only the first MAX_SCAN_CHARS characters are read (spans stay valid in text).
     SMS shorthand ("nxt fri") is read as its words (shorthand.py); spans stay the typed ones.
+    A date the borrower rules out ("not tomorrow", "I can't pay today") is a `not_date` (negation.py).
     """
     typed = _cap(text)
     expanded = shorthand.expand(typed)
@@ -54,9 +56,15 @@ def _extract(text: str, now: datetime, tz: str) -> List[Dict]:
                 taken.append(m.span())
                 out.append(_entity("instalments", n, *m.span(), text))
     birth = bool(_BIRTH_CONTEXT.search(text))
-    for s, e, d, has_year, relative in _find_dates(text, today, taken):
+    found = _find_dates(text, today, taken)
+    spans = [f[:2] for f in found]
+    for s, e, d, has_year, relative in found:
         kind = "date_of_birth" if has_year and _is_dob(d, today, birth) else "date"
-        extra = {"relative": relative} if kind == "date" and relative else {}
+        if kind == "date" and negated(text, s, e, spans):
+            kind = "not_date"  # a day the borrower ruled out ("not tomorrow"): same value, other name
+        extra = {"relative": relative} if kind != "date_of_birth" and relative else {}
+        if kind == "not_date":
+            extra["negated"] = True
         readings = dob_readings(text[s:e], today) if kind == "date_of_birth" else {}
         if readings:  # "03/04/1990": every field order's date, the verification picks (birthdates.py)
             d, extra = primary(readings), {"readings": {o: r.isoformat() for o, r in readings.items()}}
@@ -76,6 +84,7 @@ _PARSERS: Dict[str, Callable[[str, datetime, str], object]] = {
     "amount": lambda t, now, tz: parse_amount(t),
     "currency": lambda t, now, tz: parse_currency(t),
     "date": lambda t, now, tz: parse_date(t, now, tz),
+    "not_date": lambda t, now, tz: parse_date(t, now, tz),
     "duration_days": lambda t, now, tz: parse_duration_days(t),
     "instalments": lambda t, now, tz: parse_instalments(t),
     "loan_reference": lambda t, now, tz: parse_loan_reference(t),

@@ -251,8 +251,11 @@ def test_each_handoff_move_says_why():
         (Turn("nlu_fallback", "??", NOW, {}, fallbacks_in_row=2), Escalation.NOT_UNDERSTOOD),
         (Turn("greet", "hi", NOW, {}, self_harm=True), Escalation.SELF_HARM),
         (Turn("disclose_vulnerability", "I am in hospital", NOW, {}), Escalation.VULNERABILITY),
-        (Turn("complain", "this is a disgrace", NOW, {}), Escalation.COMPLAINT),
-        (Turn("dispute_debt", "I never took this loan", NOW, {"verified": True}), Escalation.DISPUTE),
+        # a change to the record: made (and escalated) once the borrower confirms it (record_moves.py)
+        (Turn("affirm", "yes", NOW, {"pending_record": {"intent": "complain", "text": "this is a disgrace"}}),
+         Escalation.COMPLAINT),
+        (Turn("affirm", "yes", NOW, {"verified": True, "pending_record": {"intent": "dispute_debt", "text": "not mine"}}),
+         Escalation.DISPUTE),
         (Turn("request_instalments", "3 payments", NOW, verified, {"instalments": [3]}), Escalation.NO_ARRANGEMENT),
     ]
     for turn, escalation in cases:

@@ -71,7 +71,8 @@ DEFAULT_FILL = {
     "response_time": "one working day", "loan_id": "LN-20931", "total": "KES 13,860.00",
     "principal": "KES 12,500.00", "interest": "KES 860.00", "fees": "KES 500.00", "due_date": "12 November 2026",
     "days_overdue": 18, "left": 2, "count": 1, "loan_ids": "LN-20932", "kind": "instalment plan",
-    "amount": "KES 1,000.00", "paid_at": "our records", **{k: v[0] for k, v in SAMPLES.items()},
+    "amount": "KES 1,000.00", "paid_at": "our records", "start": "08:00", "end": "19:00",
+    **{k: v[0] for k, v in SAMPLES.items()},
 }
 
 

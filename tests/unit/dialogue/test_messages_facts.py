@@ -22,8 +22,11 @@ TODAY_DEBT_MESSAGES = {
     "verified_statement", "verified_statement_not_overdue", "balance", "active_arrangement",
     "pay_in_full", "offer", "offer_adjusted", "accepted", "fees", "already_paid_found", "other_loans",
     "greet_verified", "offer_all", "accepted_all", "offer_counter", "no_offer",
+    "balance_in_arrangement", "verified_statement_in_arrangement",  # issue 13: under an active arrangement
+    # issue 13: record changes about the debt are confirmed first
+    "confirm_dispute_debt", "confirm_already_paid", "clarify_dispute_debt", "clarify_already_paid",
 }
-TODAY_FIRST_DISCLOSURE = {"verified_statement", "verified_statement_not_overdue"}
+TODAY_FIRST_DISCLOSURE = {"verified_statement", "verified_statement_not_overdue", "verified_statement_in_arrangement"}
 
 # Fills that carry the debt's amounts, terms or the loan itself: a text with one of them mentions the debt.
 DEBT_FILLS = {"total", "principal", "interest", "fees", "amount", "balance", "summary", "schedule",

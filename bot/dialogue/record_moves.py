@@ -1,0 +1,111 @@
+"""Moves that change the record on the borrower's word: never on a guess.
+
+Why: misreadings wrote to the record. A Chinese request for instalments set
+cease-contact, "I get paid on the 15th" opened an already-paid case, "why is
+it 5,600 when I borrowed 5,000?" set the loan disputed, and "who is this?"
+was told "we won't contact this number again". So stop contact, dispute,
+wrong person, already paid and complaint are recorded only after the
+borrower confirms with one tap. With clear evidence in their words and a
+sure NLU the bot names what it will record; otherwise it asks what they
+meant. "No, I didn't say that" right after a change undoes it (audited by
+the action). Pure, no I/O: `decide` (moves.py and during_handoff.py) calls
+`gate` before anything else is read from the turn.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from bot.dialogue.move import Move
+from bot.dialogue.reasons import Escalation
+from bot.dialogue.turn import Turn
+
+PENDING = "pending_record"  # {"intent", "text", "opt_out"}: a change waiting for the borrower's yes
+LAST = "last_record"  # {"intent", "undo": {...}}: the last change made, so "I didn't say that" can undo it
+CLOSED = "third_party_closed"  # someone said they are not the borrower: no verification in this conversation
+
+CONFIRM = "action_confirm_record"  # evidence and a sure reading: "I'll record X. Shall I?"
+CLARIFY = "action_clarify_record"  # no evidence or an unsure reading: "Do you mean X?"
+DECLINED = "action_record_declined"  # "no": nothing recorded
+REVERT = "action_revert_record"  # "I didn't say that": the last change undone
+WHO = "action_who_is_this"  # the lender's identity and the verification request
+ACTIONS = (CONFIRM, CLARIFY, DECLINED, REVERT, WHO)
+
+# The record-changing intents and the action that makes each change once confirmed.
+RECORDS = {
+    "stop_contact": "action_stop_contact",
+    "wrong_person": "action_wrong_person",
+    "complain": "action_complain",
+    "dispute_debt": "action_dispute",
+    "already_paid": "action_already_paid",
+}
+VERIFIED_ONLY = frozenset({"dispute_debt", "already_paid"})  # about the debt: only for the verified borrower
+ESCALATES = {"complain": Escalation.COMPLAINT, "dispute_debt": Escalation.DISPUTE}
+# Intents a "who is this?" is often read as; the question itself is what gets answered.
+WHO_MISREAD = frozenset({"stop_contact", "wrong_person", "third_party", "bot_challenge", "greet", "nlu_fallback",
+                         "out_of_scope", "ask_balance"})
+
+# How sure the intent classifier must be for the bot to name the change
+# outright; below it the bot asks. Either way nothing is written before "yes".
+MIN_CONFIDENCE = 0.6
+
+
+def gate(turn: Turn) -> Move | None:
+    """The move when this turn confirms, declines, undoes or claims a record change; None otherwise."""
+    pending = turn.slot(PENDING)
+    if isinstance(pending, Mapping) and turn.intent in ("affirm", "deny"):
+        return confirmed(turn, pending) if turn.intent == "affirm" else Move(DECLINED, detail=pending.get("intent"))
+    last = turn.slot(LAST)
+    if turn.signal("correction") and isinstance(last, Mapping):
+        return Move(REVERT, detail=last.get("intent"))
+    if turn.signal("who_is_this") and turn.intent in WHO_MISREAD and not turn.slot("verified", False):
+        return Move(WHO)
+    claim = claimed(turn)
+    if claim is None:
+        return None
+    sure = claim in (turn.signal("evidence") or ()) and turn.intent_confidence >= MIN_CONFIDENCE
+    return Move(CONFIRM if sure else CLARIFY, detail=claim)
+
+
+def claimed(turn: Turn) -> str | None:
+    """The record change this message asks for, if any (before any confirmation).
+
+    A complaint about contact with the family or the employer is a complaint
+    whatever intent it was read as; an amount question is never a dispute;
+    a debt claim from an unverified sender waits for verification.
+    """
+    if turn.signal("family_contact"):
+        return "complain"
+    intent = turn.intent
+    if intent not in RECORDS:
+        return None
+    if intent == "stop_contact" and turn.signal("contact_time") and "stop_contact" not in (turn.signal("evidence") or ()):
+        return None  # "don't call me before 9am" is a time to contact, not an end to contact
+    if intent == "dispute_debt" and turn.signal("amount_question") and "dispute_debt" not in (turn.signal("evidence") or ()):
+        return None  # "why is it 5,600 when I borrowed 5,000?": the fees explanation answers it
+    if intent in VERIFIED_ONLY and not turn.slot("verified", False):
+        return None
+    return intent
+
+
+def confirmed(turn: Turn, pending: Mapping[str, Any]) -> Move:
+    """The change the borrower just said yes to (its action reads the claim from the `pending_record` slot)."""
+    intent = pending.get("intent")
+    if intent not in RECORDS:
+        return Move(DECLINED, detail=str(intent))
+    if intent in VERIFIED_ONLY and not turn.slot("verified", False):
+        return Move("action_ask_identity")
+    return Move(RECORDS[intent], escalation=ESCALATES.get(intent), detail="confirmed")
+
+
+def pending_claim(turn: Turn, intent: str) -> dict[str, Any]:
+    """What the `pending_record` slot keeps of the claim: the words it was made in, for the record."""
+    return {"intent": intent, "text": turn.text[:300], "opt_out": turn.signal("opt_out"),
+            "family_contact": bool(turn.signal("family_contact"))}
+
+
+def claim_of(turn: Turn) -> Mapping[str, Any]:
+    """The claim a confirmed change executes: the pending one, or this turn's own words."""
+    pending = turn.slot(PENDING)
+    if isinstance(pending, Mapping) and turn.intent == "affirm":
+        return pending
+    return pending_claim(turn, turn.intent)

@@ -1,0 +1,133 @@
+"""The signals behind the moves that change the record, and the questions mistaken for them.
+
+Why: a move that writes to the record (stop contact, dispute, wrong person,
+already paid, complaint) must never be a guess (issue 13: "I get paid on the
+15th" recorded as already paid, "why is it 5,600 when I borrowed 5,000?" as a
+dispute, "who is this?" as a wrong number). The intent says what the message
+is most like; `evidence` says which of those claims the words actually make,
+so the dialogue acts only on both. The same reader gives the questions that
+need their own answer (`who_is_this`, `amount_question`), a cut in income
+(`hardship_likely`), a report of contact with family or employer, and "no, I
+didn't say that" (`correction`).
+
+The words are data (data/lexicons/record_signals.yml), read on one view of the
+text (bot/nlu/text_view.py). No Rasa import: signals.read_signals calls it.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Any, Dict, List, Optional, Tuple
+
+from bot.compliance.optout import detect_opt_out
+from bot.nlu import lexicons
+from bot.nlu.normalise.common import _cap
+from bot.nlu.contact_time import check_lexicon as _check_contact_time, contact_time
+from bot.nlu.text_view import view
+
+RECORD_INTENTS = ("already_paid", "complain", "dispute_debt", "stop_contact", "wrong_person")
+_FLAGS = ("who_is_this", "amount_question", "reduced_income", "family_contact", "correction")
+# An M-Pesa-like transaction code ("QJK3H7T2LM"): 10 capitals and digits, at least 2 digits and
+# 4 letters, read on the typed text because case is what tells it from a word.
+_TRANSACTION_CODE = re.compile(
+    r"(?<![A-Za-z0-9])(?=[A-Z0-9]{10}(?![A-Za-z0-9]))(?=(?:[A-Z]*\d){2})(?=(?:\d*[A-Z]){4})[A-Z][A-Z0-9]{9}")
+Rule = Tuple[Optional[re.Pattern], Optional[re.Pattern], Optional[re.Pattern]]  # match, unless, typed
+
+
+def _expand(pattern: str, macros: Dict[str, str]) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: macros.get(m.group(1), m.group(0)), str(pattern))
+
+
+def _compile(entry: Any, macros: Dict[str, str], name: str) -> Rule:
+    if not isinstance(entry, dict) or not isinstance(entry.get("match"), list):
+        raise ValueError(f"data/lexicons/record_signals.yml: {name!r} needs a 'match' list")
+
+    def one(patterns: List[Any], flags: int = re.IGNORECASE) -> Optional[re.Pattern]:
+        parts = [f"(?:{_expand(p, macros)})" for p in patterns or ()]
+        return re.compile("|".join(parts), flags) if parts else None
+    return one(entry["match"]), one(entry.get("unless") or []), one(entry.get("typed") or [], 0)
+
+
+@lru_cache(maxsize=1)
+def _rules() -> Dict[str, Rule]:
+    data = lexicons.load("record_signals")
+    macros = {str(k): str(v) for k, v in (data.get("macros") or {}).items()}
+    evidence = data.get("evidence") or {}
+    missing = [n for n in RECORD_INTENTS if n not in evidence] + [n for n in _FLAGS if n not in data]
+    if missing:
+        raise ValueError(f"data/lexicons/record_signals.yml: missing sections {missing}")
+    rules = {name: _compile(evidence[name], macros, name) for name in RECORD_INTENTS}
+    rules.update({name: _compile(data[name], macros, name) for name in _FLAGS})
+    return rules
+
+
+def _says(name: str, said: str, typed: str = "") -> bool:
+    """Whether the view (or, for `typed` patterns, the typed text) says it and no `unless` cancels it."""
+    match, unless, cased = _rules()[name]
+    found = bool(match and match.search(said)) or bool(cased and typed and cased.search(typed))
+    return found and not (unless and unless.search(said))
+
+
+def family_contact(text: str) -> bool:
+    """A report that someone contacted the borrower's family, friends, employer or colleagues."""
+    return _says("family_contact", view(text))
+
+
+def evidence(text: str) -> List[str]:
+    """The record-changing intents the words make an explicit claim for, sorted."""
+    said, typed = view(text), unicodedata.normalize("NFKC", _cap(text if isinstance(text, str) else ""))
+    found = {name for name in RECORD_INTENTS if _says(name, said, typed)}
+    if detect_opt_out(text if isinstance(text, str) else ""):
+        found.add("stop_contact")
+    if "already_paid" not in found and _TRANSACTION_CODE.search(_cap(text or "")):
+        found.add("already_paid")
+    if _says("family_contact", said):
+        found.add("complain")
+    return sorted(found)
+
+
+def who_is_this(text: str) -> bool:
+    """"Who is this?": the lender's identity and the verification request, never "wrong number"."""
+    return _says("who_is_this", view(text))
+
+
+def amount_question(text: str) -> bool:
+    """Why the amount is what it is: the fees explanation, never a dispute."""
+    return _says("amount_question", view(text))
+
+
+def hardship_likely(text: str) -> Optional[str]:
+    """"reduced_income" for income cut but not lost (hours, sales, a delayed or halved salary)."""
+    return "reduced_income" if _says("reduced_income", view(text)) else None
+
+
+def correction(text: str) -> bool:
+    """"No, I didn't say that": the borrower says the bot misread them."""
+    return _says("correction", view(text))
+
+
+def read_record_signals(text: str) -> Dict[str, Any]:
+    """The keys signals.read_signals adds for issue 13 (shape in bot/nlu/signals.py)."""
+    text = text if isinstance(text, str) else ""
+    said = view(text)
+    return {
+        "evidence": evidence(text),
+        "who_is_this": _says("who_is_this", said),
+        "amount_question": _says("amount_question", said),
+        "hardship_likely": "reduced_income" if _says("reduced_income", said) else None,
+        "family_contact": _says("family_contact", said),
+        "contact_time": contact_time(text),
+        "correction": _says("correction", said),
+    }
+
+
+def check_lexicon() -> None:
+    """Compiles every pattern of record_signals.yml and contact_time.yml now; raises if one is broken."""
+    _rules()
+    _check_contact_time()
+
+
+# Compiled when imported (as bot/nlu/safety.py does): the first borrower message
+# does not pay for it, and a broken lexicon fails when the NLU loads.
+check_lexicon()

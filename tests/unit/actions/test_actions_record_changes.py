@@ -1,0 +1,189 @@
+"""What the bot says it recorded, it records; what the borrower did not say, it undoes (issue 13, 3 and 4).
+
+The actions' side of bot/dialogue/record_moves.py: nothing is written before
+the borrower's yes, the yes writes it, "I didn't say that" restores it with an
+audit entry, and the case a misreading opened is handed back to the bot.
+"""
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+from sqlalchemy import select
+
+from actions import HANDLERS
+from actions.turns import _run
+from bot.dialogue import during_handoff, record_moves
+from bot.dialogue.messages import render
+from bot.dialogue.move import MOVE_SLOT, Move, to_dict
+from bot.dialogue.reasons import Escalation
+from bot.records import handoffs
+from bot.records.models import AuditEntry, Borrower, Handoff, Loan
+from bot.settings import lender, settings
+from tests.support.records_fixtures import add_loan
+
+FILLS = {"lender": lender()["name"], "contact": lender()["contact"],
+         "response_time": settings()["handoff_response_time"], "assistant": lender()["assistant_name"]}
+
+
+def loan(loan_id: str, status: str = "overdue", jurisdiction: str = "KE") -> dict:
+    return {"loan_id": loan_id, "borrower_id": f"B-{loan_id}", "jurisdiction": jurisdiction,
+            "timezone": "Africa/Nairobi", "status": status, "currency": "KES"}
+
+
+def tracker(cid: str, text: str, intent: str, slots: dict, move: Move, signals: dict | None = None) -> Tracker:
+    parse = {"text": text, "intent": {"name": intent, "confidence": 0.95}, "entities": [], "message_id": "m2",
+             "signals": signals or {}}
+    events = [{"event": "user", "text": "LN-1 2 Jan 1990", "timestamp": 1.0, "input_channel": "rest",
+               "parse_data": {"text": "LN-1 2 Jan 1990", "intent": {"name": "provide_identity"}}, "message_id": "m1"},
+              *([{"event": "slot", "name": "verified", "value": True, "timestamp": 1.5}] if slots.get("verified") else []),
+              {"event": "bot", "text": "Thanks", "timestamp": 2.0},
+              {"event": "user", "text": text, "timestamp": 3.0, "input_channel": "rest", "parse_data": parse,
+               "message_id": "m2"}]
+    return Tracker(cid, {**slots, MOVE_SLOT: to_dict(move, for_message="m2")}, parse, events, False, None, {},
+                   "action_listen")
+
+
+def run(records_db, action: str, t: Tracker) -> tuple[list[tuple[str, list]], dict]:
+    with records_db.session() as s:
+        done = _run(action, HANDLERS[action], t, s)
+    slots = {e["name"]: e["value"] for e in done["events"] if e.get("event") == "slot"}
+    return [(text, buttons) for text, buttons in done["messages"]], slots
+
+
+def borrower(records_db, borrower_id: str) -> tuple[bool, list]:
+    with records_db.session() as s:
+        b = s.execute(select(Borrower).where(Borrower.borrower_id == borrower_id)).scalar_one()
+        return bool(b.cease_contact), list(b.opted_out_channels or [])
+
+
+def kinds(records_db, cid: str) -> list[str]:
+    with records_db.session() as s:
+        return list(s.execute(select(AuditEntry.kind).where(AuditEntry.conversation_id == cid)
+                              .order_by(AuditEntry.seq)).scalars())
+
+
+def test_stop_contact_is_asked_then_recorded_then_undone(records_db):
+    add_loan(records_db, "RC-1")
+    verified = {"verified": True, "loan_id": "RC-1", "loan": loan("RC-1")}
+    signals = {"evidence": ["stop_contact"], "opt_out": "cease"}
+    messages, slots = run(records_db, record_moves.CONFIRM, tracker(
+        "rc-1", "stop messaging me", "stop_contact", verified, Move(record_moves.CONFIRM, detail="stop_contact"),
+        signals))
+    assert messages[0][0].endswith(render("confirm_stop_contact", **FILLS))
+    assert [b["payload"] for b in messages[0][1]] == ["/affirm", "/deny"]
+    assert borrower(records_db, "B-RC-1") == (False, [])  # nothing written before the yes
+    pending = {**verified, record_moves.PENDING: slots[record_moves.PENDING]}
+    messages, slots = run(records_db, "action_stop_contact", tracker(
+        "rc-1", "yes", "affirm", pending, Move("action_stop_contact", detail="confirmed")))
+    assert messages[0][0].endswith(render("stop_contact_cease", **FILLS))
+    assert borrower(records_db, "B-RC-1") == (True, [])
+    assert slots[record_moves.PENDING] is None
+    last = {**verified, record_moves.LAST: slots[record_moves.LAST]}
+    messages, slots = run(records_db, record_moves.REVERT, tracker(
+        "rc-1", "no, I didn't say that", "deny", last, Move(record_moves.REVERT, detail="stop_contact"),
+        {"correction": True}))
+    assert messages[0][0].endswith(render("record_reverted", **FILLS))
+    assert borrower(records_db, "B-RC-1") == (False, [])
+    assert "record_change_reverted" in kinds(records_db, "rc-1")
+
+
+def test_a_declined_change_records_nothing(records_db):
+    add_loan(records_db, "RC-2")
+    slots = {"verified": True, "loan_id": "RC-2", "loan": loan("RC-2"),
+             record_moves.PENDING: {"intent": "stop_contact", "text": "我想分期还款", "opt_out": None}}
+    messages, after = run(records_db, record_moves.DECLINED, tracker(
+        "rc-2", "no", "deny", slots, Move(record_moves.DECLINED, detail="stop_contact")))
+    assert messages[0][0].endswith(render("record_declined", **FILLS))
+    assert after[record_moves.PENDING] is None
+    assert borrower(records_db, "B-RC-2") == (False, [])
+
+
+def test_an_undone_dispute_restores_the_status_and_hands_the_case_back(records_db):
+    add_loan(records_db, "RC-3")
+    slots = {"verified": True, "loan_id": "RC-3", "loan": loan("RC-3"),
+             record_moves.PENDING: {"intent": "dispute_debt", "text": "this loan is not mine"}}
+    _, after = run(records_db, "action_dispute", tracker(
+        "rc-3", "yes", "affirm", slots, Move("action_dispute", escalation=Escalation.DISPUTE, detail="confirmed")))
+    with records_db.session() as s:
+        assert s.execute(select(Loan.status).where(Loan.loan_id == "RC-3")).scalar_one() == "disputed"
+    undo = {**slots, record_moves.LAST: after[record_moves.LAST], during_handoff.HANDED_OFF: True}
+    _, after = run(records_db, record_moves.REVERT, tracker(
+        "rc-3", "I never said that", "deny", undo, Move(record_moves.REVERT, detail="dispute_debt"),
+        {"correction": True}))
+    with records_db.session() as s:
+        assert s.execute(select(Loan.status).where(Loan.loan_id == "RC-3")).scalar_one() == "overdue"
+        case = s.execute(select(Handoff).where(Handoff.conversation_id == "rc-3")).scalar_one()
+        assert (case.status, case.outcome) == ("closed", "handed_back")
+    assert after[during_handoff.HANDED_OFF] is False
+
+
+def test_a_complaint_about_contact_with_the_family_is_recorded_first_in_the_queue(records_db):
+    add_loan(records_db, "RC-4")
+    slots = {"verified": True, "loan_id": "RC-4", "loan": loan("RC-4"),
+             record_moves.PENDING: {"intent": "complain", "text": "your agent phoned my wife", "family_contact": True}}
+    messages, _ = run(records_db, "action_complain", tracker(
+        "rc-4", "yes", "affirm", slots, Move("action_complain", escalation=Escalation.COMPLAINT, detail="confirmed")))
+    assert messages[0][0].endswith(render("complain_family", **FILLS))
+    with records_db.session() as s:
+        case = s.execute(select(Handoff).where(Handoff.conversation_id == "rc-4")).scalar_one()
+        assert case.priority == handoffs.PRIORITY_HIGH and "family" in case.reason
+        payload = s.execute(select(AuditEntry.payload).where(AuditEntry.conversation_id == "rc-4",
+                                                              AuditEntry.kind == "complaint")).scalar_one()
+        assert payload["text"] == "your agent phoned my wife"  # the words of the claim, not the "yes"
+
+
+def test_someone_not_the_borrower_closes_verification_and_can_leave_a_message(records_db):
+    _, slots = run(records_db, "action_third_party", tracker(
+        "rc-5", "I'm her brother", "third_party", {}, Move("action_third_party")))
+    assert slots[record_moves.CLOSED] is True
+    messages, _ = run(records_db, "action_third_party_message", tracker(
+        "rc-5", "tell her to call me", "nlu_fallback", {record_moves.CLOSED: True},
+        Move("action_third_party_message")))
+    assert messages[0][0].endswith(render("third_party_message", **FILLS))
+    assert "third_party_message" in kinds(records_db, "rc-5")
+
+
+def test_a_contact_time_outside_the_window_is_refused_with_the_window(records_db):
+    slots = {"verified": True, "loan": loan("RC-6", jurisdiction="IN")}
+    late = {"contact_time": {"relation": "after", "hour": 19, "minute": 0}}
+    messages, _ = run(records_db, "action_busy_later", tracker(
+        "rc-6", "message me after 7pm", "busy_later", slots, Move("action_busy_later"), late))
+    assert messages[0][0].endswith(render("contact_time_outside", start="08:00", end="19:00", **FILLS))
+    assert "preferred_contact_time" not in kinds(records_db, "rc-6")
+    early = {"contact_time": {"relation": "after", "hour": 17, "minute": 0}}
+    messages, _ = run(records_db, "action_busy_later", tracker(
+        "rc-6b", "message me after 5pm", "busy_later", slots, Move("action_busy_later"), early))
+    assert messages[0][0].endswith(render("busy_later_noted", **FILLS))
+    assert "preferred_contact_time" in kinds(records_db, "rc-6b")
+
+
+def test_a_paused_account_is_told_a_person_reviews_it_first(records_db):
+    add_loan(records_db, "RC-7", status="paused")
+    slots = {"verified": True, "loan_id": "RC-7", "loan": loan("RC-7", status="paused")}
+    messages, after = run(records_db, "action_review_first", tracker(
+        "rc-7", "can I pay in 3 parts", "request_instalments", slots,
+        Move("action_review_first", escalation=Escalation.PAUSED_REVIEW)))
+    assert messages[0][0].endswith(render("review_first", **FILLS))
+    assert after[during_handoff.HANDED_OFF] is True
+    with records_db.session() as s:
+        assert s.execute(select(Handoff.reason).where(Handoff.conversation_id == "rc-7")).scalar_one() \
+            .startswith("account paused")
+
+
+def test_a_claim_left_unanswered_is_dropped_at_the_next_turn(records_db):
+    """Panel-07: "5 calls yesterday!!" was asked about, the borrower went on, and their later "ok" to an
+    offer must not confirm the old complaint."""
+    add_loan(records_db, "RC-8")
+    slots = {"verified": True, "loan_id": "RC-8", "loan": loan("RC-8"),
+             record_moves.PENDING: {"intent": "complain", "text": "5 calls yesterday!!"},
+             record_moves.LAST: {"intent": "stop_contact", "undo": {}}}
+    _, after = run(records_db, "action_thank", tracker(
+        "rc-8", "thanks for explaining", "thank", slots, Move("action_thank")))
+    assert after[record_moves.PENDING] is None and after[record_moves.LAST] is None
+
+
+def test_before_verification_a_time_is_checked_against_the_strictest_window(records_db):
+    """The bot does not know the borrower's jurisdiction yet: it promises only what every profile allows."""
+    late = {"contact_time": {"relation": "after", "hour": 19, "minute": 0}}
+    messages, _ = run(records_db, "action_busy_later", tracker(
+        "rc-9", "message me after 7pm", "busy_later", {}, Move("action_busy_later"), late))
+    assert messages[0][0].endswith(render("contact_time_outside", start="09:00", end="19:00", **FILLS))

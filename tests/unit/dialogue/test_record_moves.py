@@ -1,0 +1,152 @@
+"""A move that changes the record is never a guess (issue 13, "What must hold" 3 and 4): the policy's side.
+
+Every failure the issue lists is a turn here: the misread instalment request
+that set cease-contact, "I get paid on the 15th" read as already paid, the
+amount question read as a dispute, "who is this?" told we'd stop contact, the
+brother verified with his sister's details, the paused account given a plan.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from actions.context import products
+from bot.dialogue import during_handoff, record_moves
+from bot.dialogue.moves import decide
+from bot.dialogue.reasons import Escalation
+from bot.dialogue.turn import Turn
+
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
+LOAN = {"loan_id": "LN-1", "borrower_id": "B-1", "currency": "KES", "total": "13860.00", "outstanding_principal":
+        "12500.00", "accrued_interest": "860.00", "late_fees": "500.00", "product_code": "WALLET-30",
+        "due_date": "2026-11-12", "timezone": "Africa/Nairobi", "jurisdiction": "KE", "status": "overdue",
+        "arrangements_count": 0}
+VERIFIED = {"verified": True, "loan_id": "LN-1", "loan": LOAN}
+
+
+def move(intent: str, text: str = "", slots: dict | None = None, signals: dict | None = None,
+         confidence: float = 0.95, entities: dict | None = None):
+    turn = Turn(intent, text, NOW, slots or {}, entities or {}, signals=signals or {}, intent_confidence=confidence)
+    return decide(turn, products())
+
+
+@pytest.mark.parametrize("intent,slots", [
+    ("stop_contact", {}), ("wrong_person", {}), ("complain", {}),
+    ("dispute_debt", VERIFIED), ("already_paid", VERIFIED),
+])
+def test_with_evidence_and_a_sure_reading_the_bot_names_the_change_and_waits(intent, slots):
+    m = move(intent, "...", slots, {"evidence": [intent]})
+    assert (m.action, m.detail) == (record_moves.CONFIRM, intent)
+
+
+@pytest.mark.parametrize("signals,confidence", [({}, 0.95), ({"evidence": ["stop_contact"]}, 0.4)])
+def test_without_evidence_or_when_unsure_the_bot_asks_what_they_meant(signals, confidence):
+    # the Chinese request for instalments that came out as stop_contact
+    m = move("stop_contact", "我想分期还款", {}, signals, confidence)
+    assert (m.action, m.detail) == (record_moves.CLARIFY, "stop_contact")
+
+
+def test_yes_makes_the_change_no_records_nothing():
+    pending = {record_moves.PENDING: {"intent": "stop_contact", "text": "stop texting me", "opt_out": "cease"}}
+    assert move("affirm", "yes", pending).action == "action_stop_contact"
+    assert move("deny", "no", pending).action == record_moves.DECLINED
+    disputed = {**VERIFIED, record_moves.PENDING: {"intent": "dispute_debt", "text": "not my loan"}}
+    confirmed = move("affirm", "yes", disputed)
+    assert (confirmed.action, confirmed.escalation) == ("action_dispute", Escalation.DISPUTE)
+
+
+def test_a_debt_claim_needs_verification_even_once_confirmed():
+    pending = {record_moves.PENDING: {"intent": "already_paid", "text": "I paid"}}
+    assert move("affirm", "yes", pending).action == "action_ask_identity"
+
+
+def test_i_didnt_say_that_undoes_the_last_change():
+    last = {record_moves.LAST: {"intent": "stop_contact", "undo": {"kind": "cease"}}}
+    m = move("deny", "no, I didn't say that", last, {"correction": True})
+    assert (m.action, m.detail) == (record_moves.REVERT, "stop_contact")
+    assert move("deny", "no, I didn't say that", {}, {"correction": True}).action != record_moves.REVERT
+
+
+@pytest.mark.parametrize("intent", ["stop_contact", "wrong_person", "nlu_fallback", "bot_challenge"])
+def test_who_is_this_gets_who_we_are_and_the_verification_request(intent):
+    assert move(intent, "Who is this?", {}, {"who_is_this": True}).action == record_moves.WHO
+
+
+def test_an_amount_question_is_answered_with_the_fees_not_recorded_as_a_dispute():
+    text = "why is it 5,600 when I borrowed 5,000?"
+    assert move("dispute_debt", text, VERIFIED, {"amount_question": True}).action == "action_explain_fees"
+    assert move("dispute_debt", text, {}, {"amount_question": True}).action == "action_ask_identity"
+    # a real dispute that also asks about the amount is still a (confirmed) dispute
+    both = move("dispute_debt", "never borrowed, why 5,600?", VERIFIED,
+                {"amount_question": True, "evidence": ["dispute_debt"]})
+    assert both.action == record_moves.CONFIRM
+
+
+def test_i_get_paid_on_the_15th_is_asked_about_not_recorded_as_paid():
+    m = move("already_paid", "I get paid on the 15th", VERIFIED, {}, entities={"date": ["2026-12-15"]})
+    assert (m.action, m.detail) == (record_moves.CLARIFY, "already_paid")
+
+
+def test_a_complaint_about_contacting_the_family_is_a_complaint_whatever_it_was_read_as():
+    m = move("nlu_fallback", "your agent phoned my wife", {}, {"family_contact": True, "evidence": ["complain"]})
+    assert (m.action, m.detail) == (record_moves.CONFIRM, "complain")
+
+
+def test_someone_who_is_not_the_borrower_is_never_verified_in_that_conversation():
+    closed = {record_moves.CLOSED: True}
+    assert move("provide_identity", "LN-1 14 Feb 1990", closed,
+                entities={"loan_reference": ["LN-1"], "date_of_birth": ["1990-02-14"]}).action \
+        == "action_third_party_closed"
+    assert move("ask_payment_methods", "how can I pay it for her", closed).action == "action_third_party_payment"
+    assert move("request_deferral", "she needs more time", closed).action == "action_third_party_message"
+    assert move("nlu_fallback", "ok tell her to call me", closed).action == "action_third_party_message"
+    # the thin layer too: no verification of a stranger during a hand-off
+    handed = {**closed, during_handoff.HANDED_OFF: True}
+    assert move("provide_identity", "LN-1", handed, entities={"loan_reference": ["LN-1"]}).action != "action_verify"
+
+
+def test_a_paused_account_gets_no_new_arrangement_until_a_person_reviews_it():
+    paused = {**VERIFIED, "loan": {**LOAN, "status": "paused"}}
+    m = move("request_deferral", "can I have two weeks", paused, entities={"duration_days": [14]})
+    assert (m.action, m.escalation) == ("action_review_first", Escalation.PAUSED_REVIEW)
+    assert move("ask_balance", "how much", paused).action == "action_state_balance"
+    offer = {**paused, "pending_offer": {"kind": "deferral"}}
+    assert move("affirm", "yes", offer).action == "action_review_first"
+
+
+def test_can_i_be_arrested_is_answered_before_verification():
+    assert move("ask_consequences", "can I be arrested?", {}, {"arrest": True}).action == "action_consequences"
+    assert move("ask_consequences", "what happens if I don't pay", {}).action == "action_ask_identity"
+
+
+def test_a_proposed_contact_time_goes_to_the_window_check():
+    at = {"contact_time": {"relation": "after", "hour": 19, "minute": 0}}
+    assert move("busy_later", "message me after 7pm", {}, at).action == "action_busy_later"
+    assert move("greet", "ok then saturday 10am", {},
+                {"contact_time": {"relation": "at", "hour": 10, "minute": 0}}).action == "action_busy_later"
+    assert move("stop_contact", "don't call me before 9am", {},
+                {"contact_time": {"relation": "before", "hour": 9, "minute": 0}}).action == "action_busy_later"
+
+
+def test_likely_hardship_chooses_the_hardship_limits():
+    m = move("request_instalments", "my hours were cut, can I pay in 3 parts", VERIFIED,
+             {"hardship_likely": "reduced_income"}, entities={"instalments": [3]})
+    assert m.hardship_reason == "reduced_income"
+
+
+def test_during_a_hand_off_stop_contact_is_confirmed_then_recorded():
+    handed = {**VERIFIED, during_handoff.HANDED_OFF: True}
+    m = move("stop_contact", "stop messaging me", handed, {"evidence": ["stop_contact"], "opt_out": "cease"})
+    assert m.action == record_moves.CONFIRM
+    pending = {**handed, record_moves.PENDING: {"intent": "stop_contact", "text": "stop", "opt_out": "cease"}}
+    assert move("affirm", "yes", pending).action == "action_stop_contact"
+    # the case's own subject is not asked about again
+    case = {**handed, during_handoff.CASE_INTENT: "complain"}
+    assert move("complain", "this is a disgrace", case, {"evidence": ["complain"]}).action in during_handoff.ACTIONS
+
+
+def test_a_dated_promise_to_pay_in_full_is_offered_for_the_record():
+    m = move("pay_in_full", "I'll pay it all on the 5th", VERIFIED, entities={"date": ["2026-12-05"]})
+    assert (m.action, m.request.kind.value) == ("action_offer", "promise_to_pay")
+    assert move("pay_in_full", "I want to pay it all now", VERIFIED).action == "action_pay_in_full"
