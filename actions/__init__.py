@@ -62,6 +62,7 @@ HANDLERS = {
     "action_handoff_note": people.handoff_note,
     "action_handoff_correction": people.handoff_correction,
     "action_handoff_append": people.handoff_append,
+    "action_handoff_payment_reference": people.handoff_payment_reference,
     "action_confirm_record": confirmations.confirm_record,
     "action_clarify_record": confirmations.clarify_record,
     "action_record_declined": confirmations.record_declined,

@@ -84,7 +84,8 @@ def vulnerability(turn: Turn, reply: Reply, session: Session, tracker: Tracker) 
         writes.set_loan_status(session, state["loan_id"], "paused", actor="bot", reason="vulnerability disclosed")
     if reply.decided.escalation == Escalation.SELF_HARM:
         return handoff_reason(turn, reply, session, tracker, _why(reply), "self_harm",
-                              priority=handoffs.PRIORITY_TOP, crisis_line=crisis_line(state.get("jurisdiction")))
+                              priority=handoffs.PRIORITY_TOP, crisis_line=crisis_line(state.get("jurisdiction"))) \
+            + [SlotSet(during_handoff.SELF_HARM_CASE, True)]
     return handoff_reason(turn, reply, session, tracker, _why(reply), "vulnerability")
 
 
@@ -116,8 +117,14 @@ def already_paid(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -
                   paid_at="our records", total=money(state["total"], state["currency"]))
         return [SlotSet("loan", state), SlotSet(record_moves.PENDING, None)]
     had_case = _case_id(session, tracker)
-    events = handoff_reason(turn, reply, session, tracker, "borrower says already paid; payment not found",
-                            "already_paid_unknown")
+    reference = record_moves.claim_of(turn).get("payment_reference")
+    if reference:  # they gave it already: named back, on the case, not asked for again
+        events = handoff_reason(turn, reply, session, tracker,
+                                f"borrower says already paid (reference {reference[:40]}); payment not found",
+                                "already_paid_reference", reference=reference[:40])
+    else:
+        events = handoff_reason(turn, reply, session, tracker, "borrower says already paid; payment not found",
+                                "already_paid_unknown")
     return events + recorded("already_paid", {"case": None if had_case else _case_id(session, tracker)})
 
 
@@ -244,13 +251,14 @@ def handoff_self_harm(turn: Turn, reply: Reply, session: Session, tracker: Track
         writes.set_loan_status(session, state["loan_id"], "paused", actor="bot", reason="self-harm risk disclosed")
     case = _append(turn, session, tracker)
     fills = {"crisis_line": crisis_line(state.get("jurisdiction"))}
+    flagged = [SlotSet(during_handoff.SELF_HARM_CASE, True)]
     if case is None:  # the slot says handed off but the case was finished meanwhile: open a new one
         return handoff_reason(turn, reply, session, tracker, case_reason(Escalation.SELF_HARM), "self_harm",
-                              priority=handoffs.PRIORITY_TOP, **fills)
+                              priority=handoffs.PRIORITY_TOP, **fills) + flagged
     handoffs.reflag(session, tracker.sender_id, reason=case_reason(Escalation.SELF_HARM),
                     priority=handoffs.PRIORITY_TOP)
     reply.say("self_harm", **fills)
-    return []
+    return flagged
 
 
 def handoff_how_to_pay(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
@@ -275,6 +283,16 @@ def handoff_note(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -
     _append(turn, session, tracker)
     reply.say("handoff_noted")
     return []
+
+
+def handoff_payment_reference(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    """The payment reference the bot asked for: on the case (its reason names it) and named back."""
+    reference = str(turn.signal("payment_reference"))[:40]
+    case = _append(turn, session, tracker)
+    if case is not None:
+        handoffs.reflag(session, tracker.sender_id, reason=f"{case.reason} (reference {reference})"[:200])
+    reply.say("handoff_payment_reference", reference=reference)
+    return [SlotSet(during_handoff.ACKNOWLEDGED, True)]
 
 
 def handoff_append(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:

@@ -212,7 +212,7 @@ def _run(name: str, handler: Handler, tracker: Tracker, session: Session) -> dic
     else:
         reply.say("fallback")
         events = clearing
-    events += _expired_record_slots(turn, events)
+    events += _expired_record_slots(turn, events) + _remembered_hardship(turn, events)
     verified = bool(turn.slot("verified")) or any(
         e.get("event") == "slot" and e.get("name") == "verified" and e.get("value") for e in events
     )
@@ -253,6 +253,15 @@ ONE_TURN_SLOTS = (record_moves.PENDING, record_moves.LAST)
 def _expired_record_slots(turn: Turn, events: list[dict]) -> list[dict]:
     set_now = {e.get("name") for e in events if e.get("event") == "slot"}
     return [SlotSet(name, None) for name in ONE_TURN_SLOTS if turn.slot(name) is not None and name not in set_now]
+
+
+def _remembered_hardship(turn: Turn, events: list[dict]) -> list[dict]:
+    """A hardship said in any turn ("I lost my job", before verification too) chooses the limits of
+    every later offer in the conversation, not only of an offer made in the same message."""
+    said = turn.signal("hardship") or turn.signal("hardship_likely")
+    if not said or turn.slot("hardship_reason") or any(e.get("name") == "hardship_reason" for e in events):
+        return []
+    return [SlotSet("hardship_reason", said)]
 
 
 def _expired_verification(turn: Turn, tracker: Tracker) -> tuple[str | None, list[dict]]:

@@ -143,7 +143,15 @@ class BotFile(Strict):
         return value
 
     def crisis_line(self, jurisdiction: Optional[str]) -> str:
-        return self.crisis_lines.get(jurisdiction or "DEFAULT") or self.crisis_lines["DEFAULT"]
+        """The jurisdiction's line. Unknown (before verification): every line the lender lists, by
+        jurisdiction, then DEFAULT, because a line for the wrong country is no help to someone in crisis."""
+        if jurisdiction:
+            return self.crisis_lines.get(jurisdiction) or self.crisis_lines["DEFAULT"]
+        lines: dict[str, str] = {}
+        for code, line in self.crisis_lines.items():
+            if code != "DEFAULT" and line not in lines.values():
+                lines[code] = line
+        return "; ".join([*(f"{code}: {line}" for code, line in lines.items()), self.crisis_lines["DEFAULT"]])
 
 
 def load_bot(path: Union[str, Path, None] = None) -> BotFile:

@@ -6,8 +6,9 @@ borrower message is decided here instead of by the full rule set in moves.py.
 Five rules, in this order:
 
 1. self-harm (the safety net's flag or its intent, indirect ideation included
-   as the net reads it): the crisis line at once, the case re-flagged as
-   self-harm risk at top priority;
+   as the net reads it, and any distressed message once self-harm was spoken
+   of): the crisis line at once, the case re-flagged as self-harm risk at top
+   priority;
 2. "how do I pay" (payment methods, paying in full): always answered, with
    only what the borrower may see given verification;
 3. an identity message from an unverified borrower: the normal verification,
@@ -33,6 +34,7 @@ HANDED_OFF = "handed_off"  # set when a case opens, cleared when the agent hands
 ACKNOWLEDGED = "handoff_acknowledged"  # the borrower was told when a person will reply
 TAKEN = "handoff_taken"  # an agent holds the case (the console sets and clears it)
 CASE_INTENT = "handoff_intent"  # what the case is about, when the borrower's own intent said it
+SELF_HARM_CASE = "self_harm_case"  # the borrower spoke of self-harm in this conversation
 
 SELF_HARM_INTENT = "disclose_vulnerability"  # the intent the safety net forces (bot/nlu/safety.py)
 HOW_TO_PAY = ("ask_payment_methods", "pay_in_full")
@@ -46,7 +48,8 @@ ACKNOWLEDGE = "action_handoff_acknowledge"
 NOTE = "action_handoff_note"
 CORRECTION = "action_handoff_correction"
 APPEND = "action_handoff_append"
-ACTIONS = (SELF_HARM, HOW_TO_PAY_ACTION, ACKNOWLEDGE, NOTE, CORRECTION, APPEND)
+PAYMENT_REFERENCE = "action_handoff_payment_reference"  # the reference the bot asked for, on the case
+ACTIONS = (SELF_HARM, HOW_TO_PAY_ACTION, ACKNOWLEDGE, NOTE, CORRECTION, APPEND, PAYMENT_REFERENCE)
 
 
 def active(turn: Turn) -> bool:
@@ -58,6 +61,8 @@ def decide(turn: Turn) -> Move:
     """The move of a borrower turn while the conversation is handed off."""
     if turn.self_harm or turn.intent == SELF_HARM_INTENT:
         return Move(SELF_HARM, escalation=Escalation.SELF_HARM)
+    if turn.slot(SELF_HARM_CASE, False) and turn.emotion == "distressed":  # "what's the point", after ideation
+        return Move(SELF_HARM, escalation=Escalation.SELF_HARM)
     if turn.intent in HOW_TO_PAY:
         return Move(HOW_TO_PAY_ACTION)
     if not turn.slot("verified", False) and _identity_attempt(turn) and not turn.slot(record_moves.CLOSED, False):
@@ -68,6 +73,8 @@ def decide(turn: Turn) -> Move:
             and gated.detail == turn.slot(CASE_INTENT)
         if gated is not None and not already_the_case:
             return gated
+    if turn.signal("payment_reference") and turn.slot(CASE_INTENT) == "already_paid":
+        return Move(PAYMENT_REFERENCE)  # the receipt the bot itself asked for: named back, put on the case
     correction = corrected_intent(turn)
     if correction is not None:
         return Move(CORRECTION, detail=correction)
@@ -80,14 +87,19 @@ def corrected_intent(turn: Turn) -> str | None:
     """The intent that corrects what the case is about, if this turn is one.
 
     Only a case opened on the borrower's own words (the `handoff_intent` slot,
-    e.g. already_paid) can be corrected: another reason intent is the new
-    reading ("I get paid on the 15th" -> promise_to_pay), a plain "no" says
-    the reading was wrong without a new one. Anything else is just a message.
+    e.g. already_paid) can be corrected: another reason intent with the NLU's
+    `correction` signal is the new reading ("no, I didn't say I paid, I get
+    paid on the 15th" -> promise_to_pay), a plain "no" says the reading was
+    wrong without a new one. Anything else is just a message.
     """
     opened_on = turn.slot(CASE_INTENT)
     if not opened_on or turn.intent == opened_on:
         return None
-    if turn.intent in REASON_OF_INTENT or turn.intent == CORRECTION_DENIED:
+    if turn.intent == CORRECTION_DENIED:
+        return turn.intent
+    # Another reason intent corrects the case only when the borrower says the bot got it wrong (the
+    # NLU's `correction`: "no, I didn't say that"); "can you freeze the interest?" is a new message.
+    if turn.intent in REASON_OF_INTENT and turn.signal("correction"):
         return turn.intent
     return None
 

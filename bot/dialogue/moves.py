@@ -100,6 +100,9 @@ def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] 
     if turn.signal("contact_time") and intent not in REQUESTS_BY_INTENT \
             and not any(turn.first(e) for e in IDENTITY_ENTITIES):  # "message me after 7pm", "saturday 10am then"
         return Move("action_busy_later")
+    if turn.signal("arrest") and intent not in REQUESTS_BY_INTENT and intent not in ESCALATES \
+            and not any(turn.first(e) for e in IDENTITY_ENTITIES):  # "will the police come?": answered, to anyone
+        return Move("action_consequences")
     if turn.slot(record_moves.CLOSED, False) and not turn.slot("verified", False) and intent not in ANY_TIME:
         return _third_party(turn)  # not the borrower: even an unreadable message is kept for the account holder
     if intent == "nlu_fallback" and not _awaited_answer(turn) and not all_loans_request(turn):
@@ -119,8 +122,6 @@ def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] 
 def _unverified(turn: Turn) -> Move:
     if turn.slot(record_moves.CLOSED, False):  # not the borrower: nothing to verify in this conversation
         return _third_party(turn)
-    if turn.intent == "ask_consequences" and turn.signal("arrest"):  # "can I be arrested?" is answered to anyone
-        return Move("action_consequences")
     # Every identity attempt goes to action_verify, which refuses it while the
     # records lock the loan or the sender; `verify_locked` only spares a locked
     # borrower the identity question (and lets a lifted lock take effect).

@@ -100,7 +100,7 @@ def confirmed(turn: Turn, pending: Mapping[str, Any]) -> Move:
 def pending_claim(turn: Turn, intent: str) -> dict[str, Any]:
     """What the `pending_record` slot keeps of the claim: the words it was made in, for the record."""
     return {"intent": intent, "text": turn.text[:300], "opt_out": turn.signal("opt_out"),
-            "family_contact": bool(turn.signal("family_contact"))}
+            "family_contact": bool(turn.signal("family_contact")), "payment_reference": turn.signal("payment_reference")}
 
 
 def claim_of(turn: Turn) -> Mapping[str, Any]:

@@ -32,6 +32,12 @@ _FLAGS = ("who_is_this", "amount_question", "reduced_income", "family_contact", 
 # 4 letters, read on the typed text because case is what tells it from a word.
 _TRANSACTION_CODE = re.compile(
     r"(?<![A-Za-z0-9])(?=[A-Z0-9]{10}(?![A-Za-z0-9]))(?=(?:[A-Z]*\d){2})(?=(?:\d*[A-Z]){4})[A-Z][A-Z0-9]{9}")
+# A payment reference the borrower names ("ref 9QX-22814", "receipt no. TX558201", "transaction id: 88213"):
+# the word, then one token of 5-20 letters, digits or hyphens with at least one digit.
+_NAMED_REFERENCE = re.compile(
+    r"\b(?:ref(?:erence)?|receipt|transaction|txn|trx|confirmation|code|kode|resibo)\b"
+    r"[\s.:#-]{0,3}(?:(?:no|number|num|id|code)\b[\s.:#-]{0,3})?"
+    r"(?=[A-Za-z0-9-]{0,19}\d)([A-Za-z0-9][A-Za-z0-9-]{4,19})(?![A-Za-z0-9-])", re.IGNORECASE)
 Rule = Tuple[Optional[re.Pattern], Optional[re.Pattern], Optional[re.Pattern]]  # match, unless, typed
 
 
@@ -107,6 +113,16 @@ def correction(text: str) -> bool:
     return _says("correction", view(text))
 
 
+def payment_reference(text: str) -> Optional[str]:
+    """The payment reference or transaction code the borrower gives, as typed (the first one), or None."""
+    text = (text if isinstance(text, str) else "")[:1000]
+    named = _NAMED_REFERENCE.search(text)
+    if named:
+        return named.group(1)
+    code = _TRANSACTION_CODE.search(_cap(text))
+    return code.group(0) if code else None
+
+
 def read_record_signals(text: str) -> Dict[str, Any]:
     """The keys signals.read_signals adds for issue 13 (shape in bot/nlu/signals.py)."""
     text = text if isinstance(text, str) else ""
@@ -119,6 +135,7 @@ def read_record_signals(text: str) -> Dict[str, Any]:
         "family_contact": _says("family_contact", said),
         "contact_time": contact_time(text),
         "correction": _says("correction", said),
+        "payment_reference": payment_reference(text),
     }
 
 

@@ -187,3 +187,34 @@ def test_before_verification_a_time_is_checked_against_the_strictest_window(reco
     messages, _ = run(records_db, "action_busy_later", tracker(
         "rc-9", "message me after 7pm", "busy_later", {}, Move("action_busy_later"), late))
     assert messages[0][0].endswith(render("contact_time_outside", start="09:00", end="19:00", **FILLS))
+
+
+def test_a_hardship_said_before_verification_is_remembered_for_the_offers(records_db):
+    messages, after = run(records_db, "action_ask_identity", tracker(
+        "rc-10", "I lost my job last month", "cannot_pay", {}, Move("action_ask_identity"), {"hardship": "job_loss"}))
+    assert after["hardship_reason"] == "job_loss"
+    _, later = run(records_db, "action_ask_identity", tracker(
+        "rc-11", "my hours were cut", "cannot_pay", {"hardship_reason": "illness"}, Move("action_ask_identity"),
+        {"hardship_likely": "reduced_income"}))
+    assert "hardship_reason" not in later  # the first one said stays
+
+
+def test_a_payment_reference_is_named_back_and_put_on_the_case(records_db):
+    add_loan(records_db, "RC-12")
+    slots = {"verified": True, "loan_id": "RC-12", "loan": loan("RC-12"),
+             record_moves.PENDING: {"intent": "already_paid", "text": "I paid, ref 9QX-22814",
+                                    "payment_reference": "9QX-22814"}}
+    messages, after = run(records_db, "action_already_paid", tracker(
+        "rc-12", "yes", "affirm", slots, Move("action_already_paid", detail="confirmed")))
+    assert messages[0][0].endswith(render("already_paid_reference", reference="9QX-22814", **FILLS))
+    with records_db.session() as s:
+        assert "9QX-22814" in s.execute(select(Handoff.reason).where(Handoff.conversation_id == "rc-12")).scalar_one()
+    # the reference given later, while the case waits: named back and added to the case's reason
+    waiting = {**slots, record_moves.PENDING: None, during_handoff.HANDED_OFF: True,
+               during_handoff.CASE_INTENT: "already_paid"}
+    messages, _ = run(records_db, during_handoff.PAYMENT_REFERENCE, tracker(
+        "rc-12", "receipt no. TX558201", "provide_identity", waiting, Move(during_handoff.PAYMENT_REFERENCE),
+        {"payment_reference": "TX558201"}))
+    assert messages[0][0].endswith(render("handoff_payment_reference", reference="TX558201", **FILLS))
+    with records_db.session() as s:
+        assert "TX558201" in s.execute(select(Handoff.reason).where(Handoff.conversation_id == "rc-12")).scalar_one()

@@ -6,11 +6,13 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot.dialogue import during_handoff, moves
+from bot.dialogue import during_handoff
+from bot.dialogue import moves
 from bot.dialogue.moves import Turn, decide, turn_from_parse
 from bot.dialogue.reasons import REASON_OF_INTENT, Escalation, corrected_reason
 from bot.negotiation.limits import load_products
 from bot.nlu.safety import mentions_self_harm
+from bot.nlu.signals import read_signals
 from bot.settings import ROOT
 
 PRODUCTS = load_products(ROOT / "config" / "products.yml")
@@ -88,9 +90,13 @@ def test_while_an_agent_holds_the_case_other_messages_only_go_on_the_case():
 
 def test_a_correction_of_what_the_case_is_about_carries_the_new_reading():
     opened_on_paid = {**VERIFIED_WAITING, "handoff_intent": "already_paid", "handoff_acknowledged": True}
-    move = during_handoff.decide(turn("promise_to_pay", opened_on_paid,
-                                      "no, I didn't say I already paid, I get paid on the 15th"))
+    said = "no, I didn't say I already paid, I get paid on the 15th"
+    move = during_handoff.decide(Turn("promise_to_pay", said, NOW, opened_on_paid, signals=read_signals(said)))
     assert (move.action, move.detail) == (during_handoff.CORRECTION, "promise_to_pay")
+    # another reason without "you got it wrong" is a new message, not a correction of the case
+    freeze = "Is there any way to freeze the interest?"
+    assert during_handoff.decide(Turn("request_fee_waiver", freeze, NOW, opened_on_paid,
+                                      signals=read_signals(freeze))).action == during_handoff.NOTE
     assert during_handoff.decide(turn("deny", opened_on_paid)).detail == "deny"
     # The same reading again, or a case opened on something the borrower did not say, is no correction.
     assert during_handoff.decide(turn("already_paid", opened_on_paid)).action == during_handoff.NOTE
@@ -109,3 +115,17 @@ def test_case_intent_and_corrected_reason():
     assert len(corrected_reason("x" * 300, "cannot_pay")) == 200
     assert set(REASON_OF_INTENT) <= set(moves.REQUESTS_BY_INTENT) | {"already_paid", "dispute_debt", "complain",
                                                                       "refuse_to_pay"}
+
+
+def test_the_payment_reference_the_bot_asked_for_is_put_on_the_case():
+    opened_on_paid = {**VERIFIED_WAITING, "handoff_intent": "already_paid"}
+    said = "here it is: receipt no. TX558201"
+    t = Turn("provide_identity", said, NOW, opened_on_paid, signals=read_signals(said))
+    assert during_handoff.decide(t).action == during_handoff.PAYMENT_REFERENCE
+
+
+def test_after_self_harm_was_spoken_of_a_distressed_message_gets_the_crisis_line_again():
+    flagged = {**VERIFIED_WAITING, during_handoff.SELF_HARM_CASE: True, "handoff_acknowledged": True}
+    assert during_handoff.decide(Turn("nlu_fallback", "what's the point", NOW, flagged, emotion="distressed")).action \
+        == during_handoff.SELF_HARM
+    assert during_handoff.decide(Turn("thank", "thanks", NOW, flagged, emotion="positive")).action == during_handoff.NOTE

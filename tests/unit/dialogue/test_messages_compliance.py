@@ -63,7 +63,8 @@ SAMPLES = {
     "reason": sorted({note_text(o.notes, "KES") for o in OFFERS if o.notes} | set(NOTES)),
     "summary": sorted({summary(o, "KES") for o in OFFERS}),
     "schedule": [schedule_text(OFFERS[0], "KES")],
-    "crisis_line": sorted({crisis_line(j) for j in JURISDICTIONS} | {settings()["crisis_lines"]["DEFAULT"]}),
+    "crisis_line": sorted({crisis_line(j) for j in JURISDICTIONS} | {settings()["crisis_lines"]["DEFAULT"],
+                                                                       crisis_line(None)}),
     "instructions": [lender()["payment_instructions"].format(loan_id="LN-20931")],
 }
 DEFAULT_FILL = {
@@ -71,7 +72,7 @@ DEFAULT_FILL = {
     "response_time": "one working day", "loan_id": "LN-20931", "total": "KES 13,860.00",
     "principal": "KES 12,500.00", "interest": "KES 860.00", "fees": "KES 500.00", "due_date": "12 November 2026",
     "days_overdue": 18, "left": 2, "count": 1, "loan_ids": "LN-20932", "kind": "instalment plan",
-    "amount": "KES 1,000.00", "paid_at": "our records", "start": "08:00", "end": "19:00",
+    "amount": "KES 1,000.00", "paid_at": "our records", "start": "08:00", "end": "19:00", "reference": "9QX-22814",
     **{k: v[0] for k, v in SAMPLES.items()},
 }
 

@@ -118,6 +118,8 @@ def test_a_paused_account_gets_no_new_arrangement_until_a_person_reviews_it():
 def test_can_i_be_arrested_is_answered_before_verification():
     assert move("ask_consequences", "can I be arrested?", {}, {"arrest": True}).action == "action_consequences"
     assert move("ask_consequences", "what happens if I don't pay", {}).action == "action_ask_identity"
+    assert move("nlu_fallback", "will police come to my house", {}, {"arrest": True}).action == "action_consequences"
+    assert move("greet", "hello, will I go to jail?", VERIFIED, {"arrest": True}).action == "action_consequences"
 
 
 def test_a_proposed_contact_time_goes_to_the_window_check():

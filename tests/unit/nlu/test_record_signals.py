@@ -290,3 +290,12 @@ def test_a_contact_relation_added_to_the_lexicon_is_read(tmp_path, monkeypatch):
     finally:
         monkeypatch.undo()
         contact_module._rules.cache_clear()
+
+
+@pytest.mark.parametrize("text,reference", [
+    ("I paid, ref 9QX-22814", "9QX-22814"), ("receipt no. TX558201", "TX558201"),
+    ("transaction id: 88213", "88213"), ("QJK7H2P9XL confirmed", "QJK7H2P9XL"),
+    ("I paid yesterday", None), ("the code is in my sms", None), ("I get paid on the 15th", None),
+])
+def test_the_payment_reference_is_read_as_typed(text, reference):
+    assert read_signals(text)["payment_reference"] == reference
