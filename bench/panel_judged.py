@@ -53,7 +53,7 @@ def pct(part: int, whole: int) -> str:
 
 
 def table(turns: list[dict], conversations: list[dict]) -> str:
-    runs = sorted({t["run"] for t in turns}, key=lambda r: (r != "before", r))
+    runs = sorted({t["run"] for t in turns}, key=lambda r: (r != "before", r))  # before, after, after2...
     s = {run: summary(turns, conversations, run) for run in runs}
     rows = [
         ("records match what was agreed (conversations)", "≥ 95 %", lambda x: pct(x["records"], x["conversations"])),
@@ -78,9 +78,9 @@ def failures(conversations: list[dict], run: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    paths = sorted(PANEL.glob("judged-*.jsonl"))
+    paths = sorted(PANEL.glob("judged*.jsonl"))
     if not paths:
-        print("no judged-*.jsonl in bench/results/panel", file=sys.stderr)
+        print("no judged*.jsonl in bench/results/panel", file=sys.stderr)
         return 1
     turns, conversations = read(paths)
     runs = sorted({c["run"] for c in conversations})
