@@ -218,3 +218,17 @@ def test_a_payment_reference_is_named_back_and_put_on_the_case(records_db):
     assert messages[0][0].endswith(render("handoff_payment_reference", reference="TX558201", **FILLS))
     with records_db.session() as s:
         assert "TX558201" in s.execute(select(Handoff.reason).where(Handoff.conversation_id == "rc-12")).scalar_one()
+
+
+def test_who_is_this_as_the_first_message_says_who_we_are_once(records_db):
+    parse = {"text": "who is this?", "intent": {"name": "bot_challenge", "confidence": 0.9}, "entities": [],
+             "message_id": "m1", "signals": {"who_is_this": True}}
+    events = [{"event": "user", "text": "who is this?", "timestamp": 1.0, "input_channel": "rest",
+               "parse_data": parse, "message_id": "m1"}]
+    t = Tracker("rc-13", {MOVE_SLOT: to_dict(Move(record_moves.WHO), for_message="m1")}, parse, events, False, None,
+                {}, "action_listen")
+    with records_db.session() as s:
+        done = _run(record_moves.WHO, HANDLERS[record_moves.WHO], t, s)
+    text = done["messages"][0][0]
+    assert text == render("who_is_this", **FILLS)
+    assert text.count("automated assistant") == 1
