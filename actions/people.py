@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -99,15 +99,21 @@ def _case_id(session: Session, tracker: Tracker) -> int | None:
     return case.id if case else None
 
 
+def _opening(session: Session, tracker: Tracker, hand_off: Callable[[], list[dict]]) -> tuple[list[dict], int | None]:
+    """Hands off; also the id of the case this opened (None when one was already open, which an undo leaves open)."""
+    before = _case_id(session, tracker)
+    events = hand_off()
+    return events, None if before else _case_id(session, tracker)
+
+
 def dispute(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
     claim = record_moves.claim_of(turn)
     state = turn.slot("loan")
-    had_case = _case_id(session, tracker)
     writes.set_loan_status(session, state["loan_id"], "disputed", actor="bot", reason=f"borrower: {claim['text'][:200]}")
-    events = handoff_reason(turn, reply, session, tracker, _why(reply), "dispute")
-    undo = {"loan_id": state["loan_id"], "status": state.get("status") or "active",
-            "case": None if had_case else _case_id(session, tracker)}
-    return events + recorded("dispute_debt", undo)
+    events, case = _opening(session, tracker, lambda: handoff_reason(turn, reply, session, tracker, _why(reply),
+                                                                     "dispute"))
+    return events + recorded("dispute_debt", {"loan_id": state["loan_id"], "status": state.get("status") or "active",
+                                              "case": case})
 
 
 def already_paid(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
@@ -116,16 +122,15 @@ def already_paid(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -
         reply.say("already_paid_found", amount=money(state["payments_since_import"], state["currency"]),
                   paid_at="our records", total=money(state["total"], state["currency"]))
         return [SlotSet("loan", state), SlotSet(record_moves.PENDING, None)]
-    had_case = _case_id(session, tracker)
-    reference = record_moves.claim_of(turn).get("payment_reference")
+    reference = (record_moves.claim_of(turn).get("payment_reference") or "")[:40]
     if reference:  # they gave it already: named back, on the case, not asked for again
-        events = handoff_reason(turn, reply, session, tracker,
-                                f"borrower says already paid (reference {reference[:40]}); payment not found",
-                                "already_paid_reference", reference=reference[:40])
+        reason, key, fills = (f"borrower says already paid (reference {reference}); payment not found",
+                              "already_paid_reference", {"reference": reference})
     else:
-        events = handoff_reason(turn, reply, session, tracker, "borrower says already paid; payment not found",
-                                "already_paid_unknown")
-    return events + recorded("already_paid", {"case": None if had_case else _case_id(session, tracker)})
+        reason, key, fills = "borrower says already paid; payment not found", "already_paid_unknown", {}
+    events, case = _opening(session, tracker, lambda: handoff_reason(turn, reply, session, tracker, reason, key,
+                                                                     **fills))
+    return events + recorded("already_paid", {"case": case})
 
 
 def refuse_to_pay(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
@@ -141,18 +146,15 @@ def complain(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> li
     audit.append(session, actor="borrower", kind="complaint",
                  payload={"text": claim.get("text") or turn.text, "family_contact": family},
                  loan_id=state.get("loan_id"), conversation_id=tracker.sender_id)
-    had_case = _case_id(session, tracker)
-    if family:
-        reason, priority = "complaint: contact with the borrower's family or employer", handoffs.PRIORITY_HIGH
-        if had_case:
-            handoffs.append_message(session, tracker.sender_id, text=turn.text, intent=turn.intent, at=turn.now)
-        events = handoff_reason(turn, reply, session, tracker, reason, "complain_family", priority=priority)
-        if had_case:
-            handoffs.reflag(session, tracker.sender_id, reason=reason, priority=priority)
+    if family:  # an open case gets the message, and handoff_reason re-flags it at the higher priority
+        _append(turn, session, tracker)
+        events, case = _opening(session, tracker, lambda: handoff_reason(
+            turn, reply, session, tracker, "complaint: contact with the borrower's family or employer",
+            "complain_family", priority=handoffs.PRIORITY_HIGH))
     else:
-        events = handoff_reason(turn, reply, session, tracker, _why(reply) if reply.move and reply.move.escalation
-                                else case_reason(Escalation.COMPLAINT), "complain")
-    return events + recorded("complain", {"case": None if had_case else _case_id(session, tracker)})
+        events, case = _opening(session, tracker, lambda: handoff_reason(turn, reply, session, tracker, _why(reply),
+                                                                         "complain"))
+    return events + recorded("complain", {"case": case})
 
 
 def abuse(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:

@@ -10,14 +10,13 @@ negotiate.py, the Turn in turn.py.
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Mapping
 
 from bot.dialogue import during_handoff, record_moves
 from bot.dialogue.escalation import escalation_settings
 from bot.dialogue.move import Ask, Move
 from bot.dialogue.negotiate import (
-    all_loans_kind, all_loans_request, counter_offer, negotiate, request_kind_of,
+    all_loans_kind, all_loans_request, as_date, counter_offer, negotiate, request_kind_of,
 )
 from bot.dialogue.reasons import Escalation
 from bot.dialogue.turn import Turn, in_a_row, is_angry, is_fallback, local_today, turn_from_parse
@@ -175,11 +174,8 @@ def _third_party(turn: Turn) -> Move:
 
 
 def _later_date(turn: Turn) -> bool:
-    when = turn.first("date")
-    try:
-        return when is not None and date.fromisoformat(str(when)[:10]) > local_today(turn)
-    except ValueError:
-        return False
+    when = as_date(turn.first("date"))
+    return when is not None and when > local_today(turn)
 
 
 def _wants_arrangement(turn: Turn) -> bool:

@@ -121,7 +121,7 @@ def _request(turn: Turn, kind: RequestKind, amount: Decimal | None, today: date,
     """The request this message makes, from its entities and signals (or the question to ask first)."""
     count = _int(turn.first("instalments"))
     days = _int(turn.first("duration_days"))
-    when = _date(turn.first("date"))
+    when = as_date(turn.first("date"))
     said = turn.signal("period", {})
     period = _period_days(said, days)
     reason = hardship_of(turn)
@@ -180,7 +180,7 @@ def _continued(turn: Turn, kind: RequestKind, today: date) -> Request | None:
         return None  # they asked for something else
     if any(turn.first(e) is not None for e in ("amount", "instalments")):
         return None
-    when = _date(turn.first("date"))
+    when = as_date(turn.first("date"))
     days = _int(turn.first("duration_days"))
     if when is None and days is not None and turn.slot("awaiting") == Ask.DATE:
         when = today + timedelta(days=days)  # "in two weeks" answers "which date?"
@@ -318,7 +318,7 @@ def refused_dates(turn: Turn) -> set[date]:
     those under the entity name `not_date` (resolved like `date`), so `date`
     only ever holds dates the borrower offered.
     """
-    return {d for d in map(_date, turn.entities.get("not_date") or ()) if d is not None}
+    return {d for d in map(as_date, turn.entities.get("not_date") or ()) if d is not None}
 
 
 def _period_days(said: Mapping[str, Any], days: int | None) -> int:
@@ -350,7 +350,8 @@ def _int(value: Any) -> int | None:
     return number if number > 0 else None
 
 
-def _date(value: Any) -> date | None:
+def as_date(value: Any) -> date | None:
+    """An entity's ISO date (or None when it is absent or not one)."""
     try:
         return date.fromisoformat(str(value)[:10]) if value else None
     except ValueError:
