@@ -25,7 +25,7 @@ lint: venv
 	$(VENV)/bin/ruff check .
 
 venv: $(VENV)/.ready
-$(VENV)/.ready: requirements.txt constraints.txt scripts/setup_env.sh scripts/find_python.sh $(wildcard package.json package-lock.json)
+$(VENV)/.ready: requirements.txt requirements-e5.txt constraints.txt scripts/setup_env.sh scripts/find_python.sh $(wildcard package.json package-lock.json)
 	bash scripts/setup_env.sh
 	touch $@
 
@@ -57,4 +57,4 @@ lock:
 	bash scripts/lock.sh
 
 clean:
-	rm -rf models var
+	rm -rf models var .cache

@@ -39,6 +39,8 @@ ABOUT = {
     "train_round2": "held-out round 2 (formerly heldout2)",
     "train_round3": "held-out round 3 (formerly heldout3)",
     "train_round5": "issue 13: protective texts and sw/tl/id/hi-Latn/zh threats written for training",
+    "dev_multilingual": "issue 15: 120 + 120 collector texts in sw, tl, id, hi (Devanagari and romanised), zh "
+                        "and en (disguised spellings, euphemisms), written from the rules' definitions",
     "dev_examples": "the specification examples of tests/unit/compliance/test_compliance_language.py",
     "dev_round5": "issue 13: protective texts, disguised spellings, sw/tl/id/hi-Latn/zh, every jurisdiction; "
                   "rules, thresholds and C chosen on it",
@@ -60,7 +62,10 @@ def score(prefix: str) -> dict[str, int]:
     book = default_rules()
 
     def meaning(t: str) -> bool:
-        return backstop.reads_english(t) and backstop.embedding_suspicion(t) >= book.embedding_hold_at
+        if backstop.reads_english(t):
+            return backstop.embedding_suspicion(t) >= book.embedding_hold_at
+        return (backstop.require_model().multilingual
+                and backstop.embedding_suspicion(t, other_languages=True) >= book.other_languages_hold_at)
     return {"bad": len(bad), "good": len(good),
             "rules_tp": sum(bool(find_violations(t)) for t in bad),
             "rules_fp": sum(bool(find_violations(t)) for t in good),
@@ -99,6 +104,11 @@ def row(split: str, name: str, s: dict[str, int]) -> str:
 def main() -> int:
     started = time.monotonic()
     model = backstop.require_model()  # BackstopMissing tells you to run `make train`
+    # Score every line's embeddings once, in batches; check_text then reads the cached numbers.
+    every = sorted({t for p in CORPUS.glob("*.txt") for t in corpus_lines(p)})
+    backstop.embedding_suspicions(every)
+    if model.multilingual:
+        backstop.embedding_suspicions(every, None, True)
     rows = ["| split | set | rules alone: recall | false blocks | precision "
             "| embedding classifier alone: recall | false holds | precision "
             "| backstop (n-grams or embeddings) alone: recall | false holds | precision "
@@ -116,11 +126,6 @@ def main() -> int:
     probe = corpus_lines(CORPUS / "dev_round5_acceptable.txt")[:40]
     backstop.embedding_suspicion(probe[0])  # load and trace the encoder outside the timing
     cost = cost_ms(probe)
-    # Score every line's embedding once, in batches; check_text then reads the same numbers.
-    every = sorted({t for p in CORPUS.glob("*.txt") for t in corpus_lines(p)})
-    known = dict(zip(every, backstop.embedding_suspicions(every)))
-    scored_one = backstop.embedding_suspicion
-    backstop.embedding_suspicion = lambda text, book=None: known[text] if text in known else scored_one(text, book)
     model_name = model.path.relative_to(ROOT) if model.path.is_relative_to(ROOT) else model.path
     text = "\n".join([
         "# Prohibited-language filter", "",
@@ -130,10 +135,11 @@ def main() -> int:
         *(f"- **{split}**: {about}." for split, about in SPLITS.items()),
         *(f"- `{prefix}_*`: {about}." for prefix, about in ABOUT.items()),
         f"- Backstop model: `{model_name}`, trained on {', '.join(f'`{f}`' for f in sorted(model.trained_on))} "
-        f"(train split only): n-gram and MiniLM sentence-embedding logistic regressions; it holds a text at an "
-        f"n-gram score of {default_rules().hold_at} or an embedding score of {default_rules().embedding_hold_at} "
-        "(the embedding one on English text only; `data/compliance/rules.yml`, `backstop`). Thresholds and C "
-        "were chosen on the dev split.",
+        f"(train split only): n-gram and sentence-embedding logistic regressions ({model.encoder} for English"
+        f"{f', {model.other_encoder} for every other language' if model.multilingual else ' only'}); it holds a "
+        f"text at an n-gram score of {default_rules().hold_at} or an embedding score of "
+        f"{default_rules().embedding_hold_at} (English) / {default_rules().other_languages_hold_at} (other "
+        "languages; `data/compliance/rules.yml`, `backstop`). Thresholds and C were chosen on the dev split.",
         f"- Cost per call (median over {len(probe)} dev texts, this machine): rules {cost['rules']:.2f} ms, "
         f"embedding classifier {cost['embedding']:.1f} ms, `check_text` {cost['check_text']:.1f} ms "
         "(the classifier runs only when no rule blocks).", "",

@@ -10,7 +10,8 @@ texts whose word sets overlap by at least NEAR_JACCARD (near: a typo, a word
 swapped, a name changed). tests/unit/nlu/test_leak_guard.py fails on any pair.
 
 Training sources: data/nlu (intents, entities, emotions), data/emotion
-(everyday emotion examples), data/compliance/train_* (the guard's backstop).
+(everyday emotion examples), data/compliance/train_* (the guard's backstop),
+the self-harm check's prototypes and contrasts (data/lexicons/self_harm*.yml).
 Evaluation sets: tests/nlu/heldout (the dev split), tests/nlu/dev_*.yml (further
 dev sets, e.g. dev_emotion.yml), data/compliance dev_* and
 blind_*, bench/blind/ (written blind, never trained on), and the external sets
@@ -120,7 +121,22 @@ def training_texts(root: Path = ROOT) -> Texts:
         found += [(str(path.relative_to(root)), str(t)) for t in data.get("examples") or []]
     for path in sorted((root / "data" / "compliance").glob("train_*.txt")):
         found += [(str(path.relative_to(root)), t) for t in _lines(path)]
+    found += list(_self_harm_references(root / "data" / "lexicons"))
     return found
+
+
+def _self_harm_references(folder: Path) -> Iterator[tuple[str, str]]:
+    """The self-harm check's prototypes and contrasts: what it compares with is what it learnt."""
+    english = yaml.safe_load((folder / "self_harm.yml").read_text(encoding="utf-8")) or {}
+    semantic = english.get("semantic") or {}
+    for kind in ("prototypes", "contrasts"):
+        yield from (("data/lexicons/self_harm.yml", str(t)) for t in semantic.get(kind) or [])
+    path = folder / "self_harm_multilingual.yml"
+    if path.is_file():
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for kind in ("prototypes", "contrasts"):
+            for texts in (data.get(kind) or {}).values():
+                yield from ((str(path.relative_to(folder.parents[1])), str(t)) for t in texts or [])
 
 
 def evaluation_texts(root: Path = ROOT, shared: Path = SHARED) -> Texts:

@@ -2,8 +2,9 @@
 
 Usage: PYTHONPATH=. python bench/self_harm_dev.py [--grid] [--show] [--write]   (split: dev)
 
-Dev sets (both tuned on, so every figure here is a dev figure):
+Dev sets (all tuned on, so every figure here is a dev figure):
 tests/nlu/dev_self_harm.yml (self-harm positives and hard negatives),
+tests/nlu/dev_self_harm_multilingual.yml (the same in the languages served),
 tests/nlu/dev_self_harm_everyday.yml (everyday and identity messages, templates
 expanded here) and, as further negatives, the training texts of data/nlu
 whose intent is not disclose_vulnerability. Never bench/blind/.
@@ -29,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from bot.nlu import safety  # noqa: E402
 
 DEV = ROOT / "tests" / "nlu" / "dev_self_harm.yml"
+MULTILINGUAL = ROOT / "tests" / "nlu" / "dev_self_harm_multilingual.yml"
 EVERYDAY = ROOT / "tests" / "nlu" / "dev_self_harm_everyday.yml"
 VULNERABILITY = "disclose_vulnerability"
 Texts = List[Tuple[str, str]]  # (group, text)
@@ -95,6 +97,39 @@ def scores(texts: List[str]) -> np.ndarray:
     return np.stack([(vectors @ prototypes.T).max(axis=1), (vectors @ contrasts.T).max(axis=1)], axis=1)
 
 
+def e5_scores(texts: List[str]) -> np.ndarray:
+    """As scores, for the multilingual e5 check (every language's prototypes and contrasts)."""
+    from bot.embeddings import sentence_vectors
+
+    prototypes, contrasts = safety.e5_semantic_vectors()
+    vectors = sentence_vectors(texts, "e5")
+    return np.stack([(vectors @ prototypes.T).max(axis=1), (vectors @ contrasts.T).max(axis=1)], axis=1)
+
+
+def e5_flags(texts: List[str], sims: np.ndarray, threshold: float = safety.E5_THRESHOLD,
+             margin: float = safety.E5_MARGIN) -> List[bool]:
+    return [safety.e5_eligible(t) and s[0] >= threshold and s[0] - s[1] >= margin for t, s in zip(texts, sims)]
+
+
+def e5_table(sets: Dict[str, Texts], sims: Dict[str, np.ndarray], e5: Dict[str, np.ndarray],
+             show: bool = False) -> str:
+    """What the e5 check adds to the patterns and the MiniLM check, per set."""
+    rows = ["| set | messages | patterns or MiniLM | e5 only | flagged in all | missed / not flagged |",
+            "|---|---:|---:|---:|---:|---:|"]
+    for name, items in sets.items():
+        texts = [t for _, t in items]
+        before = [p or m for p, m in zip(map(safety.mentions_self_harm, texts),
+                                         semantic_flags(texts, sims[name], safety.SEMANTIC_THRESHOLD,
+                                                        safety.SEMANTIC_MARGIN))]
+        added = [e and not b for b, e in zip(before, e5_flags(texts, e5[name]))]
+        flagged = sum(b or a for b, a in zip(before, added))
+        rows.append(f"| {name} | {len(texts)} | {sum(before)} | {sum(added)} | {flagged} | {len(texts) - flagged} |")
+        if show and "positives" not in name:
+            rows += [f"|   {t!r} ({e5[name][i][0]:.2f} vs {e5[name][i][1]:.2f}) | | | | | |"
+                     for i, t in enumerate(texts) if added[i]]
+    return "\n".join(rows)
+
+
 def semantic_flags(texts: List[str], sims: np.ndarray, threshold: float, margin: float) -> List[bool]:
     """The component's semantic decision, given precomputed similarities."""
     return [safety.semantic_eligible(t) and s[0] >= threshold and s[0] - s[1] >= margin
@@ -147,6 +182,15 @@ def main(argv: List[str]) -> None:
     sets = {"positives": positives, "hard negatives": hard,
             "everyday + identity": everyday_messages(), "data/nlu (not vulnerability)": training_negatives()}
     sims = {name: scores([t for _, t in items]) for name, items in sets.items()}
+    more_positives, more_hard = dev_sets(MULTILINGUAL)
+    every = {**sets, "multilingual positives": more_positives, "multilingual hard negatives": more_hard}
+    sims.update({n: scores([t for _, t in every[n]]) for n in every if n not in sims})
+    e5 = {name: e5_scores([t for _, t in items]) for name, items in every.items()}
+    e5_settings = (f"threshold {safety.E5_THRESHOLD:.2f}, margin {safety.E5_MARGIN:.2f}, min_words "
+                   f"{safety.E5_MIN_WORDS}, {len(safety.e5_semantic_vectors()[0])} prototypes, "
+                   f"{len(safety.e5_semantic_vectors()[1])} contrasts")
+    e5_shipped = e5_table(every, sims, e5, show="--show" in argv or "--write" in argv)
+    print(f"\ne5 check: {e5_settings}\n\n{e5_shipped}")
     settings = (f"threshold {safety.SEMANTIC_THRESHOLD:.2f}, margin {safety.SEMANTIC_MARGIN:.2f}, "
                 f"min_words {safety.SEMANTIC_MIN_WORDS}, identity guard on, {len(safety.prototype_texts())} "
                 f"prototypes, {len(safety.contrast_texts())} contrasts")
@@ -158,7 +202,7 @@ def main(argv: List[str]) -> None:
     if "--write" in argv:
         RESULTS.write_text(RESULT_PAGE.format(
             settings=settings, shipped=table(sets, sims, safety.SEMANTIC_THRESHOLD, safety.SEMANTIC_MARGIN, True),
-            grid=choices), encoding="utf-8")
+            grid=choices, e5_settings=e5_settings, e5_shipped=e5_shipped), encoding="utf-8")
         print(f"\nwritten: {RESULTS.relative_to(ROOT)}")
 
 
@@ -192,6 +236,29 @@ English). Rule: the most English positives while flagging no everyday,
 identity or hard-negative message and at most 0.1 % of the data/nlu texts.
 
 {grid}
+
+## The multilingual e5 check: {e5_settings}
+
+A third net (issue 15) on the e5 sentence vector, with the prototypes and
+contrasts of data/lexicons/self_harm_multilingual.yml beside the English ones.
+Adds the sets of `tests/nlu/dev_self_harm_multilingual.yml` (Swahili/Sheng,
+Tagalog/Taglish, Indonesian, Hindi, Hinglish, Chinese, Pidgin, indirect
+English; written from the label definition by someone who did not write the
+prototypes, and tuned on). Listed: every negative the e5 check adds.
+
+{e5_shipped}
+
+Chosen (0.86-0.92 x margin 0-0.05 x min_words 3/5/6, issue 15, 2026-12-06;
+also scored on the 789 non-vulnerability messages of tests/nlu/heldout and
+dev_emotion.yml, where 0.90 / 0.02 flags none the other nets do not; 0.88 /
+0.02 flagged 2, and before 21 payment contrasts were added, "babayaran ko po
+ito sa katapusan ng buwan" and "saya bisa lunasi semua sekarang"):
+margin 0.01 caught 73-78 of the 96 multilingual positives but flagged 31-96
+data/nlu texts; min_words 3 flagged short Hinglish and Tagalog everyday lines
+("kal pakka pay kar dunga"). The e5 check alone, nearest English prototype
+only (before the multilingual prototypes), caught 5 more positives at most;
+a logistic regression on e5 trained on the English prototypes and data/nlu
+caught 57 at 14 hard-negative flags.
 
 ## Recorded when the setting was chosen (issue 13, 2026-12-06; not regenerated)
 

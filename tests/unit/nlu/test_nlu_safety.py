@@ -316,6 +316,44 @@ def test_component_ignores_other_encoders_and_can_turn_the_semantic_check_off(mo
     assert safety.minilm_sentence(_message("x", _unit(1, 0, 0), origin="MiniLMFeaturizer")) is not None
 
 
+def test_component_flags_by_the_e5_vector_and_never_reads_it_as_minilm(monkeypatch):
+    """Both vectors have 384 dimensions: the origin tells them apart, each has its own scale."""
+    monkeypatch.setattr(safety, "semantic_vectors", lambda: (PROTOTYPES, CONTRASTS))
+    monkeypatch.setattr(safety, "e5_semantic_vectors", lambda: (PROTOTYPES, CONTRASTS))
+    monkeypatch.setattr(safety, "E5_THRESHOLD", 0.9)
+    text = "nadhani dunia itakuwa nzuri zaidi bila mimi kabisa"
+    e5_origin = "run_bot.nlu.featurizer.E5Featurizer3"
+    near = _message(text, _unit(1, 0.1, 0), origin=e5_origin)
+    assert safety.minilm_sentence(near) is None
+    assert safety.minilm_sentence(near, safety.E5_ORIGIN) is not None
+    far = _message(text, _unit(1, 0.6, 0), origin=e5_origin)  # 0.86 from the prototype: under e5's threshold
+    _net().process([near, far])
+    assert near.get("safety") == {"self_harm": True} and far.get("safety") == {"self_harm": False}
+
+
+def test_the_e5_check_counts_chinese_by_characters_and_needs_more_words():
+    assert safety.e5_eligible("我真的不想再活下去了")
+    assert not safety.e5_eligible("好的")
+    assert not safety.e5_eligible("siwezi kulipa sasa")  # three words: too short for e5
+    assert not safety.e5_eligible("my date of birth is 14 Feb 1999 ref LN-20931")
+
+
+def test_every_language_has_prototypes_and_contrasts():
+    import yaml
+
+    data = yaml.safe_load(safety.MULTILINGUAL_LEXICON.read_text(encoding="utf-8"))
+    assert set(data["prototypes"]) == set(data["contrasts"]) >= {"sw", "tl", "id", "hi", "hi-Latn", "zh", "pcm"}
+    assert len(safety.multilingual_texts("prototypes")) >= 70
+    assert 0.8 < safety.E5_THRESHOLD < 1.0 and safety.E5_MIN_WORDS >= safety.SEMANTIC_MIN_WORDS
+
+
+def test_a_malformed_multilingual_lexicon_fails_loudly(tmp_path):
+    bad = tmp_path / "self_harm_multilingual.yml"
+    bad.write_text("prototypes: [just, a, list]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="prototypes"):
+        safety.multilingual_texts("prototypes", bad)
+
+
 def test_component_without_features_uses_the_patterns():
     flagged, calm = _message("nikifa mtapata amani"), _message("I'll pay on friday")
     _net().process([flagged, calm])
