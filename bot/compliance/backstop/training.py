@@ -119,14 +119,13 @@ def fit(corpus_dir: Path = CORPUS_DIR, rules_file: Path = RULES_FILE) -> dict:
 _VECTORS: dict[tuple[str, str], "np.ndarray"] = {}
 
 
-def fit_embedding(lines: list[str], labels: list[int], book, encoder: str = "", c: float = 0.0) -> dict:
+def fit_embedding(lines: list[str], labels: list[int], book, encoder: str = ENCODER, c: float = EMBEDDING_C) -> dict:
     """Logistic regression on sentence embeddings of the plain-spelled, normalised lines:
     it reads meaning ("officers will take you in") where the n-grams read words."""
     from sklearn.linear_model import LogisticRegression
 
     from bot.embeddings import sentence_vectors, weights_id
 
-    encoder, c = encoder or ENCODER, c or EMBEDDING_C
     texts = [embedding_text(t, book) for t in lines]
     missing = sorted({t for t in texts if (encoder, t) not in _VECTORS})
     if missing:
