@@ -17,7 +17,8 @@ from bot.channels import widget_token
 from bot.config.compliance import DATE_ORDERS, date_orders
 from bot.dialogue.moves import Turn
 from bot.dialogue.wording import buttons
-from bot.records import audit, handoffs, queries, writes
+from bot import clock
+from bot.records import audit, handoffs, queries, sends, writes
 from bot.records import verification as lockout
 from bot.records.models import Loan
 from bot.settings import verification as verification_settings
@@ -200,6 +201,7 @@ def _verified(loan, how: str, turn: Turn, reply: Reply, session: Session, tracke
                  loan_id=loan.loan_id, borrower_id=state["borrower_id"], conversation_id=tracker.sender_id)
     writes.record_contact(session, borrower_id=state["borrower_id"], loan_id=loan.loan_id,
                           channel=tracker.get_latest_input_channel() or "rest", direction="in", kind="conversation")
+    sends.mark_replied(session, loan.id, clock.now())  # the campaign messages of the week led here
     said, fills = statement(state)  # under an active arrangement: the next payment, not "due …, N days ago"
     if said == "balance_in_arrangement":
         key = "verified_statement_in_arrangement"

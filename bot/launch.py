@@ -249,10 +249,13 @@ def main() -> int:
     _anchor_settings(var, embedded)
     tracker_url = os.environ.get("TRACKER_DB_URL") or f"sqlite:///{var / 'tracker.db'}"
     print("==> starting the Rasa server, the action server and the web server (logs in var/*.log)")
+    from bot.channels.sms_config import credentials_with_sms
     from bot.channels.telegram_config import credentials_with_telegram, polling_needed
 
     # Telegram is on only when TELEGRAM_TOKEN is set (docs/telegram.md).
     credentials = credentials_with_telegram(ROOT / "credentials.yml", var / "credentials.yml")
+    # SMS and WhatsApp replies join the conversation when a provider is configured (docs/channels.md).
+    credentials = credentials_with_sms(credentials, var / "credentials.yml", os.environ)
     stack = start(model=Path(args.model), database_url=database_url, tracker_url=tracker_url, var_dir=var,
                   admin_token=token, lock_url=os.environ.get("LOCK_STORE_URL"), credentials=credentials,
                   rasa_token=rasa_token, action_token=os.environ.get("ACTION_SERVER_TOKEN"),
@@ -264,6 +267,16 @@ def main() -> int:
         stack.processes.append(process)
         pump(process, open(var / "telegram.log", "ab"))
         print("==> Telegram: polling for updates (logs in var/telegram.log)")
+    # The campaign worker (Huey): reminders, contact steps, upkeep, legal review (docs/campaigns.md).
+    queue = os.environ.get("CAMPAIGN_QUEUE_URL") or f"sqlite:///{var / 'campaign-queue.db'}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.campaigns.worker"], cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": database_url, "CAMPAIGN_QUEUE_URL": queue,
+             "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    stack.processes.append(process)
+    pump(process, open(var / "campaigns.log", "ab"))
+    print("==> campaign worker started (logs in var/campaigns.log)")
     print(_banner(stack, embedded, new_agents, generated, widget_secret), flush=True)
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
@@ -288,6 +301,7 @@ def _banner(stack: Stack, embedded: bool, new_agents: dict[str, str], generated:
         f"Admin API:       {stack.web_url}/api/loans/<loan_id>   (Authorization: Bearer $ADMIN_TOKEN)",
         f"Rasa (loopback): {stack.rasa_url}  REST channel /webhooks/rest/webhook; HTTP API needs ?token=$RASA_TOKEN",
         f"Action server:   {stack.actions_url}  (loopback; only Rasa has its token)",
+        f"Campaign plan:   {stack.web_url}/api/campaigns/plan?date=YYYY-MM-DD   (admin token; worker log var/campaigns.log)",
     ]
     for name, value in generated.items():
         if name in ("ADMIN_TOKEN", "RASA_TOKEN", "PAYMENT_WEBHOOK_SECRET"):

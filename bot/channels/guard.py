@@ -25,6 +25,7 @@ checked by the same model.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import time
 from collections import OrderedDict, deque
@@ -37,7 +38,7 @@ from bot.settings import config
 
 TOO_LONG = "message_too_long"
 RATE_LIMITED = "rate_limited"
-CHANNEL_ONLY_METADATA = "telegram_"  # only the Telegram channel may vouch for these keys
+CHANNEL_ONLY_METADATA = ("telegram_", "sms_")  # only the Telegram and SMS channels may vouch for these keys
 WINDOW_SECONDS = 60.0
 # The typed `limits:` section of config/bot.yml, under the name the channels use.
 Limits = ChannelLimits
@@ -164,3 +165,14 @@ def strip_channel_metadata(metadata: Mapping | None) -> dict[str, Any]:
 def reply_text(key: str) -> str:
     """The polite text for a refusal key (config/messages.yml)."""
     return render(key)
+
+
+async def is_paused(request, sender: str) -> bool:
+    """Whether a channel's conversation is handed off (Rasa's tracker, from the request's Sanic
+    app); unknown counts as paused, because silence is the safe side."""
+    try:
+        tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)
+    except Exception:  # noqa: BLE001
+        logging.getLogger(__name__).exception("could not read the tracker of %s", sender)
+        return True
+    return bool(tracker and tracker.is_paused())

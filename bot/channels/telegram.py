@@ -35,7 +35,7 @@ from telegram.error import TelegramError
 
 from bot.channels import secret
 from bot.channels.buttons import PayloadTable, direct_callback_data, inline_keyboard
-from bot.channels.guard import Guard, reply_text
+from bot.channels.guard import Guard, is_paused, reply_text
 from bot.channels.identity import telegram_metadata
 from bot.channels.telegram_config import (ALLOWED_UPDATES, DEFAULT_BASE_URL, SECRET_HEADER, ConfigError,
                                          TelegramConfig, parse)
@@ -186,7 +186,7 @@ class TelegramInput(InputChannel):
                 return response.json({"error": "body is not a Telegram update"}, status=400)
             if self._first_time(update.update_id):
                 try:
-                    await self.handle(update, on_new_message, lambda sender: _is_paused(request, sender))
+                    await self.handle(update, on_new_message, lambda sender: is_paused(request, sender))
                 except Exception:  # noqa: BLE001 - a non-2xx makes Telegram resend it, over and over
                     log.exception("telegram: update %s failed", update.update_id)
             return response.json({"status": "ok"})
@@ -248,15 +248,6 @@ async def _quietly(call: Awaitable) -> None:
     except TelegramError as error:
         log.warning("telegram: %s", error)
 
-
-async def _is_paused(request: Request, sender: str) -> bool:
-    """Whether the conversation is handed off; unknown counts as paused (silence is the safe side)."""
-    try:
-        tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)
-    except Exception:  # noqa: BLE001
-        log.exception("telegram: could not read the tracker of %s", sender)
-        return True
-    return bool(tracker and tracker.is_paused())
 
 
 async def send_proactive(bot_token: str, chat_id: int | str, text: str, *, check: Callable[[str], Decision],

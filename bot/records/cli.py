@@ -46,6 +46,13 @@ def known_products(config_dir: Path | None = None) -> set[str]:
         raise SystemExit(str(exc)) from None
 
 
+def grace_days(loan) -> int:
+    """The loan's grace days from config/campaigns.yml (as the admin API shows them)."""
+    from bot.config.campaigns import load_campaigns
+
+    return load_campaigns().cadence(loan.product_code, loan.borrower.jurisdiction).grace_days
+
+
 def _profiles(config_dir: Path | None) -> dict:
     from bot.config.compliance import load_compliance
     from bot.config.errors import ConfigError
@@ -158,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "verify-audit":
             return cli_audit.verify_command(factory)
         with transaction(factory) as session:
-            data = loan_summary(session, args.loan_id)
+            data = loan_summary(session, args.loan_id, grace_days=grace_days)
             if data is not None and args.audit:
                 data = loan_audit(session, args.loan_id)
         if data is None:

@@ -35,6 +35,11 @@ HANDOFF_STATUSES = ("open", "taken", "closed")
 HANDOFF_OUTCOMES = ("closed", "handed_back")
 AGENT_ROLES = ("agent", "supervisor")
 DIRECTIONS = ("in", "out")
+# Where the loan stands in the lender's process (issue 14, bot/records/lifecycle.py).
+LOAN_STAGES = ("reminder", "contact", "negotiation", "legal_review", "follow_up", "closed")
+# An outbound campaign send: planned (waiting for its time), sending (claimed by a worker),
+# sent / delivered / read / failed (what the provider said), dropped (a rule forbids it: not sent).
+SEND_STATUSES = ("planned", "sending", "sent", "delivered", "read", "failed", "dropped", "unknown")
 
 
 def _one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
@@ -68,7 +73,10 @@ class Borrower(Base):
 
 class Loan(Base):
     __tablename__ = "loans"
-    __table_args__ = (_one_of("status", LOAN_STATUSES, "ck_loans_status"),)
+    __table_args__ = (
+        _one_of("status", LOAN_STATUSES, "ck_loans_status"),
+        _one_of("stage", LOAN_STAGES, "ck_loans_stage"),
+    )
 
     id = Column(Integer, primary_key=True)
     loan_id = Column(String(64), nullable=False, unique=True)
@@ -83,6 +91,7 @@ class Loan(Base):
     due_date = Column(Date, nullable=False)
     product_code = Column(String(32), nullable=False)
     status = Column(String(20), nullable=False, default="overdue")
+    stage = Column(String(16), nullable=False, default="contact", server_default="contact")
     # When the lender's balance figures were last imported; payments after it
     # are subtracted from the balance (see queries.balance).
     balances_as_of = Column(UTCDateTime, nullable=False, default=utcnow)
@@ -144,8 +153,41 @@ class Payment(Base):
     currency = Column(String(3), nullable=False)
     paid_at = Column(UTCDateTime, nullable=False)
     recorded_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    # A charge-back: the reference of the payment it takes back (same amount); see allocation.py.
+    reverses = Column(String(128), unique=True)
 
     loan = relationship("Loan", back_populates="payments")
+
+
+class OutboundSend(Base):
+    """One campaign message, planned or sent; `key` (loan:step:local date) is unique, so a
+    restart, a retry or a second worker plans and sends it once (bot/records/sends.py)."""
+
+    __tablename__ = "outbound_sends"
+    __table_args__ = (_one_of("status", SEND_STATUSES, "ck_outbound_sends_status"),)
+
+    id = Column(Integer, primary_key=True)
+    key = Column(String(200), nullable=False, unique=True)
+    loan_pk = Column(Integer, ForeignKey("loans.id"), nullable=False, index=True)
+    stage = Column(String(16), nullable=False)
+    step = Column(String(64), nullable=False)
+    message = Column(String(64), nullable=False)
+    channel = Column(String(16))
+    local_date = Column(Date, nullable=False)
+    send_at = Column(UTCDateTime, nullable=False, index=True)  # when it may go out (moved by the guard)
+    status = Column(String(12), nullable=False, default="planned", index=True)
+    rule = Column(String(64))      # the guard's rule that moved or dropped it
+    reason = Column(Text)
+    attempts = Column(Integer, nullable=False, default=0)
+    provider = Column(String(32))
+    provider_id = Column(String(128), index=True)
+    sent_at = Column(UTCDateTime)
+    delivered_at = Column(UTCDateTime)
+    replied_at = Column(UTCDateTime)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    loan = relationship("Loan")
 
 
 class ContactEvent(Base):

@@ -5,10 +5,11 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Mapping, Sequence
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+
+from bot import clock
 
 from .models import Arrangement, Borrower, ContactEvent, Loan, Payment
 from .types import tidy_money
@@ -130,7 +131,8 @@ def loans_of_borrower(session: Session, borrower_pk: int) -> list[Loan]:
 def payments_since_import(loan: Loan) -> Decimal:
     """Payments the lender's last imported figures cannot yet include."""
     return sum(
-        (p.amount for p in loan.payments if p.paid_at > loan.balances_as_of), Decimal("0")
+        (-p.amount if p.reverses else p.amount for p in loan.payments if p.paid_at > loan.balances_as_of),
+        Decimal("0"),
     )
 
 
@@ -153,7 +155,8 @@ def active_arrangement(loan: Loan) -> Arrangement | None:
 
 
 def local_today(timezone_name: str) -> date:
-    return datetime.now(ZoneInfo(timezone_name)).date()
+    """The borrower's date now, from the one clock (bot.clock: BOT_NOW in tests and simulations)."""
+    return clock.local_today(timezone_name)
 
 
 def days_overdue(loan: Loan, today: date) -> int:

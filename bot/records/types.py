@@ -10,6 +10,8 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from sqlalchemy import DateTime, Numeric, String
+
+from bot import clock
 from sqlalchemy.types import TypeDecorator
 
 MONEY_SCALE = 4
@@ -77,4 +79,5 @@ class UTCDateTime(TypeDecorator):
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """Now, from the one clock (bot/clock.py): BOT_NOW in tests and simulations, else the real time."""
+    return clock.now()

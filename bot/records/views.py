@@ -1,16 +1,32 @@
 """JSON-safe read models for the admin API and CLI (money as strings)."""
 from __future__ import annotations
 
+from typing import Callable
+
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from .audit import format_at
-from .models import AuditEntry, Handoff
-from .queries import arrangement_dict, balance, find_loan, payments_since_import
+from .models import AuditEntry, Handoff, Loan
+from . import payments, queries, sends
+from .queries import arrangement_dict, balance, find_loan, local_today, payments_since_import
 from .types import tidy_money
 
+DEFAULT_GRACE_DAYS = 3  # config/campaigns.yml's default; callers pass the loan's own (grace_days)
 
-def loan_summary(session: Session, loan_id: str) -> dict | None:
+
+def instalment_states(loan, grace_days: int = DEFAULT_GRACE_DAYS) -> list[dict]:
+    """The active (else latest) arrangement's schedule, each instalment due / paid / part_paid / missed
+    at the borrower's date. Grace days are the lender's (config/campaigns.yml, per product and
+    jurisdiction): the caller passes them, records read no configuration."""
+    arrangement = queries.active_arrangement(loan) or next(
+        (a for a in reversed(loan.arrangements) if a.status in ("kept", "broken")), None)
+    if arrangement is None:
+        return []
+    return payments.state_dicts(payments.instalments(arrangement, local_today(loan.borrower.timezone), grace_days))
+
+
+def loan_summary(session: Session, loan_id: str, grace_days: Callable[[Loan], int] | None = None) -> dict | None:
     """GET /api/loans/{loan_id}: balances, status, arrangements, contact preferences."""
     loan = find_loan(session, loan_id)
     if loan is None:
@@ -47,9 +63,12 @@ def loan_summary(session: Session, loan_id: str) -> dict | None:
         "past_arrangements": [a for a in arrangements if a["status"] != "active"],
         "payments": [
             {"reference": p.reference, "amount": str(p.amount), "currency": p.currency,
-             "paid_at": format_at(p.paid_at)}
+             "paid_at": format_at(p.paid_at), "reverses": p.reverses}
             for p in loan.payments
         ],
+        "stage": loan.stage,
+        "instalments": instalment_states(loan, grace_days(loan) if grace_days else DEFAULT_GRACE_DAYS),
+        "contact_history": sends.history(session, loan.id),
         "contact_preferences": {
             "opted_out_channels": sorted(borrower.opted_out_channels or []),
             "cease_contact": bool(borrower.cease_contact),

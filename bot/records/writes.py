@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit
+from . import audit, payments
 from .errors import NotFound, RecordError
 from .models import (
     ARRANGEMENT_KINDS, ARRANGEMENT_STATUSES, HANDOFF_STATUSES, LOAN_STATUSES,
@@ -24,13 +24,13 @@ from .models import (
 from .queries import active_arrangement, balance, find_borrower, find_loan, loan_key
 from .types import MONEY_SCALE, utcnow
 
-ACTOR_RE = re.compile(r"^(bot|system|import|payments|agent:[\w.@\- ]{1,80})$")
+ACTOR_RE = re.compile(r"^(bot|system|import|payments|campaigns|agent:[\w.@\- ]{1,80})$")
 CHANNEL_RE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 
 
 def _check_actor(actor: str) -> str:
     if not isinstance(actor, str) or not ACTOR_RE.match(actor):
-        raise RecordError(f"actor must be bot, system, import, payments or agent:<name>, got {actor!r}")
+        raise RecordError(f"actor must be bot, system, import, payments, campaigns or agent:<name>, got {actor!r}")
     return actor
 
 
@@ -177,12 +177,13 @@ def set_arrangement_status(session: Session, arrangement_id: int, status: str, *
 
 def record_payment(
     session: Session, *, reference: str, loan_id: str, amount: Decimal, currency: str,
-    paid_at: datetime,
+    paid_at: datetime, reverses: str | None = None,
 ) -> tuple[Payment, bool]:
     """Record a provider's payment once per reference; (payment, created).
 
     A loan whose balance reaches zero becomes paid and its active
-    arrangement kept.
+    arrangement kept. With `reverses`, it is the charge-back of that payment
+    (bot/records/payments.py).
     """
     if not isinstance(reference, str) or not reference.strip() or len(reference) > 128:
         raise RecordError("payment reference must be 1-128 characters")
@@ -190,11 +191,15 @@ def record_payment(
     if not isinstance(paid_at, datetime) or paid_at.tzinfo is None:
         raise RecordError("paid_at must be a datetime with a time zone")
     loan = _locked_loan(session, loan_id)
+    if reverses is not None:
+        return payments.record_reversal(session, loan, reference=reference, reverses=reverses, amount=amount,
+                                        currency=currency, paid_at=paid_at)
     existing = session.execute(
         select(Payment).where(Payment.reference == reference)
     ).scalar_one_or_none()
     if existing is not None:
-        if existing.loan_pk != loan.id or existing.amount != amount or existing.currency != currency:
+        if existing.loan_pk != loan.id or existing.amount != amount or existing.currency != currency \
+                or existing.reverses is not None:
             raise RecordError(f"payment reference {reference!r} already recorded with other details")
         return existing, False
     if currency != loan.currency:

@@ -20,6 +20,7 @@ from aiohttp import web
 
 import bot.compliance as compliance
 from bot.compliance.profiles import ProfileError, default_profiles
+from bot.config.campaigns import load_campaigns
 from bot.negotiation import limits
 from bot.records import audit, callbacks, db, queries, views, writes
 from bot.records.errors import NotFound, RecordError
@@ -57,6 +58,11 @@ def audit_read(session, request: web.Request, *, loan_id: str | None = None, bor
                  payload={"route": route_name(request), **details})
 
 
+def grace_days(loan) -> int:
+    """The loan's grace days (config/campaigns.yml: product, then jurisdiction)."""
+    return load_campaigns().cadence(loan.product_code, loan.borrower.jurisdiction).grace_days
+
+
 def loan_ref(request: web.Request) -> str | None:
     """The path's loan id, or None when it cannot name a loan (too long, control characters)."""
     loan_id = request.match_info["loan_id"]
@@ -71,7 +77,7 @@ async def loan(request: web.Request) -> web.Response:
         return error(404, "no such loan")
 
     def work(session):
-        summary = views.loan_summary(session, loan_id)
+        summary = views.loan_summary(session, loan_id, grace_days=grace_days)
         if summary is not None:
             audit_read(session, request, loan_id=summary["loan_id"],
                        borrower_id=summary["borrower"]["borrower_id"])
@@ -164,6 +170,7 @@ def payment_dict(payment) -> dict[str, Any]:
         "currency": payment.currency,
         "paid_at": audit.format_at(payment.paid_at),
         "recorded_at": audit.format_at(payment.recorded_at),
+        "reverses": payment.reverses,
     }
 
 
@@ -192,9 +199,10 @@ async def payments(request: web.Request) -> web.Response:
         callbacks.accept_signature(session, signed.signature, expires_at=valid_until)
         payment, created = writes.record_payment(
             session, reference=paid.reference, loan_id=paid.loan_id, amount=paid.amount,
-            currency=paid.currency, paid_at=paid.paid_at,
+            currency=paid.currency, paid_at=paid.paid_at, reverses=paid.reverses,
         )
-        return payment_dict(payment), created
+        return {**payment_dict(payment),
+                "instalments": views.instalment_states(payment.loan, grace_days(payment.loan))}, created
 
     try:
         record, created = await in_transaction(request, work)

@@ -8,7 +8,7 @@ from aiohttp import web
 from bot.compliance import backstop
 from bot.records import db
 
-from . import anchor_job, api, console_api, console_pages, console_verification, handoff_timeout_job, pages
+from . import anchor_job, api, campaigns_api, console_api, console_pages, console_verification, handoff_timeout_job, pages
 from .auth import admin_auth
 from .bodies import MAX_BODY_BYTES, body_limits
 from .console_auth import console_guard
@@ -53,6 +53,7 @@ def make_app(config: WebConfig) -> web.Application:
     handoff_timeout_job.install(app)  # cases nobody took in time: the borrower is told, the case escalates
     pages.add_routes(app)
     api.add_routes(app)
+    campaigns_api.add_routes(app)
     console_pages.add_routes(app)
     console_api.add_routes(app)
     console_verification.add_routes(app)

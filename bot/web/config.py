@@ -51,6 +51,11 @@ class WebConfig:
     # token) and how old a signature's timestamp may be (payment_signature.py).
     payment_webhook_secret: str | None = None
     payment_tolerance_s: int = DEFAULT_PAYMENT_TOLERANCE_S
+    # Delivery receipts (bot/web/campaigns_api.py): Twilio signs with its auth token over the
+    # public URL it was given; Africa's Talking does not sign, so its URL carries a secret.
+    twilio_auth_token: str | None = None
+    twilio_status_callback_url: str = ""
+    at_delivery_secret: str | None = None
 
 
 def _port(value: object, where: str) -> int:
@@ -105,5 +110,8 @@ def load_config(env: dict[str, str] | None = None, bot_yml: Path | None = None) 
         rasa_token=_secret(env, "RASA_TOKEN"),
         cookie_secure=(env.get("CONSOLE_COOKIE_SECURE") or "").strip().lower() in ("1", "true", "yes"),
         payment_webhook_secret=_secret(env, "PAYMENT_WEBHOOK_SECRET"),
+        twilio_auth_token=_secret(env, "TWILIO_AUTH_TOKEN"),
+        twilio_status_callback_url=(env.get("TWILIO_STATUS_CALLBACK_URL") or "").strip(),
+        at_delivery_secret=_secret(env, "AT_DELIVERY_SECRET"),
         payment_tolerance_s=tolerance,
     )

@@ -38,6 +38,7 @@ class PaymentIn:
     amount: Decimal
     currency: str
     paid_at: datetime
+    reverses: str | None = None  # a charge-back: the reference of the payment it takes back
 
 
 def json_object(raw: bytes) -> dict[str, Any]:
@@ -148,6 +149,7 @@ def payment(body: dict[str, Any], now: datetime | None = None) -> PaymentIn:
         amount=amount(body.get("amount"), currency),
         currency=currency,
         paid_at=paid_at(body.get("paid_at"), now),
+        reverses=_identifier(body, "reverses", 128) if body.get("reverses") is not None else None,
     )
 
 

@@ -60,6 +60,12 @@ EXPECTED: dict[tuple[str, str], dict] = {
     # The provider's callback: only its HMAC signature opens it, never the
     # admin token or a console login (the signed case: tests/e2e/test_web_api.py).
     ("POST", "/api/payments"): dict.fromkeys(IDENTITIES, 401),
+    # No ?date=: the admin gets past the token to the handler's 400.
+    ("GET", "/api/campaigns/plan"): admin_only(400),
+    # The providers' delivery receipts: their own credential (Twilio's signature, Africa's Talking's
+    # secret), never a token or a login; without the providers configured they are off (503).
+    ("POST", "/webhooks/providers/twilio/status"): dict.fromkeys(IDENTITIES, 503),
+    ("POST", "/webhooks/providers/africastalking/delivery"): dict.fromkeys(IDENTITIES, 503),
     ("GET", "/console"): console_page(),
     ("GET", "/console/"): console_page(),
     ("GET", "/console/queue-rows"): console_page(),

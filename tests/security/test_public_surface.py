@@ -63,6 +63,9 @@ def test_rasa_api_and_action_server_are_not_public(public, stack, method, path):
     ("GET", "/console/login", {200}),
     ("GET", "/api/products", {401}),  # reaches the web server, which wants the admin token
     ("POST", "/api/payments", {401, 503}),  # reaches the web server, which wants a signature
+    ("POST", "/webhooks/providers/twilio/status", {403, 503}),  # the web server: Twilio's signature
+    ("POST", "/webhooks/providers/africastalking/delivery", {403, 503}),  # the web server: the secret
+    ("GET", "/api/campaigns/plan?date=2026-12-07", {401}),
     ("GET", "/healthz", {200}),
 ])
 def test_borrower_agent_operator_and_provider_routes_pass(public, method, path, expected):

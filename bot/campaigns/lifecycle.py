@@ -1,0 +1,94 @@
+"""The daily bookkeeping of a loan's life: arrangements kept or broken, the stage, legal review.
+
+Run before planning, in the same transaction, so the plan sees today's truth:
+an instalment missed after its grace days breaks the arrangement (the loan is
+overdue again and the broken-promise follow-up falls due), a schedule paid in
+full keeps it. Legal review is a person's decision: the trigger only puts the
+loan in the review queue (a hand-off case the console shows) and pauses contact.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy.orm import Session
+
+from bot.config.campaigns import Cadence
+from bot.records import writes
+from bot.records.allocation import arrangement_outcome
+from bot.records.models import Loan, OutboundSend
+from bot.records.payments import instalments
+from bot.records.queries import active_arrangement, balance
+from bot.records.stages import set_stage, stage_for
+
+
+ACTOR = "campaigns"
+REVIEW_REASON = "legal_review"
+
+
+def settle_arrangement(session: Session, loan: Loan, today: date, grace_days: int) -> str | None:
+    """Kept or broken by the payments (bot/records/allocation.py); None while pending."""
+    active = active_arrangement(loan)
+    if active is None or not active.schedule:
+        return None
+    states = instalments(active, today, grace_days)
+    outcome = arrangement_outcome(states, today, grace_days)
+    if outcome == "pending":
+        return None
+    missed = [s.seq for s in states if s.state == "missed"]
+    reason = (f"every instalment paid by its date + {grace_days} grace days" if outcome == "kept"
+              else f"instalment(s) {missed} not paid by their date + {grace_days} grace days")
+    writes.set_arrangement_status(session, active.id, outcome, actor=ACTOR, reason=reason)
+    if loan.status in ("promise_pending", "in_arrangement"):
+        after = "paid" if balance(loan) == 0 else "overdue"
+        writes.set_loan_status(session, loan.loan_id, after, actor=ACTOR, reason=f"arrangement {outcome}")
+    return outcome
+
+
+def replied(session: Session, loan: Loan) -> bool:
+    return session.query(OutboundSend.id).filter(
+        OutboundSend.loan_pk == loan.id, OutboundSend.replied_at.is_not(None)).first() is not None
+
+
+def review_due(loan: Loan, cadence: Cadence, today: date, heard_from: bool) -> str | None:
+    """Why the loan goes to legal review today, or None."""
+    broken = sum(1 for a in loan.arrangements if a.status == "broken")
+    if broken >= cadence.legal_review.broken_arrangements:
+        return f"{broken} arrangements broken"
+    overdue = (today - loan.due_date).days
+    if loan.status == "overdue" and not heard_from and overdue >= cadence.legal_review.days_overdue_without_contact:
+        return f"{overdue} days overdue without contact from the borrower"
+    return None
+
+
+def open_review(session: Session, loan: Loan, why: str, today: date) -> None:
+    """A case in the console's queue, with what a reviewer needs first."""
+    summary = {"kind": REVIEW_REASON, "why": why, "balance": str(balance(loan)), "currency": loan.currency,
+               "days_overdue": (today - loan.due_date).days,
+               "arrangements": [{"kind": a.kind, "status": a.status} for a in loan.arrangements],
+               "product_code": loan.product_code}
+    writes.open_handoff(session, loan_id=loan.loan_id, borrower_id=loan.borrower.borrower_id,
+                        conversation_id=f"legal-review:{loan.loan_id}", reason=f"legal review: {why}",
+                        summary=summary)
+    set_stage(session, loan, "legal_review", actor=ACTOR, reason=why)
+
+
+def follow_up_until(loan: Loan, cadence: Cadence, paid_on: date | None) -> date | None:
+    steps = cadence.stages.get("follow_up", ())
+    if paid_on is None or not steps:
+        return None
+    return paid_on + timedelta(days=max(s.offset_days for s in steps))
+
+
+def keep_up(session: Session, loan: Loan, cadence: Cadence, today: date, *, heard_from: bool,
+            paid_on: date | None) -> None:
+    """One loan's bookkeeping for `today` (the borrower's date)."""
+    settle_arrangement(session, loan, today, cadence.grace_days)
+    if loan.stage != "legal_review" and loan.status != "paid":
+        why = review_due(loan, cadence, today, heard_from)
+        if why:
+            open_review(session, loan, why, today)
+            return
+    stage = stage_for(current=loan.stage, status=loan.status, due_date=loan.due_date, today=today,
+                      replied=heard_from or replied(session, loan),
+                      follow_up_until=follow_up_until(loan, cadence, paid_on))
+    set_stage(session, loan, stage, actor=ACTOR, reason=f"status {loan.status} on {today.isoformat()}")
