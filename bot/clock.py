@@ -3,8 +3,10 @@
 Collections is a process in time (reminders, grace days, broken promises), so
 tests and the simulator must be able to say what time it is. `BOT_NOW` (an ISO
 timestamp with a time zone, e.g. 2026-12-07T09:00:00+03:00) fixes "now" for a
-process; unset, it is the real time. Jobs that take `--now` pass it down
-explicitly instead.
+process; `BOT_NOW_FILE` names a file holding such a timestamp, read on every
+call, so a simulation can move the time of servers it has already started
+(`make simulate`). Unset, it is the real time. Jobs that take `--now` pass it
+down explicitly instead.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 ENV = "BOT_NOW"
+FILE_ENV = "BOT_NOW_FILE"
 
 
 def parse_now(value: str) -> datetime:
@@ -27,9 +30,15 @@ def parse_now(value: str) -> datetime:
 
 
 def now() -> datetime:
-    """BOT_NOW when set (checked on every call, so a test may change it), else the real UTC time."""
+    """BOT_NOW, else BOT_NOW_FILE's content (both checked on every call), else the real UTC time."""
     fixed = os.environ.get(ENV, "").strip()
-    return parse_now(fixed) if fixed else datetime.now(timezone.utc)
+    if fixed:
+        return parse_now(fixed)
+    path = os.environ.get(FILE_ENV, "").strip()
+    if path:
+        with open(path, encoding="utf-8") as handle:
+            return parse_now(handle.read())
+    return datetime.now(timezone.utc)
 
 
 def local_today(timezone_name: str, at: datetime | None = None) -> date:

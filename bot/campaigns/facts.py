@@ -99,7 +99,8 @@ def loan_facts(loan: Loan, today: date, grace_days: int, *, attempts: Iterable[d
         paid_off_on=paid_off_on(loan, b.timezone))
 
 
-def load_loans(session: Session, loan_ids: Iterable[str] | None = None) -> list[Loan]:
+def load_loans(session: Session, loan_ids: Iterable[str] | None = None,
+               pks: Iterable[int] | None = None) -> list[Loan]:
     """Every loan whose borrower was not purged (or those named), with what planning reads."""
     query = (select(Loan).join(Borrower).where(Borrower.purged_at.is_(None))
              .options(selectinload(Loan.borrower), selectinload(Loan.payments),
@@ -107,15 +108,36 @@ def load_loans(session: Session, loan_ids: Iterable[str] | None = None) -> list[
              .order_by(Loan.id))
     if loan_ids is not None:
         query = query.where(Loan.loan_id.in_(list(loan_ids)))
+    if pks is not None:
+        query = query.where(Loan.id.in_(list(pks)))
     return list(session.execute(query).scalars())
 
 
-def contact_facts(session: Session, now: datetime) -> tuple[dict, dict, set]:
+def unplanned(session: Session, now: datetime, loan_ids: Iterable[str] | None = None) -> list[int]:
+    """Loans not yet planned for their borrower's date at `now` (one query per time zone in use)."""
+    out: list[int] = []
+    zones = session.execute(select(Borrower.timezone).distinct()).scalars().all()
+    for tz in zones:
+        today = local_date(now, tz)
+        query = (select(Loan.id).join(Borrower).where(
+            Borrower.timezone == tz, Borrower.purged_at.is_(None),
+            (Loan.planned_on.is_(None)) | (Loan.planned_on < today)))
+        if loan_ids is not None:
+            query = query.where(Loan.loan_id.in_(list(loan_ids)))
+        out.extend(session.execute(query).scalars())
+    return sorted(out)
+
+
+def contact_facts(session: Session, now: datetime,
+                  borrower_pks: Iterable[int] | None = None) -> tuple[dict, dict, set]:
     """Per borrower: outbound attempts in the cap window, the last inbound message; open cases."""
     attempts: dict[int, list[datetime]] = {}
     last_in: dict[int, datetime] = {}
-    rows = session.execute(select(ContactEvent.borrower_pk, ContactEvent.direction, ContactEvent.at)
-                           .where(ContactEvent.at > now - CAP_LOOKBACK))
+    query = (select(ContactEvent.borrower_pk, ContactEvent.direction, ContactEvent.at)
+             .where(ContactEvent.at > now - CAP_LOOKBACK))
+    if borrower_pks is not None:
+        query = query.where(ContactEvent.borrower_pk.in_(list(borrower_pks)))
+    rows = session.execute(query)
     for borrower_pk, direction, at in rows:
         if direction == "out":
             attempts.setdefault(borrower_pk, []).append(at)

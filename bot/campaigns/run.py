@@ -25,12 +25,13 @@ from bot.records.db import transaction
 from bot.records.models import ContactEvent, OutboundSend
 
 from . import plan
-from .facts import contact_facts, load_loans, loan_facts, local_date
+from .facts import contact_facts, load_loans, loan_facts, local_date, unplanned
 from .lifecycle import keep_up
 
 log = logging.getLogger(__name__)
 ACTOR = "campaigns"
 SUBJECT = "A message from {lender}"
+BATCH = 200
 
 
 @dataclass
@@ -47,37 +48,50 @@ class Outcome:
         return {k: v for k, v in self.__dict__.items()}
 
 
-def heard_from_borrowers(session) -> set[int]:
-    return set(session.execute(select(ContactEvent.borrower_pk).where(ContactEvent.direction == "in")).scalars())
+def heard_from(session, borrower_pks) -> set[int]:
+    """Borrowers who ever wrote to us (legal review waits longer for them)."""
+    return set(session.execute(select(ContactEvent.borrower_pk).where(
+        ContactEvent.direction == "in", ContactEvent.borrower_pk.in_(list(borrower_pks)))).scalars())
 
 
 def prepare(session_factory, now: datetime, loan_ids=None, texts=None, channels=None) -> Outcome:
-    """Bookkeeping and planning for every loan's local date at `now` (one transaction)."""
+    """Bookkeeping and planning, once per loan and borrower's date, in batches of BATCH loans
+    (one transaction each, so the bot's own writes never wait long for the job)."""
     outcome, campaigns, texts = Outcome(), load_campaigns(), texts or plan.TextChecks()
     channels = plan.available_channels() if channels is None else channels
     with transaction(session_factory) as session:
         sends.expire_stuck(session, now)
-        attempts, last_in, open_cases = contact_facts(session, now)
-        heard = heard_from_borrowers(session)
-        for loan in load_loans(session, loan_ids):
-            tz = loan.borrower.timezone
-            today = local_date(now, tz)
-            cadence = campaigns.cadence(loan.product_code, loan.borrower.jurisdiction)
-            facts = loan_facts(loan, today, cadence.grace_days)
-            keep_up(session, loan, cadence, today, heard_from=loan.borrower_pk in heard, paid_on=facts.paid_off_on)
-            facts = loan_facts(loan, today, cadence.grace_days, attempts=attempts.get(loan.borrower_pk, ()),
-                               last_in=last_in.get(loan.borrower_pk), open_case=loan.borrower_pk in open_cases)
-            for line in plan.plan_loan(facts, today, texts, campaigns, channels):
-                _, created = sends.plan(session, sends.Planned(
-                    loan_pk=line.loan_pk, stage=line.stage, step=line.step, message=line.message,
-                    channel=line.channel, local_date=line.local_date, send_at=line.send_at,
-                    status="dropped" if line.status == "dropped" else "planned", rule=line.rule,
-                    reason=line.reason))
-                if created:
-                    outcome.dropped += line.status == "dropped"
-                    outcome.planned += line.status != "dropped"
-                    outcome.moved += line.status == "moved"
+        todo = unplanned(session, now, loan_ids)
+    for start in range(0, len(todo), BATCH):
+        with transaction(session_factory) as session:
+            loans = load_loans(session, pks=todo[start:start + BATCH])
+            borrowers = {loan.borrower_pk for loan in loans}
+            attempts, last_in, open_cases = contact_facts(session, now, borrowers)
+            heard = heard_from(session, borrowers)
+            for loan in loans:
+                _prepare_loan(session, loan, now, campaigns, (attempts, last_in, open_cases, heard), texts,
+                              channels, outcome)
     return outcome
+
+
+def _prepare_loan(session, loan, now, campaigns, contacts, texts, channels, outcome: Outcome) -> None:
+    attempts, last_in, open_cases, heard = contacts
+    cadence = campaigns.cadence(loan.product_code, loan.borrower.jurisdiction)
+    today = local_date(now, loan.borrower.timezone)
+    facts = loan_facts(loan, today, cadence.grace_days)
+    keep_up(session, loan, cadence, today, heard_from=loan.borrower_pk in heard, paid_on=facts.paid_off_on)
+    facts = loan_facts(loan, today, cadence.grace_days, attempts=attempts.get(loan.borrower_pk, ()),
+                       last_in=last_in.get(loan.borrower_pk), open_case=loan.borrower_pk in open_cases)
+    for line in plan.plan_loan(facts, today, texts, campaigns, channels):
+        _, created = sends.plan(session, sends.Planned(
+            loan_pk=line.loan_pk, stage=line.stage, step=line.step, message=line.message,
+            channel=line.channel, local_date=line.local_date, send_at=line.send_at,
+            status="dropped" if line.status == "dropped" else "planned", rule=line.rule, reason=line.reason))
+        if created:
+            outcome.dropped += line.status == "dropped"
+            outcome.planned += line.status != "dropped"
+            outcome.moved += line.status == "moved"
+    loan.planned_on = today
 
 
 def address(facts, channel: str) -> str:

@@ -92,6 +92,9 @@ class Loan(Base):
     product_code = Column(String(32), nullable=False)
     status = Column(String(20), nullable=False, default="overdue")
     stage = Column(String(16), nullable=False, default="contact", server_default="contact")
+    # The borrower's local date the campaign job last did this loan's bookkeeping and plan for;
+    # cleared by a payment or a status change so the job looks again the same day (campaigns/run.py).
+    planned_on = Column(Date)
     # When the lender's balance figures were last imported; payments after it
     # are subtracted from the balance (see queries.balance).
     balances_as_of = Column(UTCDateTime, nullable=False, default=utcnow)

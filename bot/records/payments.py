@@ -68,6 +68,7 @@ def record_reversal(session: Session, loan: Loan, *, reference: str, reverses: s
     row = Payment(reference=reference, loan=loan, amount=amount, currency=currency,
                   paid_at=paid_at.astimezone(timezone.utc), reverses=reverses)
     session.add(row)
+    loan.planned_on = None
     session.flush()
     session.expire(loan, ["payments"])
     audit.append(session, actor="payments", kind="record_change", loan_id=loan.loan_id,

@@ -60,6 +60,7 @@ def _change_status(session: Session, loan: Loan, status: str, *, actor: str, rea
     if loan.status == status:
         return False
     old, loan.status = loan.status, status
+    loan.planned_on = None  # the campaign job looks at this loan again today
     audit.append(
         session, actor=actor, kind="record_change", loan_id=loan.loan_id,
         borrower_id=loan.borrower.borrower_id,
@@ -209,6 +210,7 @@ def record_payment(
         paid_at=paid_at.astimezone(timezone.utc),
     )
     session.add(payment)
+    loan.planned_on = None  # kept instalments and thank-yous are planned the same day
     session.flush()
     session.expire(loan, ["payments"])
     audit.append(

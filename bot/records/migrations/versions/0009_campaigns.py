@@ -10,6 +10,8 @@ A charge-back is a payment row that names the payment it takes back
 (`payments.reverses`). `outbound_sends` holds every planned or sent campaign
 message under a unique (loan, step, date) key. Existing loans start in
 `contact` (they were imported overdue); the next planning run corrects it.
+`loans.planned_on` is the borrower's date the job last planned the loan for,
+so each loan is planned once a day however often the job runs.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -27,6 +29,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('loans') as batch:
         batch.add_column(sa.Column('stage', sa.String(16), nullable=False, server_default='contact'))
+        batch.add_column(sa.Column('planned_on', sa.Date(), nullable=True))
         batch.create_check_constraint('ck_loans_stage', f"stage IN ({STAGES})")
     with op.batch_alter_table('payments') as batch:
         batch.add_column(sa.Column('reverses', sa.String(128), nullable=True))
@@ -64,4 +67,5 @@ def downgrade() -> None:
         batch.drop_column('reverses')
     with op.batch_alter_table('loans') as batch:
         batch.drop_constraint('ck_loans_stage', type_='check')
+        batch.drop_column('planned_on')
         batch.drop_column('stage')
