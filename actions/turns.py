@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from actions.context import sessions
+from bot import clock
 from bot.compliance import OutboundContext, check_outbound, effective_profile, required_disclosures
 from bot.config.messages import load_messages
 from bot.dialogue import record_moves, verification
@@ -81,14 +82,21 @@ def common_fills(turn: Turn) -> dict[str, Any]:
     }
 
 
+def message_time(tracker: Tracker) -> datetime:
+    """When Rasa stamped the borrower's latest message (the clock verification idle time is read on)."""
+    stamp = _latest_user_timestamp(tracker)
+    return datetime.fromtimestamp(stamp, timezone.utc) if stamp else datetime.now(timezone.utc)
+
+
 def current_turn(tracker: Tracker) -> Turn:
     message = tracker.latest_message or {}
-    stamp = _latest_user_timestamp(tracker)
-    now = datetime.fromtimestamp(stamp, timezone.utc) if stamp else datetime.now(timezone.utc)
+    stamped = message_time(tracker)
+    # Idle time is measured on the events' own (real) clock; dates on the simulated one when it is set.
+    now = clock.now() if clock.is_set() else stamped
     users = [e for e in tracker.events if e.get("event") == "user"]
     parses = [e.get("parse_data") or {} for e in users]
     metadata = users[-1].get("metadata") if users else None
-    slots, _ = verification.current_slots(tracker.current_slot_values(), tracker.events, now,
+    slots, _ = verification.current_slots(tracker.current_slot_values(), tracker.events, stamped,
                                           verification_settings().idle)
     return turn_from_parse(message, slots, now, in_a_row(parses, is_fallback), metadata, in_a_row(parses, is_angry))
 
@@ -129,7 +137,7 @@ def _context(tracker: Tracker, loan: dict, key: str, verified: bool, first: bool
     return OutboundContext(
         jurisdictions=(loan.get("jurisdiction") or "DEFAULT",),
         borrower_tz=loan.get("timezone") or "UTC",
-        now_utc=datetime.now(timezone.utc),
+        now_utc=clock.now(),
         channel=tracker.get_latest_input_channel() or "rest",
         initiated_by_borrower=True,
         verified=verified,
@@ -268,7 +276,7 @@ def _expired_verification(turn: Turn, tracker: Tracker) -> tuple[str | None, lis
     """Why the tracker's verification expired (the turn was decided without it), and the
     events that clear it from the tracker too; (None, []) when it still holds."""
     reason = verification.expiry(tracker.current_slot_values(), verification.since_verified(tracker.events),
-                                 turn.now, verification_settings().idle)
+                                 message_time(tracker), verification_settings().idle)
     if reason is None:
         return None, []
     return reason, [SlotSet(name, value) for name, value in verification.CLEARED.items()]

@@ -41,6 +41,12 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def is_set() -> bool:
+    """Whether the time is simulated (BOT_NOW or BOT_NOW_FILE): then a message's own timestamp,
+    stamped by Rasa in real time, is not what 'now' means in the conversation."""
+    return bool(os.environ.get(ENV, "").strip() or os.environ.get(FILE_ENV, "").strip())
+
+
 def local_today(timezone_name: str, at: datetime | None = None) -> date:
     """The borrower's calendar date at `at` (default: now): 'today' is theirs, not UTC's."""
     return (at or now()).astimezone(ZoneInfo(timezone_name)).date()

@@ -28,7 +28,7 @@ from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot import redact
+from bot import clock, redact
 from bot.dialogue import verification
 from bot.dialogue.move import MOVE_SLOT, Move, to_dict
 from bot.dialogue.moves import decide, in_a_row, is_angry, is_fallback, turn_from_parse
@@ -106,11 +106,13 @@ class NegotiationPolicy(Policy):
         intent = (message.intent or {}).get("name")
         if intent in RASA_DEFAULT_INTENTS:
             return None
-        now = datetime.fromtimestamp(message.timestamp, timezone.utc)
+        stamped = datetime.fromtimestamp(message.timestamp, timezone.utc)
+        # Dates on the simulated clock when one is set (bot/clock.py), as the action server reads them.
+        now = clock.now() if clock.is_set() else stamped
         parses = [e.parse_data for e in tracker.events if isinstance(e, UserUttered)]
         # The action server clears the slots of an expired verification; decide on them as it will.
         slots, _ = verification.current_slots(tracker.current_slot_values(), [e.as_dict() for e in tracker.events],
-                                              now, self.idle)
+                                              stamped, self.idle)
         turn = turn_from_parse(message.parse_data, slots, now, in_a_row(parses, is_fallback),
                                message.metadata, in_a_row(parses, is_angry))
         return decide(turn, self.products, self.ladder)

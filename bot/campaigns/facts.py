@@ -61,6 +61,9 @@ class LoanFacts:
         if anchor == "missed":
             return [s.due + timedelta(days=grace_days + 1) for s in self.instalments
                     if s.paid_in_full_on is None or s.paid_in_full_on > s.due + timedelta(days=grace_days)]
+        if anchor == "late":  # still unpaid, within grace (a missed one is the `missed` steps' business)
+            return [s.due for s in self.instalments if s.state in ("due", "part_paid")] \
+                if self.arrangement_status == "active" else []
         if anchor == "paid":
             return [s.paid_in_full_on for s in self.instalments if s.paid_in_full_on is not None]
         kinds_match = (self.arrangement_kind in PROMISE_KINDS) == (anchor == "promise_date")

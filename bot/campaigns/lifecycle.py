@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot.config.campaigns import Cadence
 from bot.records import writes
 from bot.records.allocation import arrangement_outcome
-from bot.records.models import Loan, OutboundSend
+from bot.records.models import Loan
 from bot.records.payments import instalments
 from bot.records.queries import active_arrangement, balance
 from bot.records.stages import set_stage, stage_for
@@ -42,11 +42,6 @@ def settle_arrangement(session: Session, loan: Loan, today: date, grace_days: in
         after = "paid" if balance(loan) == 0 else "overdue"
         writes.set_loan_status(session, loan.loan_id, after, actor=ACTOR, reason=f"arrangement {outcome}")
     return outcome
-
-
-def replied(session: Session, loan: Loan) -> bool:
-    return session.query(OutboundSend.id).filter(
-        OutboundSend.loan_pk == loan.id, OutboundSend.replied_at.is_not(None)).first() is not None
 
 
 def review_due(loan: Loan, cadence: Cadence, today: date, heard_from: bool) -> str | None:
@@ -80,8 +75,9 @@ def follow_up_until(loan: Loan, cadence: Cadence, paid_on: date | None) -> date 
 
 
 def keep_up(session: Session, loan: Loan, cadence: Cadence, today: date, *, heard_from: bool,
-            paid_on: date | None) -> None:
-    """One loan's bookkeeping for `today` (the borrower's date)."""
+            paid_on: date | None, replied: bool = False) -> None:
+    """One loan's bookkeeping for `today` (the borrower's date). `heard_from`: the borrower ever wrote
+    to us; `replied`: they answered a campaign message of this loan."""
     settle_arrangement(session, loan, today, cadence.grace_days)
     if loan.stage != "legal_review" and loan.status != "paid":
         why = review_due(loan, cadence, today, heard_from)
@@ -89,6 +85,6 @@ def keep_up(session: Session, loan: Loan, cadence: Cadence, today: date, *, hear
             open_review(session, loan, why, today)
             return
     stage = stage_for(current=loan.stage, status=loan.status, due_date=loan.due_date, today=today,
-                      replied=heard_from or replied(session, loan),
+                      replied=heard_from or replied,
                       follow_up_until=follow_up_until(loan, cadence, paid_on))
     set_stage(session, loan, stage, actor=ACTOR, reason=f"status {loan.status} on {today.isoformat()}")

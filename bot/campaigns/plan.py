@@ -73,14 +73,20 @@ class TextChecks:
 
 
 def steps_due(facts: LoanFacts, cadence: Cadence, day: date) -> list[tuple[str, Step]]:
-    """(stage, step) pairs whose anchor and offset land on `day` for this loan."""
+    """(stage, step) pairs whose anchor and offset land on `day` for this loan.
+
+    Each anchor's dates are worked out once per loan, as their distance to `day`, because most
+    steps share an anchor and most loans have no step on a given day (the daily plan of a whole
+    portfolio asks this of every loan)."""
     due: list[tuple[str, Step]] = []
+    offsets: dict[str, set[int]] = {}
     for stage, steps in cadence.stages.items():
         for step in steps:
-            for anchor in facts.anchors(step.anchor, cadence.grace_days):
-                if anchor + timedelta(days=step.offset_days) == day:
-                    due.append((stage, step))
-                    break
+            landed = offsets.get(step.anchor)
+            if landed is None:
+                landed = offsets[step.anchor] = {(day - a).days for a in facts.anchors(step.anchor, cadence.grace_days)}
+            if step.offset_days in landed:
+                due.append((stage, step))
     return due
 
 

@@ -31,7 +31,7 @@ from .lifecycle import keep_up
 log = logging.getLogger(__name__)
 ACTOR = "campaigns"
 SUBJECT = "A message from {lender}"
-BATCH = 200
+BATCH = 500
 
 
 @dataclass
@@ -67,31 +67,38 @@ def prepare(session_factory, now: datetime, loan_ids=None, texts=None, channels=
             loans = load_loans(session, pks=todo[start:start + BATCH])
             borrowers = {loan.borrower_pk for loan in loans}
             attempts, last_in, open_cases = contact_facts(session, now, borrowers)
-            heard = heard_from(session, borrowers)
-            for loan in loans:
-                _prepare_loan(session, loan, now, campaigns, (attempts, last_in, open_cases, heard), texts,
-                              channels, outcome)
+            contacts = (attempts, last_in, open_cases, heard_from(session, borrowers),
+                        sends.replied_loans(session, [loan.id for loan in loans]))
+            lines = [line for loan in loans
+                     for line in _prepare_loan(session, loan, now, campaigns, contacts, texts, channels)]
+            stored = sends.plan_many(session, [_stored(line) for line in lines])
+            for line in lines:
+                if _stored(line).key in stored:
+                    outcome.dropped += line.status == "dropped"
+                    outcome.planned += line.status != "dropped"
+                    outcome.moved += line.status == "moved"
     return outcome
 
 
-def _prepare_loan(session, loan, now, campaigns, contacts, texts, channels, outcome: Outcome) -> None:
-    attempts, last_in, open_cases, heard = contacts
+def _stored(line: plan.Line) -> sends.Planned:
+    return sends.Planned(loan_pk=line.loan_pk, stage=line.stage, step=line.step, message=line.message,
+                         channel=line.channel, local_date=line.local_date, send_at=line.send_at,
+                         status="dropped" if line.status == "dropped" else "planned", rule=line.rule,
+                         reason=line.reason)
+
+
+def _prepare_loan(session, loan, now, campaigns, contacts, texts, channels) -> list[plan.Line]:
+    """One loan's bookkeeping, then its lines for the borrower's date (stored by the caller)."""
+    attempts, last_in, open_cases, heard, replied = contacts
     cadence = campaigns.cadence(loan.product_code, loan.borrower.jurisdiction)
     today = local_date(now, loan.borrower.timezone)
     facts = loan_facts(loan, today, cadence.grace_days)
-    keep_up(session, loan, cadence, today, heard_from=loan.borrower_pk in heard, paid_on=facts.paid_off_on)
+    keep_up(session, loan, cadence, today, heard_from=loan.borrower_pk in heard, paid_on=facts.paid_off_on,
+            replied=loan.id in replied)
     facts = loan_facts(loan, today, cadence.grace_days, attempts=attempts.get(loan.borrower_pk, ()),
                        last_in=last_in.get(loan.borrower_pk), open_case=loan.borrower_pk in open_cases)
-    for line in plan.plan_loan(facts, today, texts, campaigns, channels):
-        _, created = sends.plan(session, sends.Planned(
-            loan_pk=line.loan_pk, stage=line.stage, step=line.step, message=line.message,
-            channel=line.channel, local_date=line.local_date, send_at=line.send_at,
-            status="dropped" if line.status == "dropped" else "planned", rule=line.rule, reason=line.reason))
-        if created:
-            outcome.dropped += line.status == "dropped"
-            outcome.planned += line.status != "dropped"
-            outcome.moved += line.status == "moved"
     loan.planned_on = today
+    return plan.plan_loan(facts, today, texts, campaigns, channels)
 
 
 def address(facts, channel: str) -> str:
@@ -113,7 +120,8 @@ def deliver(channel: str, to: str, text: str, key: str) -> SendResult:
     return provider_send(Outgoing(channel=channel, to=to, text=text, key=key, subject=SUBJECT.format(lender=lender)))
 
 
-def send_one(session_factory, send_id: int, now: datetime, *, deliver: Callable = deliver, texts=None) -> str:
+def send_one(session_factory, send_id: int, now: datetime, *, deliver: Callable = deliver, texts=None,
+             channels=None) -> str:
     """Claim, re-check, send and record one due send; what became of it."""
     campaigns, texts = load_campaigns(), texts or plan.TextChecks()
     with transaction(session_factory) as session:
@@ -124,7 +132,7 @@ def send_one(session_factory, send_id: int, now: datetime, *, deliver: Callable 
         loan = row.loan
         tz = loan.borrower.timezone
         cadence = campaigns.cadence(loan.product_code, loan.borrower.jurisdiction)
-        attempts, last_in, open_cases = contact_facts(session, now)
+        attempts, last_in, open_cases = contact_facts(session, now, [loan.borrower_pk])
         facts = loan_facts(loan, local_date(now, tz), cadence.grace_days, attempts=attempts.get(loan.borrower_pk, ()),
                            last_in=last_in.get(loan.borrower_pk), open_case=loan.borrower_pk in open_cases)
         text = plan.compose(row.message, facts)
@@ -144,6 +152,7 @@ def send_one(session_factory, send_id: int, now: datetime, *, deliver: Callable 
             return "moved" if moved else "dropped"
         outgoing = plan.with_disclosures(text, ctx)
         to, channel, key = address(facts, row.channel), row.channel, row.key
+        fallback = next_channel(facts, cadence, row, channels) if row.attempts < _max_sends(cadence, row.step) else None
     try:
         result = deliver(channel, to, outgoing, key)
     except ProviderError as exc:  # never retried blindly: the provider may have sent it
@@ -155,6 +164,8 @@ def send_one(session_factory, send_id: int, now: datetime, *, deliver: Callable 
         status = "sent" if result.accepted else "failed"
         sends.settle(session, send_id, status=status, at=now, provider=result.provider,
                      provider_id=result.provider_id, reason=result.error or None)
+        if not result.accepted and fallback:  # the step's next channel, at the next run (judged again then)
+            sends.settle(session, send_id, status="planned", at=now, channel=fallback, send_at=now)
         if result.accepted:
             writes.record_contact(session, borrower_id=where["borrower_id"], loan_id=where["loan_id"],
                                   channel=channel, direction="out", kind="campaign", at=now)
@@ -165,6 +176,25 @@ def send_one(session_factory, send_id: int, now: datetime, *, deliver: Callable 
     return "sent" if result.accepted else "failed"
 
 
+def _max_sends(cadence, step: str) -> int:
+    try:
+        return cadence.step(step).max_sends
+    except (KeyError, ValueError):  # a step removed from the file since it was planned
+        return 1
+
+
+def next_channel(facts, cadence, row, channels=None) -> str | None:
+    """After a refused send: the step's next channel this deployment has and the borrower can be reached on."""
+    try:
+        order = list(cadence.step(row.step).channels)
+    except (KeyError, ValueError):
+        return None
+    later = order[order.index(row.channel) + 1:] if row.channel in order else []
+    available = plan.available_channels() if channels is None else channels
+    return next((c for c in later if c in available and getattr(facts, plan.ADDRESS[c], None)
+                 and c not in facts.opted_out_channels), None)
+
+
 def run(session_factory, now: datetime, *, deliver: Callable = deliver, loan_ids=None, channels=None) -> Outcome:
     """Everything due at `now`: bookkeeping, planning, then each due send."""
     texts = plan.TextChecks()
@@ -172,7 +202,7 @@ def run(session_factory, now: datetime, *, deliver: Callable = deliver, loan_ids
     with transaction(session_factory) as session:
         due = sends.due(session, now, loan_ids=loan_ids)
     for send_id in due:
-        result = send_one(session_factory, send_id, now, deliver=deliver, texts=texts)
+        result = send_one(session_factory, send_id, now, deliver=deliver, texts=texts, channels=channels)
         if result in ("sent", "failed", "skipped"):
             setattr(outcome, result, getattr(outcome, result) + 1)
     return outcome

@@ -40,7 +40,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels import feedback
 from bot.channels.guard import Guard, is_paused, reply_text
+from bot.dialogue.messages import render
 from bot.channels.providers import africastalking, twilio
 from bot.channels.providers.base import E164, Outgoing, ProviderError, ProviderSettings, SendResult, check_outgoing
 from bot.channels.providers.twilio import WHATSAPP, valid_signature
@@ -50,6 +52,7 @@ log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Twilio-Signature"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'  # "no reply in the answer"
 MIN_SECRET_CHARS = 16
+FEEDBACK_THANKS = "feedback_thanks"  # config/messages.yml
 _SENDER = re.compile(r"(sms|whatsapp):(\+[1-9][0-9]{7,14})")
 _TWILIO_SID = re.compile(r"(SM|MM)[0-9a-f]{32}")
 _AT_ID = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
@@ -182,6 +185,9 @@ class _ProviderInput(InputChannel):
             return refused
         if not text.strip():
             return "empty"  # e.g. a picture without words: there is nothing to answer
+        if await feedback.taken(phone, text):  # the answer to the follow-up's satisfaction question
+            await self.output.send_text_message(sender, render(FEEDBACK_THANKS))
+            return "feedback"
         await on_new_message(UserMessage(self.output.resolve(sender, text), self.output, sender,
                                          input_channel=self.name(), message_id=message_id,
                                          metadata={"sms_channel": channel, "sms_phone": phone}))

@@ -34,7 +34,7 @@ from .types import whole
 ENV_VAR = "CAMPAIGNS_YML"  # moves the file, like PRODUCTS_YML (bot/config/files.py ENV_VARS)
 STAGES = ("reminder", "contact", "upkeep", "follow_up")
 CHANNELS = ("sms", "whatsapp", "email", "telegram")
-ANCHORS = ("due_date", "instalment_date", "promise_date", "paid", "missed", "closed")
+ANCHORS = ("due_date", "instalment_date", "promise_date", "late", "paid", "missed", "closed")
 DEFAULT_PROFILE = "DEFAULT"
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _STEP_NAME = re.compile(r"^[a-z][a-z0-9_+-]*$")
@@ -178,7 +178,7 @@ class ContactStep(StepModel):
 
 class UpkeepStep(StepModel):
     RULES: ClassVar[Dict[str, tuple]] = {"instalment_date": _BEFORE, "promise_date": _BEFORE,
-                                         "paid": _FROM, "missed": _FROM}
+                                         "late": _AFTER, "paid": _FROM, "missed": _FROM}
 
 
 class FollowUpStep(StepModel):

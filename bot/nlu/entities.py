@@ -22,6 +22,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 
+from bot import clock
 from bot.nlu.normalise import EXTRACTOR, extract, local_today, normalise_entity
 from bot.nlu.normalise.negation import check_lexicon as check_negation_lexicon
 
@@ -80,7 +81,7 @@ class EntityNormaliser(GraphComponent):
         return self.timezone
 
     def process(self, messages: List[Message]) -> List[Message]:
-        now = datetime.now(timezone.utc)
+        now = clock.now()  # BOT_NOW_FILE in simulations: 'tomorrow' is the simulated one
         for message in messages:
             text = message.get("text") or ""
             tz = self._zone(message)

@@ -16,6 +16,8 @@ import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+from bot import clock
+
 from . import agents, cli_audit
 from .errors import RecordError
 from .db import REPO_ROOT, database_url, make_engine, make_session_factory, migrate, transaction
@@ -92,7 +94,7 @@ def retention_cutoffs(config_dir: Path | None, now: datetime) -> dict[str, date]
 
 def _parse_now(value: str | None) -> datetime:
     if value is None:
-        return datetime.now(timezone.utc)
+        return clock.now()
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import audit
 from .audit import format_at
-from .models import ContactEvent, Loan, OutboundSend
+from .models import Borrower, ContactEvent, Loan, OutboundSend
 from .types import utcnow
 
 SETTLED = ("sent", "delivered", "read", "failed", "dropped", "unknown")
@@ -61,6 +63,32 @@ def plan(session: Session, line: Planned) -> tuple[OutboundSend, bool]:
     except IntegrityError:  # another worker planned it in between
         return session.execute(select(OutboundSend).where(OutboundSend.key == line.key)).scalar_one(), False
     return row, True
+
+
+def plan_many(session: Session, lines: list[Planned]) -> set[str]:
+    """Store every line whose key is new, in one INSERT … ON CONFLICT DO NOTHING (a line another
+    worker stored meanwhile is skipped, not an error); the keys this call stored."""
+    if not lines:
+        return set()
+    existing = set(session.execute(select(OutboundSend.key).where(
+        OutboundSend.key.in_([line.key for line in lines]))).scalars())
+    new = {line.key: line for line in lines if line.key not in existing}
+    if not new:
+        return set()
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    now = utcnow()
+    rows = [dict(key=key, loan_pk=line.loan_pk, stage=line.stage, step=line.step, message=line.message,
+                 channel=line.channel, local_date=line.local_date, send_at=line.send_at, status=line.status,
+                 rule=line.rule, reason=line.reason, attempts=0, created_at=now, updated_at=now)
+            for key, line in new.items()]
+    session.execute(insert(OutboundSend).values(rows).on_conflict_do_nothing(index_elements=["key"]))
+    return set(new)
+
+
+def replied_loans(session: Session, loan_pks) -> set[int]:
+    """Of these loans, those whose borrower answered a campaign message (the stage is negotiation)."""
+    return set(session.execute(select(OutboundSend.loan_pk).where(
+        OutboundSend.loan_pk.in_(list(loan_pks)), OutboundSend.replied_at.is_not(None))).scalars())
 
 
 def due(session: Session, now: datetime, limit: int = 500, loan_ids: list[str] | None = None) -> list[int]:
@@ -157,3 +185,24 @@ def history(session: Session, loan_pk: int) -> list[dict]:
              "rule": r.rule, "reason": r.reason, "sent_at": format_at(r.sent_at) if r.sent_at else None,
              "delivered_at": format_at(r.delivered_at) if r.delivered_at else None,
              "replied_at": format_at(r.replied_at) if r.replied_at else None} for r in rows]
+
+
+FEEDBACK_MESSAGE = "campaign_satisfaction"
+
+
+def record_feedback(session: Session, *, phone: str, text: str, at: datetime,
+                    within: timedelta = timedelta(days=7)) -> bool:
+    """The borrower's answer to the satisfaction question sent to this phone in the last week
+    (not answered yet): recorded in the audit trail, the send marked replied. False: no such question."""
+    row = session.execute(
+        select(OutboundSend).join(Loan, OutboundSend.loan_pk == Loan.id).join(Borrower)
+        .where(Borrower.phone == phone, Borrower.purged_at.is_(None), OutboundSend.message == FEEDBACK_MESSAGE,
+               OutboundSend.status.in_(("sent", "delivered", "read")), OutboundSend.sent_at >= at - within,
+               OutboundSend.replied_at.is_(None))
+        .order_by(OutboundSend.sent_at.desc()).limit(1).with_for_update()).scalar_one_or_none()
+    if row is None:
+        return False
+    row.replied_at = at
+    audit.append(session, actor="bot", kind="satisfaction_answer", loan_id=row.loan.loan_id,
+                 borrower_id=row.loan.borrower.borrower_id, payload={"send": row.key, "answer": text[:1000]})
+    return True

@@ -7,12 +7,11 @@ conversation itself. An agent acts only on a case they hold (took).
 """
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 import bot.compliance as compliance
+from bot import clock
 from bot.negotiation import limits as product_limits
 from bot.negotiation.plans import validate as validate_offer
 from bot.records import audit, handoffs, queries, views, writes
@@ -202,7 +201,7 @@ def _check_limits(session, loan_id: str, form: rules.ArrangementForm, products_p
     product = product_limits.load_products(products_path).get(loan.product_code)
     if product is None:
         return [f"product: {loan.product_code} has no limits in products.yml"], ""
-    today = datetime.now(ZoneInfo(loan.borrower.timezone)).date()
+    today = clock.local_today(loan.borrower.timezone)
     problems = validate_offer(
         form.offer, balance=queries.balance(loan), fees_and_interest=loan.accrued_interest + loan.late_fees,
         currency=loan.currency, limits=product_limits.limits_for(product, form.offer.hardship), today=today,

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal
 
+from bot import clock
 from bot.compliance import OutboundContext
 from bot.negotiation.kinds import OfferKind
 from bot.negotiation.plans import Instalment, Offer
@@ -55,7 +56,7 @@ def reply_context(text: str, *, case: dict, tracker_slots: dict, channel: str,
     return OutboundContext(
         jurisdictions=(borrower.get("jurisdiction") or "DEFAULT",),
         borrower_tz=borrower.get("timezone") or "UTC",
-        now_utc=now or datetime.now(timezone.utc),
+        now_utc=now or clock.now(),
         channel=channel or "rest",
         initiated_by_borrower=True,
         verified=verified,

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
 
+from bot import clock
 from bot.negotiation.money import minor_units
 
 MAX_TEXT_CHARS = 5000
@@ -129,7 +130,7 @@ def paid_at(value: Any, now: datetime | None = None) -> datetime:
         raise BadRequest(f"'paid_at' {value!r} is not an ISO 8601 date-time") from None
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise BadRequest(f"'paid_at' {value!r} has no UTC offset; add one, e.g. +00:00 or Z")
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     try:
         if moment - now > FUTURE_TOLERANCE:
             raise BadRequest(f"'paid_at' {value!r} is in the future")

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Callable, Dict, List, Optional, Tuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot import clock
 from bot.nlu import lexicons
 from bot.nlu.normalise.common import _cap, DOB_ADULT_YEARS, DOB_MIN_AGE_YEARS, _free, Span
 from bot.nlu.normalise.numbers import _qty
@@ -351,7 +352,7 @@ def parse_date(text: str, now: datetime, tz: str = "UTC") -> Optional[date]:
 def parse_dob(text: str, now: Optional[datetime] = None) -> Optional[date]:
     """A full date with a year ('12 march 1990', '04/07/1985', '5th june 88')."""
     text = _cap(text)
-    today = local_today(now or datetime.now(timezone.utc), "UTC")
+    today = local_today(now or clock.now(), "UTC")
     found = [f for f in _find_dates(text, today, []) if f[3]]
     return min(found, key=lambda f: f[:2])[2] if found else None
 

@@ -192,3 +192,12 @@ def test_the_real_guard_passes_every_campaign_text_in_every_profile():
 ])
 def test_the_channels_a_deployment_can_send_on_follow_its_provider_settings(env, expected):
     assert plan.available_channels(env) == expected
+
+
+def test_an_unpaid_instalment_gets_one_nudge_inside_the_grace_days_and_none_once_paid():
+    arranged = dict(status="in_arrangement", stage="negotiation", arrangement_kind="instalment_plan",
+                    arrangement_status="active")
+    unpaid = facts(**arranged, instalments=[instalment(1, date(2026, 12, 15), "due")])
+    assert [x.step for x in lines(unpaid, date(2026, 12, 16))] == ["upkeep_late_d+1"]
+    paid = facts(**arranged, instalments=[instalment(1, date(2026, 12, 15), "paid", date(2026, 12, 16))])
+    assert "upkeep_late_d+1" not in [x.step for x in lines(paid, date(2026, 12, 16))]

@@ -247,3 +247,58 @@ def test_a_delivery_receipt_only_moves_a_send_forward(records_db, monkeypatch):
     with records_db.session() as s:
         receipts = [e for e in views.loan_audit(s, "CR-10") if e["kind"] == "delivery_receipt"]
     assert len(receipts) == 1 and audit is not None
+
+
+class RefusingSms(Provider):
+    def __call__(self, channel, to, text, key):
+        if channel == "sms":
+            return SendResult("fake", "", False, "21610: unsubscribed recipient")
+        return super().__call__(channel, to, text, key)
+
+
+def test_a_refused_send_tries_the_steps_next_channel_up_to_its_most_sends(records_db, monkeypatch, tmp_path):
+    from pathlib import Path
+    shipped = (Path(__file__).resolve().parents[3] / "config" / "campaigns.yml").read_text()
+    line = "- {step: contact_d+1, anchor: due_date, offset_days: 1, channels: [sms, whatsapp, telegram, email], " \
+           "message: campaign_contact_first, max_sends: 1}"
+    assert line in shipped
+    (tmp_path / "campaigns.yml").write_text(shipped.replace(line, line.replace("max_sends: 1", "max_sends: 2")))
+    monkeypatch.setenv("CAMPAIGNS_YML", str(tmp_path / "campaigns.yml"))
+    add(records_db, "CR-12", due=date(2026, 12, 10))
+    provider = RefusingSms()
+    go(records_db, monkeypatch, "2026-12-11T10:30:00+03:00", "CR-12", provider)
+    [row] = rows(records_db, "CR-12")
+    assert (row.status, row.channel, row.attempts) == ("planned", "whatsapp", 1)
+    go(records_db, monkeypatch, "2026-12-11T10:35:00+03:00", "CR-12", provider)
+    [row] = rows(records_db, "CR-12")
+    assert (row.status, row.channel, [c for c, *_ in provider.sent]) == ("sent", "whatsapp", ["whatsapp"])
+    with records_db.session() as s:
+        kinds = [e["kind"] for e in views.loan_audit(s, "CR-12") if e["kind"] in ("send_failed", "message_out")]
+    assert kinds == ["send_failed", "message_out"]
+
+
+def test_with_one_send_allowed_a_refusal_stays_failed(records_db, monkeypatch):
+    add(records_db, "CR-13", due=date(2026, 12, 10))
+    provider = RefusingSms()
+    go(records_db, monkeypatch, "2026-12-11T10:30:00+03:00", "CR-13", provider)
+    go(records_db, monkeypatch, "2026-12-11T10:35:00+03:00", "CR-13", provider)
+    [row] = rows(records_db, "CR-13")
+    assert (row.status, row.reason, provider.sent) == ("failed", "21610: unsubscribed recipient", [])
+
+
+def test_an_answer_to_the_satisfaction_question_is_recorded_once_and_only_from_that_phone(records_db, monkeypatch):
+    add(records_db, "CR-14", due=date(2026, 12, 10))
+    with records_db.session() as s:
+        loan = s.execute(select(Loan).where(Loan.loan_id == "CR-14")).scalar_one()
+        row, _ = sends.plan(s, sends.Planned(loan_pk=loan.id, stage="follow_up", step="follow_up_satisfaction",
+                                              message="campaign_satisfaction", channel="sms",
+                                              local_date=date(2026, 12, 20), send_at=at("2026-12-20T10:00:00+03:00")))
+        row.status, row.sent_at = "sent", at("2026-12-20T10:00:00+03:00")
+    later = at("2026-12-21T09:00:00+03:00")
+    with records_db.session() as s:
+        assert not sends.record_feedback(s, phone="+254799999999", text="great", at=later)
+        assert sends.record_feedback(s, phone="+254700000111", text="great, thanks", at=later)
+        assert not sends.record_feedback(s, phone="+254700000111", text="and another thing", at=later)
+    with records_db.session() as s:
+        answers = [e["payload"]["answer"] for e in views.loan_audit(s, "CR-14") if e["kind"] == "satisfaction_answer"]
+    assert answers == ["great, thanks"]

@@ -71,7 +71,7 @@ def test_an_unknown_product_or_jurisdiction_is_refused_by_name():
 
 def test_every_campaign_message_is_used_and_every_used_one_is_a_campaign_message():
     keys = {k for k in load_messages().messages if k.startswith("campaign_")}
-    assert set(USED) == keys and len(keys) == 8
+    assert set(USED) == keys and len(keys) == 9
 
 
 @pytest.mark.parametrize("profile", sorted(PROFILES))
@@ -203,8 +203,10 @@ BAD = [
     (_set(*STEP, "offset_days", value="-3"), "defaults.stages.reminder[0].offset_days: must be a whole number"),
     (_set("defaults", "stages", "upkeep", 1, "offset_days", value=1),
      "defaults.stages.upkeep[1].offset_days: must be <= 0 for anchor promise_date"),
-    (_set("defaults", "stages", "upkeep", 3, "offset_days", value=-1),
-     "defaults.stages.upkeep[3].offset_days: must be >= 0 for anchor missed"),
+    (_set("defaults", "stages", "upkeep", 4, "offset_days", value=-1),
+     "defaults.stages.upkeep[4].offset_days: must be >= 0 for anchor missed"),
+    (_set("defaults", "stages", "upkeep", 2, "offset_days", value=0),
+     "defaults.stages.upkeep[2].offset_days: must be > 0 for anchor late"),
     (_set("defaults", "stages", "follow_up", 0, "anchor", value="due_date"),
      "defaults.stages.follow_up[0].anchor: 'due_date' is not an anchor of this stage; use closed"),
     (_set(*STEP, "anchor", value="paid"), "defaults.stages.reminder[0].anchor: 'paid' is not an anchor"),
