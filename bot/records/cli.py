@@ -22,6 +22,7 @@ from . import agents, cli_audit
 from .errors import RecordError
 from .db import REPO_ROOT, database_url, make_engine, make_session_factory, migrate, transaction
 from .importer import import_portfolio
+from .reconcile import reconcile
 from .views import loan_audit, loan_summary
 
 
@@ -134,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     enable = sub.add_parser("agent-enable", help="re-enable a disabled agent")
     enable.add_argument("username")
     sub.add_parser("agent-list", help="list console agents as JSON")
+    rec = sub.add_parser("reconcile", help="compare a provider's settlement CSV with the recorded payments "
+                                           "(exit 1 when anything differs)")
+    rec.add_argument("path", type=Path)
     _unlock_parser(sub)  # verification lockout (issue 11)
     _anchor_parser(sub)  # audit anchors (issue 11)
     parser.add_argument("--config-dir", type=Path, default=REPO_ROOT / "config",
@@ -164,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             print("\n".join(report.lines()))
             return 0 if report.ok else 1
+        if args.command == "reconcile":
+            return _reconcile_command(factory, args.path)
         if args.command == "verify-audit":
             return cli_audit.verify_command(factory)
         with transaction(factory) as session:
@@ -181,6 +187,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # --- audit anchors (issue 11): the chain head outside the database, see anchor.py ---
+
+def _reconcile_command(factory, path: Path) -> int:
+    try:
+        with transaction(factory) as session:
+            report = reconcile(session, path)
+    except (OSError, ValueError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print("\n".join(report.lines()))
+    return 0 if report.ok else 1
+
 
 def _anchor_parser(sub) -> None:
     anchor = sub.add_parser("anchor-audit", help="append the audit chain's head to AUDIT_ANCHOR_FILE, "
