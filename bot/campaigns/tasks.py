@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-from urllib.parse import urlparse
 
 from huey import RedisHuey, SqliteHuey, crontab
 
@@ -27,9 +26,10 @@ def make_huey():
     url = os.environ.get("CAMPAIGN_QUEUE_URL", "").strip()
     if url.startswith("redis://"):
         return RedisHuey("campaigns", url=url)
-    if url and urlparse(url).scheme not in ("", "sqlite"):
+    if url and not url.startswith("sqlite:///"):
         raise ValueError(f"CAMPAIGN_QUEUE_URL must be redis://… or sqlite:///path, got {url!r}")
-    path = urlparse(url).path if url else str(REPO_ROOT / "var" / "campaign-queue.db")
+    # SQLAlchemy's spelling: sqlite:///relative/path, sqlite:////absolute/path.
+    path = url[len("sqlite:///"):] if url else str(REPO_ROOT / "var" / "campaign-queue.db")
     return SqliteHuey("campaigns", filename=path)
 
 
