@@ -8,14 +8,15 @@ loan in the review queue (a hand-off case the console shows) and pauses contact.
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config.campaigns import Cadence
 from bot.records import writes
 from bot.records.allocation import arrangement_outcome
-from bot.records.models import Loan
+from bot.records.models import Handoff, Loan
 from bot.records.payments import instalments
 from bot.records.queries import active_arrangement, balance
 from bot.records.stages import set_stage, stage_for
@@ -44,15 +45,30 @@ def settle_arrangement(session: Session, loan: Loan, today: date, grace_days: in
     return outcome
 
 
-def review_due(loan: Loan, cadence: Cadence, today: date, heard_from: bool) -> str | None:
-    """Why the loan goes to legal review today, or None."""
-    broken = sum(1 for a in loan.arrangements if a.status == "broken")
+def review_due(loan: Loan, cadence: Cadence, today: date, heard_from: bool,
+               reviewed_at: datetime | None = None) -> str | None:
+    """Why the loan goes to legal review today, or None. What a person already reviewed
+    (`reviewed_at`: their last review case closed then) does not send it back: only
+    arrangements broken since count, and the days-without-contact trigger fires once."""
+    broken = sum(1 for a in loan.arrangements if a.status == "broken"
+                 and (reviewed_at is None or a.updated_at > reviewed_at))
     if broken >= cadence.legal_review.broken_arrangements:
         return f"{broken} arrangements broken"
     overdue = (today - loan.due_date).days
-    if loan.status == "overdue" and not heard_from and overdue >= cadence.legal_review.days_overdue_without_contact:
+    if loan.status == "overdue" and not heard_from and reviewed_at is None \
+            and overdue >= cadence.legal_review.days_overdue_without_contact:
         return f"{overdue} days overdue without contact from the borrower"
     return None
+
+
+def review_case(session: Session, loan: Loan) -> Handoff | None:
+    """The loan's latest legal-review case (the console's queue), if any."""
+    return session.execute(select(Handoff).where(Handoff.conversation_id == review_conversation(loan))
+                           .order_by(Handoff.id.desc()).limit(1)).scalar_one_or_none()
+
+
+def review_conversation(loan: Loan) -> str:
+    return f"legal-review:{loan.loan_id}"
 
 
 def open_review(session: Session, loan: Loan, why: str, today: date) -> None:
@@ -62,7 +78,7 @@ def open_review(session: Session, loan: Loan, why: str, today: date) -> None:
                "arrangements": [{"kind": a.kind, "status": a.status} for a in loan.arrangements],
                "product_code": loan.product_code}
     writes.open_handoff(session, loan_id=loan.loan_id, borrower_id=loan.borrower.borrower_id,
-                        conversation_id=f"legal-review:{loan.loan_id}", reason=f"legal review: {why}",
+                        conversation_id=review_conversation(loan), reason=f"legal review: {why}",
                         summary=summary)
     set_stage(session, loan, "legal_review", actor=ACTOR, reason=why)
 
@@ -79,12 +95,22 @@ def keep_up(session: Session, loan: Loan, cadence: Cadence, today: date, *, hear
     """One loan's bookkeeping for `today` (the borrower's date). `heard_from`: the borrower ever wrote
     to us; `replied`: they answered a campaign message of this loan."""
     settle_arrangement(session, loan, today, cadence.grace_days)
-    if loan.stage != "legal_review" and loan.status != "paid":
-        why = review_due(loan, cadence, today, heard_from)
+    current = loan.stage
+    if current == "legal_review" and loan.status != "paid":
+        case = review_case(session, loan)
+        if case is None or case.status != "closed":
+            return  # a person has it; contact stays paused
+        current = "contact"  # the person closed the review: the loan goes back to the process
+    if loan.status != "paid" and review_due(loan, cadence, today, heard_from):
+        case = review_case(session, loan)
+        reviewed_at = case.closed_at if case is not None and case.status == "closed" else None
+        why = review_due(loan, cadence, today, heard_from, reviewed_at)
         if why:
             open_review(session, loan, why, today)
             return
-    stage = stage_for(current=loan.stage, status=loan.status, due_date=loan.due_date, today=today,
+    stage = stage_for(current=current, status=loan.status, due_date=loan.due_date, today=today,
                       replied=heard_from or replied,
                       follow_up_until=follow_up_until(loan, cadence, paid_on))
-    set_stage(session, loan, stage, actor=ACTOR, reason=f"status {loan.status} on {today.isoformat()}")
+    reason = ("legal review closed by a person" if loan.stage == "legal_review"
+              else f"status {loan.status} on {today.isoformat()}")
+    set_stage(session, loan, stage, actor=ACTOR, reason=reason)

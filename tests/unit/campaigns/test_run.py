@@ -229,9 +229,24 @@ def test_two_broken_arrangements_send_the_loan_to_a_person_for_legal_review_and_
         assert case.status == "open" and case.reason.startswith("legal review: 2 arrangements broken")
         assert case.summary["kind"] == "legal_review"
     before = len(provider.sent)
-    go(records_db, monkeypatch, "2026-12-31T10:30:00+03:00", "CR-9", provider)  # contact_d+90 would fall here
+    go(records_db, monkeypatch, "2026-12-17T10:30:00+03:00", "CR-9", provider)  # the missed plan's 4-day follow-up
     assert len(provider.sent) == before
-    assert all(r.status == "dropped" for r in rows(records_db, "CR-9") if r.local_date >= date(2026, 12, 14))
+    assert [(r.step, r.status, r.rule) for r in rows(records_db, "CR-9") if r.local_date >= date(2026, 12, 14)] \
+        == [("upkeep_missed_d+4", "dropped", "legal_review_pause")]
+    # A person closes the review: the loan goes back to the process, and what they reviewed does not
+    # send it back; a third broken arrangement does not either until the count is reached again.
+    with records_db.session() as s:
+        loan = s.execute(select(Loan).where(Loan.loan_id == "CR-9")).scalar_one()
+        [case] = s.execute(select(Handoff).where(Handoff.loan_pk == loan.id)).scalars().all()
+        writes.set_handoff_status(s, case.id, "closed", actor="agent:rita")
+        loan.planned_on = None
+    go(records_db, monkeypatch, "2027-01-04T10:30:00+03:00", "CR-9", provider)
+    with records_db.session() as s:
+        loan = s.execute(select(Loan).where(Loan.loan_id == "CR-9")).scalar_one()
+        assert loan.stage == "contact"
+        assert len(s.execute(select(Handoff).where(Handoff.loan_pk == loan.id)).scalars().all()) == 1
+        stages = [e["payload"] for e in views.loan_audit(s, "CR-9") if e["payload"].get("change") == "loan_stage"]
+    assert stages[-1]["from"] == "legal_review" and stages[-1]["reason"] == "legal review closed by a person"
 
 
 def test_a_delivery_receipt_only_moves_a_send_forward(records_db, monkeypatch):
