@@ -8,7 +8,7 @@ export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 
-.PHONY: run test test-fast lint venv train import migrate eval panel bench lock system-deps clean
+.PHONY: run test test-fast lint venv train import migrate eval panel bench simulate lock system-deps clean
 
 run: venv train
 	bash scripts/run.sh
@@ -47,6 +47,11 @@ eval: venv
 # into bench/results/panel/$(LABEL)/; the turn-by-turn judging is read from those transcripts.
 panel: venv train
 	RASA_TELEMETRY_ENABLED=false $(PY) bench/panel.py --label "$(or $(LABEL),local)"
+
+# The whole life of a portfolio on a simulated clock (own database and ports; runs beside `make run`):
+# bench/results/simulate.md + .png, and one JSON line last.
+simulate: venv train
+	$(PY) bench/simulate.py --loans $(or $(LOANS),1000) --days $(or $(DAYS),60)
 
 # Browsers and databases the tests drive for real (Debian packages; needs root or sudo).
 system-deps:
