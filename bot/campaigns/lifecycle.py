@@ -61,10 +61,14 @@ def review_due(loan: Loan, cadence: Cadence, today: date, heard_from: bool,
     return None
 
 
-def review_case(session: Session, loan: Loan) -> Handoff | None:
-    """The loan's latest legal-review case (the console's queue), if any."""
-    return session.execute(select(Handoff).where(Handoff.conversation_id == review_conversation(loan))
-                           .order_by(Handoff.id.desc()).limit(1)).scalar_one_or_none()
+def review_cases(session: Session, loans: list[Loan]) -> dict[int, Handoff]:
+    """Each loan's latest legal-review case (the console's queue), by loan pk; one query a batch."""
+    wanted = {review_conversation(loan): loan.id for loan in loans}
+    latest: dict[int, Handoff] = {}
+    for case in session.execute(select(Handoff).where(Handoff.conversation_id.in_(list(wanted)))
+                                .order_by(Handoff.id)).scalars():
+        latest[wanted[case.conversation_id]] = case
+    return latest
 
 
 def review_conversation(loan: Loan) -> str:
@@ -91,18 +95,17 @@ def follow_up_until(loan: Loan, cadence: Cadence, paid_on: date | None) -> date 
 
 
 def keep_up(session: Session, loan: Loan, cadence: Cadence, today: date, *, heard_from: bool,
-            paid_on: date | None, replied: bool = False) -> None:
+            paid_on: date | None, replied: bool = False, case: Handoff | None = None) -> None:
     """One loan's bookkeeping for `today` (the borrower's date). `heard_from`: the borrower ever wrote
-    to us; `replied`: they answered a campaign message of this loan."""
+    to us; `replied`: they answered a campaign message of this loan; `case`: its latest legal-review
+    case (review_cases)."""
     settle_arrangement(session, loan, today, cadence.grace_days)
     current = loan.stage
     if current == "legal_review" and loan.status != "paid":
-        case = review_case(session, loan)
         if case is None or case.status != "closed":
             return  # a person has it; contact stays paused
         current = "contact"  # the person closed the review: the loan goes back to the process
     if loan.status != "paid" and review_due(loan, cadence, today, heard_from):
-        case = review_case(session, loan)
         reviewed_at = case.closed_at if case is not None and case.status == "closed" else None
         why = review_due(loan, cadence, today, heard_from, reviewed_at)
         if why:

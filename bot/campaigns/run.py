@@ -16,17 +16,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from typing import Callable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.channels.providers import Outgoing, ProviderError, SendResult, send as provider_send
 from bot.config.campaigns import load_campaigns
 from bot.records import audit, sends, writes
 from bot.records.db import transaction
-from bot.records.models import ContactEvent, OutboundSend
+from bot.records.models import ContactEvent, Loan, OutboundSend
 
 from . import plan
-from .facts import contact_facts, load_loans, loan_facts, local_date, unplanned
-from .lifecycle import keep_up
+from .facts import contact_facts, load_loans, loan_facts, local_date, paid_off_on, unplanned
+from .lifecycle import keep_up, review_cases
 
 log = logging.getLogger(__name__)
 ACTOR = "campaigns"
@@ -68,16 +68,27 @@ def prepare(session_factory, now: datetime, loan_ids=None, texts=None, channels=
             borrowers = {loan.borrower_pk for loan in loans}
             attempts, last_in, open_cases = contact_facts(session, now, borrowers)
             contacts = (attempts, last_in, open_cases, heard_from(session, borrowers),
-                        sends.replied_loans(session, [loan.id for loan in loans]))
+                        sends.replied_loans(session, [loan.id for loan in loans]), review_cases(session, loans))
             lines = [line for loan in loans
                      for line in _prepare_loan(session, loan, now, campaigns, contacts, texts, channels)]
             stored = sends.plan_many(session, [_stored(line) for line in lines])
+            _mark_planned(session, loans, now)
             for line in lines:
                 if _stored(line).key in stored:
                     outcome.dropped += line.status == "dropped"
                     outcome.planned += line.status != "dropped"
                     outcome.moved += line.status == "moved"
     return outcome
+
+
+def _mark_planned(session, loans, now: datetime) -> None:
+    """planned_on = each borrower's date, one UPDATE per date (not one ORM update per loan)."""
+    by_day: dict = {}
+    for loan in loans:
+        by_day.setdefault(local_date(now, loan.borrower.timezone), []).append(loan.id)
+    for day, pks in by_day.items():
+        session.execute(update(Loan).where(Loan.id.in_(pks)).values(planned_on=day)
+                        .execution_options(synchronize_session=False))
 
 
 def _stored(line: plan.Line) -> sends.Planned:
@@ -89,15 +100,13 @@ def _stored(line: plan.Line) -> sends.Planned:
 
 def _prepare_loan(session, loan, now, campaigns, contacts, texts, channels) -> list[plan.Line]:
     """One loan's bookkeeping, then its lines for the borrower's date (stored by the caller)."""
-    attempts, last_in, open_cases, heard, replied = contacts
+    attempts, last_in, open_cases, heard, replied, reviews = contacts
     cadence = campaigns.cadence(loan.product_code, loan.borrower.jurisdiction)
     today = local_date(now, loan.borrower.timezone)
-    facts = loan_facts(loan, today, cadence.grace_days)
-    keep_up(session, loan, cadence, today, heard_from=loan.borrower_pk in heard, paid_on=facts.paid_off_on,
-            replied=loan.id in replied)
+    keep_up(session, loan, cadence, today, heard_from=loan.borrower_pk in heard,
+            paid_on=paid_off_on(loan, loan.borrower.timezone), replied=loan.id in replied, case=reviews.get(loan.id))
     facts = loan_facts(loan, today, cadence.grace_days, attempts=attempts.get(loan.borrower_pk, ()),
                        last_in=last_in.get(loan.borrower_pk), open_case=loan.borrower_pk in open_cases)
-    loan.planned_on = today
     return plan.plan_loan(facts, today, texts, campaigns, channels)
 
 
