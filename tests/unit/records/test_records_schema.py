@@ -107,3 +107,38 @@ def test_transaction_rolls_back_on_error(records_db):
             raise RuntimeError("boom")
     with records_db.session() as s:
         assert date(2000, 1, 1) not in s.execute(select(Loan.due_date)).scalars().all()
+
+
+def test_a_database_with_loans_upgrades_to_the_campaign_schema(tmp_path):
+    """0008 → 0009 on a database in use: loans referenced by payments and cases keep every row."""
+    from alembic import command
+
+    from bot.records.db import alembic_config, make_engine
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        cfg = alembic_config(url)
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0008")
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO borrowers (borrower_id, full_name, phone, date_of_birth, timezone, jurisdiction, language, "
+            "cease_contact, opted_out_channels, created_at, updated_at) VALUES ('B-OLD', 'Old Borrower', '+254700000009', "
+            "'1990-01-02', 'Africa/Nairobi', 'KE', 'en', 0, '[]', '2026-11-01 00:00:00', '2026-11-01 00:00:00')"))
+        conn.execute(text(
+            "INSERT INTO loans (loan_id, loan_key, borrower_pk, currency, principal, outstanding_principal, "
+            "accrued_interest, late_fees, due_date, product_code, status, balances_as_of, created_at, updated_at) "
+            "VALUES ('LN-OLD', 'LNOLD', 1, 'KES', '100', '100', '0', '0', '2026-11-01', 'WALLET-30', 'overdue', "
+            "'2026-11-01 00:00:00', '2026-11-01 00:00:00', '2026-11-01 00:00:00')"))
+        conn.execute(text(
+            "INSERT INTO payments (reference, loan_pk, amount, currency, paid_at, recorded_at) VALUES "
+            "('P-OLD', 1, '10', 'KES', '2026-11-02 00:00:00', '2026-11-02 00:00:00')"))
+    engine.dispose()
+    migrate(url)
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT loan_id, stage, planned_on FROM loans")).all() == [("LN-OLD", "contact", None)]
+        assert conn.execute(text("SELECT reference, reverses FROM payments")).all() == [("P-OLD", None)]
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+    engine.dispose()

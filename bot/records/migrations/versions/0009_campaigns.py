@@ -27,10 +27,13 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('loans') as batch:
-        batch.add_column(sa.Column('stage', sa.String(16), nullable=False, server_default='contact'))
-        batch.add_column(sa.Column('planned_on', sa.Date(), nullable=True))
-        batch.create_check_constraint('ck_loans_stage', f"stage IN ({STAGES})")
+    # Plain ADD COLUMN, not a batch copy: on SQLite a batch recreates the table, and `loans`
+    # cannot be dropped while borrowers' loans, payments and cases point at it. SQLite cannot add
+    # a CHECK to an existing table; there the stage is checked by the code (bot/records/stages.py).
+    op.add_column('loans', sa.Column('stage', sa.String(16), nullable=False, server_default='contact'))
+    op.add_column('loans', sa.Column('planned_on', sa.Date(), nullable=True))
+    if op.get_bind().dialect.name != 'sqlite':
+        op.create_check_constraint('ck_loans_stage', 'loans', f"stage IN ({STAGES})")
     with op.batch_alter_table('payments') as batch:
         batch.add_column(sa.Column('reverses', sa.String(128), nullable=True))
         batch.create_unique_constraint('uq_payments_reverses', ['reverses'])
@@ -65,7 +68,7 @@ def downgrade() -> None:
     with op.batch_alter_table('payments') as batch:
         batch.drop_constraint('uq_payments_reverses', type_='unique')
         batch.drop_column('reverses')
-    with op.batch_alter_table('loans') as batch:
-        batch.drop_constraint('ck_loans_stage', type_='check')
-        batch.drop_column('planned_on')
-        batch.drop_column('stage')
+    if op.get_bind().dialect.name != 'sqlite':
+        op.drop_constraint('ck_loans_stage', 'loans', type_='check')
+    op.drop_column('loans', 'planned_on')
+    op.drop_column('loans', 'stage')
