@@ -38,7 +38,7 @@ from bot.settings import config
 
 TOO_LONG = "message_too_long"
 RATE_LIMITED = "rate_limited"
-CHANNEL_ONLY_METADATA = ("telegram_", "sms_")  # only the Telegram and SMS channels may vouch for these keys
+CHANNEL_ONLY_METADATA = ("telegram_", "sms_", "email_")  # only those channels may vouch for these keys
 WINDOW_SECONDS = 60.0
 # The typed `limits:` section of config/bot.yml, under the name the channels use.
 Limits = ChannelLimits

@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "rest"
 MAX_BODY_BYTES = 1024 * 1024  # a 100 KB message still gets its polite answer; a 1 GB one does not get parsed
 MAX_SENDER_CHARS = 128
-OTHER_NAMESPACES = ("tg-", "web-", "sms:", "whatsapp:")  # telegram.py, web/rasa_socketio.py, sms.py
+OTHER_NAMESPACES = ("tg-", "web-", "sms:", "whatsapp:", "email:")  # telegram, socket.io, sms, email_input
 SECRET_ENV = "REST_CHANNEL_SECRET"
 TOKEN_AUDIENCE = "collections-rest"
 

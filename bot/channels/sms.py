@@ -145,7 +145,7 @@ class AfricasTalkingOutput(ProviderOutput):
         return "africastalking"
 
 
-class _Seen:
+class Seen:
     """Provider message ids already handled (providers resend on timeouts)."""
 
     def __init__(self, size: int = 1000):
@@ -167,7 +167,7 @@ class _ProviderInput(InputChannel):
 
     def __init__(self, guard: Guard | None):
         self.guard = guard or Guard()
-        self._seen = _Seen()
+        self._seen = Seen()
 
     def get_output_channel(self) -> ProviderOutput:
         return self.output

@@ -6,7 +6,9 @@ unset `${VAR}`, and without them the bot runs as before.
 - TWILIO_AUTH_TOKEN + TWILIO_WEBHOOK_URL (the public URL Twilio calls, which
   its signature covers) turn on `bot.channels.sms.TwilioInput`;
 - AT_WEBHOOK_SECRET (the `?secret=` of the URL registered at Africa's Talking)
-  turns on `bot.channels.sms.AfricasTalkingInput`.
+  turns on `bot.channels.sms.AfricasTalkingInput`;
+- MAILGUN_SIGNING_KEY (Mailgun's webhook signing key) turns on
+  `bot.channels.email_input.MailgunInput`: email replies.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import yaml
 
 TWILIO = "bot.channels.sms.TwilioInput"
 AFRICASTALKING = "bot.channels.sms.AfricasTalkingInput"
+MAILGUN = "bot.channels.email_input.MailgunInput"
 
 
 def sections_from_env(environ: Mapping[str, str]) -> dict[str, dict]:
@@ -25,6 +28,8 @@ def sections_from_env(environ: Mapping[str, str]) -> dict[str, dict]:
         sections[TWILIO] = {"auth_token": environ["TWILIO_AUTH_TOKEN"], "webhook_url": environ["TWILIO_WEBHOOK_URL"]}
     if environ.get("AT_WEBHOOK_SECRET"):
         sections[AFRICASTALKING] = {"secret": environ["AT_WEBHOOK_SECRET"]}
+    if environ.get("MAILGUN_SIGNING_KEY"):
+        sections[MAILGUN] = {"signing_key": environ["MAILGUN_SIGNING_KEY"]}
     return sections
 
 

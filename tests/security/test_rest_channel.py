@@ -21,7 +21,7 @@ KEY = "rest-channel-test-key-" + "r" * 32
 
 
 @pytest.mark.parametrize("sender", ["tg-5551234567-0123456789abcdef", "web-" + "a" * 32, "TG-1", "Web-x",
-                                    "sms:+254712345678", "whatsapp:+254712345678", "SMS:+1"])
+                                    "sms:+254712345678", "whatsapp:+254712345678", "SMS:+1", "email:a@b.example"])
 def test_sender_ids_of_other_channels_are_refused(rest_channel, sender):
     channel = rest_channel()
     status, answer = channel.say(sender, "hello")

@@ -317,3 +317,23 @@ def test_an_answer_to_the_satisfaction_question_is_recorded_once_and_only_from_t
     with records_db.session() as s:
         answers = [e["payload"]["answer"] for e in views.loan_audit(s, "CR-14") if e["kind"] == "satisfaction_answer"]
     assert answers == ["great, thanks"]
+
+
+def test_a_campaign_message_on_telegram_goes_through_the_bot_api(monkeypatch):
+    """The real python-telegram-bot client against the local fake Bot API (tests/support/fake_telegram.py)."""
+    from tests.support.fake_telegram import FakeTelegram
+
+    token = "123456789:CAMPAIGN-token_abcdefghijklmnop"
+    fake = FakeTelegram(token).start()
+    try:
+        monkeypatch.setenv("TELEGRAM_TOKEN", token)
+        monkeypatch.setenv("TELEGRAM_BASE_URL", fake.base_url)
+        result = campaign.deliver("telegram", "5551234567", "Hello, this is Tawi Assistant.", "7:contact_d+1:2026-12-11")
+        assert result.accepted and result.provider == "telegram"
+        [call] = fake.sent("sendMessage", 5551234567)
+        assert call["text"] == "Hello, this is Tawi Assistant."
+        monkeypatch.delenv("TELEGRAM_TOKEN")
+        with pytest.raises(ProviderError, match="TELEGRAM_TOKEN"):
+            campaign.deliver("telegram", "5551234567", "Hello.", "k")
+    finally:
+        fake.stop()
