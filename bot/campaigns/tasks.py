@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 
 from huey import RedisHuey, SqliteHuey, crontab
 
@@ -29,8 +30,9 @@ def make_huey():
     if url and not url.startswith("sqlite:///"):
         raise ValueError(f"CAMPAIGN_QUEUE_URL must be redis://… or sqlite:///path, got {url!r}")
     # SQLAlchemy's spelling: sqlite:///relative/path, sqlite:////absolute/path.
-    path = url[len("sqlite:///"):] if url else str(REPO_ROOT / "var" / "campaign-queue.db")
-    return SqliteHuey("campaigns", filename=path)
+    path = Path(url[len("sqlite:///"):] if url else REPO_ROOT / "var" / "campaign-queue.db")
+    path.parent.mkdir(parents=True, exist_ok=True)  # a fresh clone has no var/ yet
+    return SqliteHuey("campaigns", filename=str(path))
 
 
 huey = make_huey()
