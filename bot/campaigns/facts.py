@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Iterable
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from bot.clock import local_today
 from bot.records.allocation import InstalmentState
 from bot.records.payments import instalments
 from bot.records.models import Arrangement, Borrower, ContactEvent, Handoff, Loan
@@ -72,9 +72,6 @@ class LoanFacts:
         return [s.due for s in self.instalments if s.state != "paid"]
 
 
-def local_date(at: datetime, tz: str) -> date:
-    return at.astimezone(ZoneInfo(tz)).date()
-
 
 def latest_arrangement(loan: Loan) -> Arrangement | None:
     counted = [a for a in loan.arrangements if a.status in ("active", "kept", "broken")]
@@ -83,7 +80,7 @@ def latest_arrangement(loan: Loan) -> Arrangement | None:
 
 def paid_off_on(loan: Loan, tz: str) -> date | None:
     payments = [p for p in loan.payments if p.reverses is None]
-    return local_date(max(p.paid_at for p in payments), tz) if payments and balance(loan) == 0 else None
+    return local_today(tz, max(p.paid_at for p in payments)) if payments and balance(loan) == 0 else None
 
 
 def loan_facts(loan: Loan, today: date, grace_days: int, *, attempts: Iterable[datetime] = (),
@@ -121,7 +118,7 @@ def unplanned(session: Session, now: datetime, loan_ids: Iterable[str] | None = 
     out: list[int] = []
     zones = session.execute(select(Borrower.timezone).distinct()).scalars().all()
     for tz in zones:
-        today = local_date(now, tz)
+        today = local_today(tz, now)
         query = (select(Loan.id).join(Borrower).where(
             Borrower.timezone == tz, Borrower.purged_at.is_(None),
             (Loan.planned_on.is_(None)) | (Loan.planned_on < today)))

@@ -18,6 +18,7 @@ from typing import Callable
 
 from sqlalchemy import select, update
 
+from bot.clock import local_today
 from bot.channels.providers import Outgoing, ProviderError, SendResult, send as provider_send
 from bot.config.campaigns import load_campaigns
 from bot.records import audit, sends, writes
@@ -25,7 +26,7 @@ from bot.records.db import transaction
 from bot.records.models import ContactEvent, Loan, OutboundSend
 
 from . import plan
-from .facts import contact_facts, load_loans, loan_facts, local_date, paid_off_on, unplanned
+from .facts import contact_facts, load_loans, loan_facts, paid_off_on, unplanned
 from .lifecycle import keep_up, review_cases
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ def _mark_planned(session, loans, now: datetime) -> None:
     """planned_on = each borrower's date, one UPDATE per date (not one ORM update per loan)."""
     by_day: dict = {}
     for loan in loans:
-        by_day.setdefault(local_date(now, loan.borrower.timezone), []).append(loan.id)
+        by_day.setdefault(local_today(loan.borrower.timezone, now), []).append(loan.id)
     for day, pks in by_day.items():
         session.execute(update(Loan).where(Loan.id.in_(pks)).values(planned_on=day)
                         .execution_options(synchronize_session=False))
@@ -102,7 +103,7 @@ def _prepare_loan(session, loan, now, campaigns, contacts, texts, channels) -> l
     """One loan's bookkeeping, then its lines for the borrower's date (stored by the caller)."""
     attempts, last_in, open_cases, heard, replied, reviews = contacts
     cadence = campaigns.cadence(loan.product_code, loan.borrower.jurisdiction)
-    today = local_date(now, loan.borrower.timezone)
+    today = local_today(loan.borrower.timezone, now)
     keep_up(session, loan, cadence, today, heard_from=loan.borrower_pk in heard,
             paid_on=paid_off_on(loan, loan.borrower.timezone), replied=loan.id in replied, case=reviews.get(loan.id))
     facts = loan_facts(loan, today, cadence.grace_days, attempts=attempts.get(loan.borrower_pk, ()),
@@ -142,7 +143,7 @@ def send_one(session_factory, send_id: int, now: datetime, *, deliver: Callable 
         tz = loan.borrower.timezone
         cadence = campaigns.cadence(loan.product_code, loan.borrower.jurisdiction)
         attempts, last_in, open_cases = contact_facts(session, now, [loan.borrower_pk])
-        facts = loan_facts(loan, local_date(now, tz), cadence.grace_days, attempts=attempts.get(loan.borrower_pk, ()),
+        facts = loan_facts(loan, local_today(tz, now), cadence.grace_days, attempts=attempts.get(loan.borrower_pk, ()),
                            last_in=last_in.get(loan.borrower_pk), open_case=loan.borrower_pk in open_cases)
         text = plan.compose(row.message, facts)
         ctx = plan.context(facts, row.channel, now, ())

@@ -17,7 +17,6 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import audit
@@ -46,23 +45,6 @@ class Planned:
     @property
     def key(self) -> str:
         return f"{self.loan_pk}:{self.step}:{self.local_date.isoformat()}"
-
-
-def plan(session: Session, line: Planned) -> tuple[OutboundSend, bool]:
-    """Store a planned send unless its key exists; (row, created)."""
-    existing = session.execute(select(OutboundSend).where(OutboundSend.key == line.key)).scalar_one_or_none()
-    if existing is not None:
-        return existing, False
-    row = OutboundSend(
-        key=line.key, loan_pk=line.loan_pk, stage=line.stage, step=line.step, message=line.message,
-        channel=line.channel, local_date=line.local_date, send_at=line.send_at, status=line.status,
-        rule=line.rule, reason=line.reason, attempts=0)
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:  # another worker planned it in between
-        return session.execute(select(OutboundSend).where(OutboundSend.key == line.key)).scalar_one(), False
-    return row, True
 
 
 def plan_many(session: Session, lines: list[Planned]) -> set[str]:

@@ -305,9 +305,11 @@ def test_an_answer_to_the_satisfaction_question_is_recorded_once_and_only_from_t
     add(records_db, "CR-14", due=date(2026, 12, 10))
     with records_db.session() as s:
         loan = s.execute(select(Loan).where(Loan.loan_id == "CR-14")).scalar_one()
-        row, _ = sends.plan(s, sends.Planned(loan_pk=loan.id, stage="follow_up", step="follow_up_satisfaction",
-                                              message="campaign_satisfaction", channel="sms",
-                                              local_date=date(2026, 12, 20), send_at=at("2026-12-20T10:00:00+03:00")))
+        line = sends.Planned(loan_pk=loan.id, stage="follow_up", step="follow_up_satisfaction",
+                             message="campaign_satisfaction", channel="sms", local_date=date(2026, 12, 20),
+                             send_at=at("2026-12-20T10:00:00+03:00"))
+        sends.plan_many(s, [line])
+        row = s.execute(select(OutboundSend).where(OutboundSend.key == line.key)).scalar_one()
         row.status, row.sent_at = "sent", at("2026-12-20T10:00:00+03:00")
     later = at("2026-12-21T09:00:00+03:00")
     with records_db.session() as s:

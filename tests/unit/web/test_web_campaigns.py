@@ -11,7 +11,7 @@ import pytest
 
 from bot.channels.providers.twilio import compute_signature
 from bot.records import db, sends, views
-from bot.records.models import Loan
+from bot.records.models import Loan, OutboundSend
 from bot.web.payment_signature import header_value
 from tests.support.web_app import ADMIN_TOKEN, PAYMENT_SECRET, InProcessWeb, demo_database, web_config
 
@@ -90,10 +90,11 @@ def planted_send(url: str, provider: str, provider_id: str) -> None:
     try:
         with db.transaction(db.make_session_factory(engine)) as session:
             loan = session.query(Loan).filter_by(loan_id="LN-20940").one()
-            row, _ = sends.plan(session, sends.Planned(loan_pk=loan.id, stage="contact", step=f"s-{provider}",
-                                                       message="campaign_contact_first", channel="sms",
-                                                       local_date=date(2026, 12, 7),
-                                                       send_at=datetime(2026, 12, 7, 7, tzinfo=timezone.utc)))
+            line = sends.Planned(loan_pk=loan.id, stage="contact", step=f"s-{provider}",
+                                 message="campaign_contact_first", channel="sms", local_date=date(2026, 12, 7),
+                                 send_at=datetime(2026, 12, 7, 7, tzinfo=timezone.utc))
+            sends.plan_many(session, [line])
+            row = session.query(OutboundSend).filter_by(key=line.key).one()
             row.status, row.provider, row.provider_id = "sent", provider, provider_id
     finally:
         engine.dispose()
