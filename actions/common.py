@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from actions.turns import Reply
 from bot.dialogue.moves import Turn
+from bot.config.messages import ENGLISH
 from bot.dialogue.wording import arrangement_text, day, money
 from bot.records import queries
 
@@ -47,22 +48,22 @@ def loan_slot(session: Session, loan_id: str, turn: Turn) -> dict:
     return state
 
 
-def money_fills(state: dict) -> dict[str, Any]:
+def money_fills(state: dict, language: str = ENGLISH) -> dict[str, Any]:
     currency = state["currency"]
     return {
         "loan_id": state["loan_id"],
-        "total": money(state["total"], currency),
-        "principal": money(state["outstanding_principal"], currency),
-        "interest": money(state["accrued_interest"], currency),
-        "fees": money(state["late_fees"], currency),
-        "due_date": day(date.fromisoformat(state["due_date"]), style="statement_date"),
+        "total": money(state["total"], currency, language),
+        "principal": money(state["outstanding_principal"], currency, language),
+        "interest": money(state["accrued_interest"], currency, language),
+        "fees": money(state["late_fees"], currency, language),
+        "due_date": day(date.fromisoformat(state["due_date"]), language, "statement_date"),
         "days_overdue": state["days_overdue"],
     }
 
 
-def arrangement_fills(state: dict) -> dict[str, Any]:
+def arrangement_fills(state: dict, language: str = ENGLISH) -> dict[str, Any]:
     active = state["active_arrangement"]
-    return arrangement_text(active["kind"], active["schedule"], state["currency"])
+    return arrangement_text(active["kind"], active["schedule"], state["currency"], language)
 
 
 def next_payment(state: dict, today: date) -> dict | None:
@@ -72,19 +73,19 @@ def next_payment(state: dict, today: date) -> dict | None:
     return min(upcoming, key=lambda s: (str(s["due_date"])[:10], s.get("seq", 0))) if upcoming else None
 
 
-def statement(state: dict, today: date | None = None) -> tuple[str, dict[str, Any]]:
+def statement(state: dict, today: date | None = None, language: str = ENGLISH) -> tuple[str, dict[str, Any]]:
     """The balance message and its fills. Under an active arrangement with a payment still
     to come, the loan's original due date is not what the borrower owes by: telling a
     borrower in a deferral the bot agreed that the debt was "due 18 November, 17 days ago"
     contradicts the agreement (issue 13), so they hear the next payment instead."""
-    fills = money_fills(state)
+    fills = money_fills(state, language)
     upcoming = next_payment(state, today or queries.local_today(state.get("timezone") or "UTC"))
     if upcoming is None:
         return "balance", fills
     return "balance_in_arrangement", {
-        **fills, "kind": arrangement_fills(state)["kind"],
-        "amount": money(upcoming["amount"], state["currency"]),
-        "due_date": day(date.fromisoformat(str(upcoming["due_date"])[:10]), style="statement_date"),
+        **fills, "kind": arrangement_fills(state, language)["kind"],
+        "amount": money(upcoming["amount"], state["currency"], language),
+        "due_date": day(date.fromisoformat(str(upcoming["due_date"])[:10]), language, "statement_date"),
     }
 
 

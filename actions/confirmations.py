@@ -16,7 +16,6 @@ from bot.dialogue import during_handoff, record_moves
 from bot.dialogue.move import InvalidMove
 from bot.dialogue.moves import Turn
 from bot.dialogue.reasons import case_reason
-from bot.dialogue.wording import buttons
 from bot.records import audit, handoffs, writes
 
 
@@ -40,7 +39,7 @@ def _ask(turn: Turn, reply: Reply, how: str) -> list[dict]:
         key = "confirm_stop_contact_channel"
     elif intent == "complain" and claim["family_contact"]:
         key = f"{how}_complain_family"
-    reply.say(key, buttons("confirm"))
+    reply.say(key, "confirm")
     return [SlotSet(record_moves.PENDING, claim)]
 
 
@@ -49,7 +48,7 @@ def record_declined(turn: Turn, reply: Reply, session: Session, tracker: Tracker
     audit.append(session, actor="borrower", kind="record_change_declined",
                  payload={"claim": (turn.slot(record_moves.PENDING) or {}).get("intent")},
                  loan_id=state.get("loan_id"), conversation_id=tracker.sender_id)
-    reply.say("record_declined", buttons("options") if turn.slot("verified") else None)
+    reply.say("record_declined", "options" if turn.slot("verified") else None)
     return [SlotSet(record_moves.PENDING, None)]
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from actions.turns import Reply
 from bot.dialogue.messages import render
 from bot.dialogue.moves import Turn
-from bot.dialogue.wording import buttons, money
+from bot.dialogue.wording import money
 from bot.settings import lender
 
 from actions.common import (
@@ -20,10 +20,10 @@ from actions.common import (
 def state_balance(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
     other = reply.decided.loan_id  # the borrower named another of their loans: talk about that one now
     state = loan_slot(session, other or turn.slot("loan_id"), turn)
-    key, fills = statement(state)  # under an active arrangement: its next payment, not the old due date
-    reply.say(key, buttons("options"), **fills)
+    key, fills = statement(state, language=reply.language)  # under an active arrangement: its next payment, not the old due date
+    reply.say(key, "options", **fills)
     if state.get("active_arrangement"):
-        reply.say("active_arrangement", **arrangement_fills(state))
+        reply.say("active_arrangement", **arrangement_fills(state, reply.language))
     if other:
         return [SlotSet("loan_id", other), SlotSet("loan", state), SlotSet("pending_offer", None),
                 SlotSet("awaiting", None), SlotSet("request_kind", None)]
@@ -32,21 +32,21 @@ def state_balance(turn: Turn, reply: Reply, session: Session, tracker: Tracker) 
 
 def pay_in_full(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
     state = turn.slot("loan")
-    reply.say("pay_in_full", total=money(state["total"], state["currency"]), instructions=_instructions(state))
+    reply.say("pay_in_full", total=money(state["total"], state["currency"], reply.language), instructions=_instructions(state, reply.language))
     return []
 
 
 def payment_methods(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
-    reply.say("payment_methods", instructions=_instructions(turn.slot("loan")))
+    reply.say("payment_methods", instructions=_instructions(turn.slot("loan"), reply.language))
     return []
 
 
-def _instructions(state: dict) -> str:
-    return lender()["payment_instructions"].format(loan_id=state["loan_id"])
+def _instructions(state: dict, language: str) -> str:
+    return lender(language)["payment_instructions"].format(loan_id=state["loan_id"])
 
 
 def explain_fees(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
-    reply.say("fees", **money_fills(turn.slot("loan")))  # decided for a verified borrower only
+    reply.say("fees", **money_fills(turn.slot("loan"), reply.language))  # decided for a verified borrower only
     return []
 
 

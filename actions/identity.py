@@ -16,7 +16,6 @@ from actions.turns import Reply
 from bot.channels import widget_token
 from bot.config.compliance import DATE_ORDERS, date_orders
 from bot.dialogue.moves import Turn
-from bot.dialogue.wording import buttons
 from bot import clock
 from bot.records import audit, handoffs, queries, sends, writes
 from bot.records import verification as lockout
@@ -37,7 +36,7 @@ LIMITS = verification_settings()
 
 def greet(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
     if turn.slot("verified"):
-        reply.say("greet_verified", buttons("options"), loan_id=turn.slot("loan_id"))
+        reply.say("greet_verified", "options", loan_id=turn.slot("loan_id"))
         return []
     vouched = _channel_identity(session, tracker)
     reply.say("greet_linked" if vouched else "greet")
@@ -202,16 +201,16 @@ def _verified(loan, how: str, turn: Turn, reply: Reply, session: Session, tracke
     writes.record_contact(session, borrower_id=state["borrower_id"], loan_id=loan.loan_id,
                           channel=tracker.get_latest_input_channel() or "rest", direction="in", kind="conversation")
     sends.mark_replied(session, loan.id, clock.now())  # the campaign messages of the week led here
-    said, fills = statement(state)  # under an active arrangement: the next payment, not "due …, N days ago"
+    said, fills = statement(state, language=reply.language)  # under an active arrangement: the next payment, not "due …, N days ago"
     if said == "balance_in_arrangement":
         key = "verified_statement_in_arrangement"
     else:
         key = "verified_statement" if state["days_overdue"] > 0 else "verified_statement_not_overdue"
-    reply.say(key, buttons("options"), **fills)
+    reply.say(key, "options", **fills)
     if state.get("other_loan_ids"):
         reply.say("other_loans", count=len(state["other_loan_ids"]), loan_ids=", ".join(state["other_loan_ids"]))
     if state.get("active_arrangement"):
-        reply.say("active_arrangement", **arrangement_fills(state))
+        reply.say("active_arrangement", **arrangement_fills(state, reply.language))
     return [SlotSet("verified", True), SlotSet("verify_attempts", 0), SlotSet("verify_locked", False),
             SlotSet("loan_id", loan.loan_id),
             SlotSet("loan", state), SlotSet("candidate_reference", None), SlotSet("candidate_dob", None),

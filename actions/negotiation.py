@@ -12,7 +12,7 @@ from actions.turns import Reply
 from bot.dialogue.move import Ask, Move
 from bot.dialogue.moves import Turn, local_today
 from bot.dialogue.offers import from_slot, notes_to_json, to_slot
-from bot.dialogue.wording import buttons, note_text, plans_text, schedule_text, summary
+from bot.dialogue.wording import note_text, plans_text, schedule_text, summary
 from bot.negotiation.kinds import RECORDED_AS, word
 from bot.negotiation.limits import Product, limits_for
 from bot.negotiation.plans import Offer, validate
@@ -30,11 +30,12 @@ def offer(turn: Turn, reply: Reply, session: Session, tracker: Tracker, key: str
     currency = state["currency"]
     if move.offers and key == "offer":
         return _offer_all(turn, move, reply, session, tracker)
-    fills = {"summary": summary(move.offer, currency), "schedule": schedule_text(move.offer, currency)}
+    fills = {"summary": summary(move.offer, currency, reply.language),
+             "schedule": schedule_text(move.offer, currency, reply.language)}
     if move.offer.adjusted and key == "offer":
-        reply.say("offer_adjusted", buttons("yes_no"), reason=note_text(move.offer.notes, currency), **fills)
+        reply.say("offer_adjusted", "yes_no", reason=note_text(move.offer.notes, currency, reply.language), **fills)
     else:
-        reply.say(key, buttons("yes_no"), **fills)
+        reply.say(key, "yes_no", **fills)
     request_kind = word(move.request_kind)
     audit.append(session, actor="bot", kind="offer_made", payload=to_slot(move.offer, request_kind=request_kind),
                  loan_id=state["loan_id"], borrower_id=state["borrower_id"], conversation_id=tracker.sender_id)
@@ -53,8 +54,8 @@ def _offer_all(turn: Turn, move: Move, reply: Reply, session: Session, tracker: 
     """One offer per loan, said together and put on the table together."""
     state = turn.slot("loan")
     currencies = {state["loan_id"]: state["currency"], **{o["loan_id"]: o["currency"] for o in state["others"]}}
-    reply.say("offer_all", buttons("yes_no"), schedule=plans_text(
-        [(loan_id, offer, currencies[loan_id]) for loan_id, offer in move.offers], adjusted=True))
+    reply.say("offer_all", "yes_no", schedule=plans_text(
+        [(loan_id, offer, currencies[loan_id]) for loan_id, offer in move.offers], adjusted=True, language=reply.language))
     request_kind = word(move.request_kind)
     for loan_id, each in move.offers:
         audit.append(session, actor="bot", kind="offer_made",
@@ -72,7 +73,7 @@ def ask_details(turn: Turn, reply: Reply, session: Session, tracker: Tracker) ->
     move = reply.decided
     ask = move.ask or Ask.OPTIONS
     key = ASK_MESSAGE.get(ask, "ask_options")
-    reply.say(key, buttons("options") if key == "ask_options" else None)
+    reply.say(key, "options" if key == "ask_options" else None)
     events = [SlotSet("awaiting", None if ask == Ask.OPTIONS else ask.value),
               SlotSet("request_kind", word(move.request_kind))]
     if move.hardship_reason:
@@ -91,7 +92,7 @@ def accept_offer(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -
     if problems:  # e.g. an offer went stale overnight: record none of them and make a fresh one
         audit.append(session, actor="bot", kind="offer_rejected_by_limits", payload={"problems": problems},
                      loan_id=state["loan_id"], conversation_id=tracker.sender_id)
-        reply.say("ask_options", buttons("options"))
+        reply.say("ask_options", "options")
         return [SlotSet("pending_offer", None)]
     message_id = (tracker.latest_message or {}).get("message_id") or str(turn.now.timestamp())
     for loan, each, product in checked:
@@ -106,10 +107,11 @@ def accept_offer(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -
             hardship_reason=pending.get("hardship_reason") if each.hardship else None,
         )
     if all_loans:
-        reply.say("accepted_all", schedule=plans_text([(l["loan_id"], a, l["currency"]) for l, a, _ in checked]))
+        reply.say("accepted_all", schedule=plans_text([(l["loan_id"], a, l["currency"]) for l, a, _ in checked], language=reply.language))
     else:
         loan, each, _ = checked[0]
-        reply.say("accepted", summary=summary(each, loan["currency"]), schedule=schedule_text(each, loan["currency"]))
+        reply.say("accepted", summary=summary(each, loan["currency"], reply.language),
+                  schedule=schedule_text(each, loan["currency"], reply.language))
     return [SlotSet("pending_offer", None), SlotSet("awaiting", None), SlotSet("request_kind", None),
             SlotSet("loan", loan_slot(session, state["loan_id"], turn))]
 

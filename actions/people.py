@@ -24,7 +24,7 @@ from actions.identity import channel_identity
 def handoff(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
     notes, currency = reply.decided.notes, (turn.slot("loan") or {}).get("currency")
     if notes and currency:  # nothing within the limits fits their budget: say so, with the figures, first
-        reply.say("no_offer", reason=note_text(notes, currency))
+        reply.say("no_offer", reason=note_text(notes, currency, reply.language))
     return handoff_reason(turn, reply, session, tracker, _why(reply))
 
 
@@ -84,7 +84,7 @@ def vulnerability(turn: Turn, reply: Reply, session: Session, tracker: Tracker) 
         writes.set_loan_status(session, state["loan_id"], "paused", actor="bot", reason="vulnerability disclosed")
     if reply.decided.escalation == Escalation.SELF_HARM:
         return handoff_reason(turn, reply, session, tracker, _why(reply), "self_harm",
-                              priority=handoffs.PRIORITY_TOP, crisis_line=crisis_line(state.get("jurisdiction"))) \
+                              priority=handoffs.PRIORITY_TOP, crisis_line=crisis_line(state.get("jurisdiction"), reply.language)) \
             + [SlotSet(during_handoff.SELF_HARM_CASE, True)]
     return handoff_reason(turn, reply, session, tracker, _why(reply), "vulnerability")
 
@@ -119,8 +119,8 @@ def dispute(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> lis
 def already_paid(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
     state = loan_slot(session, turn.slot("loan_id"), turn)
     if Decimal(state["payments_since_import"]) > 0:
-        reply.say("already_paid_found", amount=money(state["payments_since_import"], state["currency"]),
-                  paid_at="our records", total=money(state["total"], state["currency"]))
+        reply.say("already_paid_found", amount=money(state["payments_since_import"], state["currency"], reply.language),
+                  paid_at="our records", total=money(state["total"], state["currency"], reply.language))
         return [SlotSet("loan", state), SlotSet(record_moves.PENDING, None)]
     reference = (record_moves.claim_of(turn).get("payment_reference") or "")[:40]
     if reference:  # they gave it already: named back, on the case, not asked for again
@@ -252,7 +252,7 @@ def handoff_self_harm(turn: Turn, reply: Reply, session: Session, tracker: Track
     if state.get("loan_id"):
         writes.set_loan_status(session, state["loan_id"], "paused", actor="bot", reason="self-harm risk disclosed")
     case = _append(turn, session, tracker)
-    fills = {"crisis_line": crisis_line(state.get("jurisdiction"))}
+    fills = {"crisis_line": crisis_line(state.get("jurisdiction"), reply.language)}
     flagged = [SlotSet(during_handoff.SELF_HARM_CASE, True)]
     if case is None:  # the slot says handed off but the case was finished meanwhile: open a new one
         return handoff_reason(turn, reply, session, tracker, case_reason(Escalation.SELF_HARM), "self_harm",
@@ -268,7 +268,7 @@ def handoff_how_to_pay(turn: Turn, reply: Reply, session: Session, tracker: Trac
     _append(turn, session, tracker)
     state = turn.slot("loan") or {}
     if turn.slot("verified") and state.get("loan_id"):
-        reply.say("payment_methods", instructions=lender()["payment_instructions"].format(loan_id=state["loan_id"]))
+        reply.say("payment_methods", instructions=lender(reply.language)["payment_instructions"].format(loan_id=state["loan_id"]))
     else:
         reply.say("handoff_pay_unverified")
     return []

@@ -26,14 +26,18 @@ from sqlalchemy.orm import Session
 from actions.context import sessions
 from bot import clock
 from bot.compliance import OutboundContext, check_outbound, effective_profile, required_disclosures
+from bot.compliance.profiles import disclosures_for
 from bot.config.messages import load_messages
 from bot.dialogue import record_moves, verification
+from bot.config.messages import ENGLISH
+from bot.dialogue.language import SLOT as LANGUAGE_SLOT, reply_language
 from bot.dialogue.messages import render, voice
 from bot.dialogue.move import MOVE_SLOT, InvalidMove, Move, for_message, from_dict
+from bot.dialogue.wording import buttons as button_set
 from bot.dialogue.moves import Turn, in_a_row, is_angry, is_fallback, turn_from_parse
 from bot.records import action_runs, audit
 from bot.records.db import transaction
-from bot.settings import lender, settings, verification as verification_settings
+from bot.settings import config, lender, verification as verification_settings
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +63,7 @@ class Reply:
 
     turn: Turn
     move: Move | None = None  # the policy's decision; None only for handlers that need none of its terms
+    language: str = ENGLISH  # the borrower's (bot/dialogue/language.py): texts, amounts, dates, buttons
     messages: list[tuple[str, str, list[dict]]] = field(default_factory=list)  # (key, text, buttons)
 
     @property
@@ -68,17 +73,19 @@ class Reply:
             raise InvalidMove("this handler executes the policy's move, and it was given none")
         return self.move
 
-    def say(self, key: str, buttons: list[dict] | None = None, **fills: Any) -> None:
-        fills = {**common_fills(self.turn), **fills}
+    def say(self, key: str, buttons: str | None = None, **fills: Any) -> None:
+        """Adds the text of `key` and the button set named `buttons` (wording.BUTTON_SETS)."""
+        fills = {**common_fills(self.turn, self.language), **fills}
         how = voice(self.turn, first=not self.messages)  # the emotion only when the NLU is sure of it
-        self.messages.append((key, render(key, **how, **fills), buttons or []))
+        titled = button_set(buttons, self.language) if buttons else []
+        self.messages.append((key, render(key, **how, language=self.language, **fills), titled))
 
 
-def common_fills(turn: Turn) -> dict[str, Any]:
-    who = lender()
+def common_fills(turn: Turn, language: str = ENGLISH) -> dict[str, Any]:
+    who = lender(language)
     return {
         "lender": who["name"], "assistant": who["assistant_name"], "contact": who["contact"],
-        "response_time": settings().get("handoff_response_time", "one working day"),
+        "response_time": config().lender_text("handoff_response_time", language),
     }
 
 
@@ -150,7 +157,8 @@ def _context(tracker: Tracker, loan: dict, key: str, verified: bool, first: bool
     )
 
 
-def _with_disclosures(text: str, key: str, ctx: OutboundContext, said: Iterable[str] = ()) -> str:
+def _with_disclosures(text: str, key: str, ctx: OutboundContext, said: Iterable[str] = (),
+                      language: str = ENGLISH) -> str:
     """Adds what the profile requires: who we are on the first message, and the
     debt-collection notice (e.g. US Regulation F) where the debt is first disclosed.
 
@@ -158,11 +166,11 @@ def _with_disclosures(text: str, key: str, ctx: OutboundContext, said: Iterable[
     a borrower who re-verifies or switches loans was told already, and hearing the
     same paragraph again buries what the message says (issue 13).
     """
-    needed = required_disclosures(ctx)
+    needed = required_disclosures(ctx, language=language)  # in the borrower's language where the profile has it
     if key in first_disclosure():
         profile = effective_profile(list(ctx.jurisdictions))
         earlier = " ".join(said).lower()
-        needed += [d for d in profile.disclosures.get("debt_collection", ()) if d.lower() not in earlier]
+        needed += [d for d in disclosures_for(profile, language).get("debt_collection", ()) if d.lower() not in earlier]
     missing = [d for d in needed if d.lower() not in text.lower()]
     return " ".join([*missing, text])
 
@@ -212,7 +220,9 @@ def _run(name: str, handler: Handler, tracker: Tracker, session: Session) -> dic
     except InvalidMove as problem:  # never guess: say the safe text and leave the records alone
         move, refused = None, str(problem)
         log.error("action %s has no move it can execute: %s", name, refused)
-    reply = Reply(turn, move)
+    spoken = reply_language((tracker.latest_message or {}).get("language"), turn.slot(LANGUAGE_SLOT),
+                            (turn.slot("loan") or {}).get("language"))
+    reply = Reply(turn, move, spoken or ENGLISH)
     first = _is_first_bot_message(tracker)
     expired, clearing = _expired_verification(turn, tracker)
     if refused is None:
@@ -221,6 +231,8 @@ def _run(name: str, handler: Handler, tracker: Tracker, session: Session) -> dic
         reply.say("fallback")
         events = clearing
     events += _expired_record_slots(turn, events) + _remembered_hardship(turn, events)
+    if spoken and spoken != turn.slot(LANGUAGE_SLOT):
+        events.append(SlotSet(LANGUAGE_SLOT, spoken))
     verified = bool(turn.slot("verified")) or any(
         e.get("event") == "slot" and e.get("name") == "verified" and e.get("value") for e in events
     )
@@ -239,15 +251,15 @@ def _run(name: str, handler: Handler, tracker: Tracker, session: Session) -> dic
     outgoing, said = [], _bot_texts(tracker)
     for index, (key, text, buttons) in enumerate(reply.messages):
         context = _context(tracker, loan, key, verified, first and index == 0)
-        text = _with_disclosures(text, key, context, said + [t for t, _ in outgoing])
-        decision = check_outbound(text, context)
+        text = _with_disclosures(text, key, context, said + [t for t, _ in outgoing], reply.language)
+        decision = check_outbound(text, context, language=reply.language)
         if not decision.allowed:
             audit.append(session, actor="bot", kind="compliance_decision", payload={
                 "allowed": False, "rule": decision.rule, "reason": decision.reason, "message": key,
                 "text": text,
             }, **refs)
             log.warning("compliance blocked message %s: %s", key, decision.rule)
-            key, text, buttons = "blocked", render("blocked", **common_fills(turn)), []
+            key, text, buttons = "blocked", render("blocked", language=reply.language, **common_fills(turn, reply.language)), []
         audit.append(session, actor="bot", kind="message_out", payload={"text": text, "message": key}, **refs)
         outgoing.append([text, buttons])
     return {"messages": outgoing, "events": events}

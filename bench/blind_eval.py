@@ -45,7 +45,7 @@ def rows(name: str) -> Iterator[dict]:
 
 def nlu(parse) -> dict:
     """Intent, emotion, entities and self-harm on messages.jsonl and self_harm.jsonl."""
-    from entity_eval import matches
+    from entity_eval import written_counts
     from sklearn.metrics import f1_score, recall_score
 
     messages = list(rows("messages.jsonl"))
@@ -63,18 +63,8 @@ def nlu(parse) -> dict:
             misses.append(("intent", row["intent"], intent, row["text"]))
         if emotion != row["emotion"]:
             misses.append(("emotion", row["emotion"], emotion, row["text"]))
-        predicted = [dict(p) for p in result.get("entities") or [] if p.get("start") is not None]
-        for gold in row.get("entities") or []:
-            start = row["text"].find(gold.get("text") or "\0")
-            g = {"entity": gold["entity"], "start": start, "end": start + len(gold.get("text") or ""),
-                 "value": None if gold["entity"] == "date" else gold.get("value")}
-            hit = next((p for p in predicted if start >= 0 and matches(g, p)), None)
-            if hit is not None:
-                predicted.remove(hit)
-                tp += 1
-            else:
-                fn += 1
-        fp += len(predicted)
+        hits, extra, missed = written_counts(row["text"], row.get("entities") or [], result.get("entities") or [])
+        tp, fp, fn = tp + hits, fp + extra, fn + missed
     emotions = sorted(set(gold_e))
     recalls = recall_score(gold_e, pred_e, labels=emotions, average=None, zero_division=0)
     precision, recall = (tp / (tp + fp) if tp + fp else 0.0), (tp / (tp + fn) if tp + fn else 0.0)

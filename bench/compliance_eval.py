@@ -8,12 +8,16 @@ nobody here wrote). Every row says its split; the rules-alone columns show what
 the transparent rules do before the backstop classifier holds the rest.
 Scores with the backstop model the servers load ($COMPLIANCE_BACKSTOP_MODEL or
 models/compliance_backstop.json: run `make train` first).
-Writes bench/results/compliance.md.
+Writes bench/results/compliance.md; with --split only the named splits are scored
+(no other file is read) and the table is printed, not written: `--split dev` is what
+one measures while tuning, since blind must not be looked at then. Sets whose lines
+come in language blocks (LANGUAGE_BLOCKS) also get one row per language.
 
-    python bench/compliance_eval.py
+    python bench/compliance_eval.py [--split dev]
 """
 from __future__ import annotations
 
+import argparse
 import re
 import sys
 import time
@@ -39,6 +43,9 @@ ABOUT = {
     "train_round2": "held-out round 2 (formerly heldout2)",
     "train_round3": "held-out round 3 (formerly heldout3)",
     "train_round5": "issue 13: protective texts and sw/tl/id/hi-Latn/zh threats written for training",
+    "train_round6": "issue 15: 60 + 60 zh, 25 + 25 each sw, tl, id, hi (Devanagari and romanised): "
+                    "third parties, impersonation, visits, violence, insults, borrowing elsewhere, veiled threats, "
+                    "euphemisms; protective texts",
     "dev_multilingual": "issue 15: 120 + 120 collector texts in sw, tl, id, hi (Devanagari and romanised), zh "
                         "and en (disguised spellings, euphemisms), written from the rules' definitions",
     "dev_examples": "the specification examples of tests/unit/compliance/test_compliance_language.py",
@@ -46,6 +53,10 @@ ABOUT = {
                   "rules, thresholds and C chosen on it",
     "blind_round4": "written after the last rule change (formerly heldout4)",
     "blind_external": "written by someone who never saw the rules or the corpus",
+}
+# Sets written as equal blocks of lines per language, in this order (both files of the set).
+LANGUAGE_BLOCKS = {
+    "dev_multilingual": ("sw", "tl", "id", "hi", "zh", "en"),
 }
 _NAME = re.compile(r"(?P<split>train|dev|blind)_(?P<set>[a-z0-9_]+)_unacceptable\.txt")
 
@@ -57,8 +68,23 @@ def sets(split: str) -> list[str]:
 
 
 def score(prefix: str) -> dict[str, int]:
-    bad = corpus_lines(CORPUS / f"{prefix}_unacceptable.txt")
-    good = corpus_lines(CORPUS / f"{prefix}_acceptable.txt")
+    return score_lines(corpus_lines(CORPUS / f"{prefix}_unacceptable.txt"),
+                       corpus_lines(CORPUS / f"{prefix}_acceptable.txt"))
+
+
+def by_language(prefix: str) -> list[tuple[str, dict[str, int]]]:
+    """(language, score) per block of a set in LANGUAGE_BLOCKS; a set whose files do not
+    split evenly into its blocks is an error rather than a mislabelled row."""
+    languages = LANGUAGE_BLOCKS[prefix]
+    files = [corpus_lines(CORPUS / f"{prefix}_{label}.txt") for label in ("unacceptable", "acceptable")]
+    sizes = [len(lines) // len(languages) for lines in files]
+    if any(len(lines) != size * len(languages) for lines, size in zip(files, sizes)):
+        raise SystemExit(f"{prefix}_*: {[len(f) for f in files]} lines do not split into {len(languages)} blocks")
+    return [(lang, score_lines(files[0][i * sizes[0]:(i + 1) * sizes[0]], files[1][i * sizes[1]:(i + 1) * sizes[1]]))
+            for i, lang in enumerate(languages)]
+
+
+def score_lines(bad: list[str], good: list[str]) -> dict[str, int]:
     book = default_rules()
 
     def meaning(t: str) -> bool:
@@ -101,11 +127,16 @@ def row(split: str, name: str, s: dict[str, int]) -> str:
             f"| {prf(s['model_tp'], s['model_fp'])} | {prf(s['tp'], s['fp'])} |")
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--split", action="append", choices=list(SPLITS),
+                        help="score only this split (repeatable); prints, does not write the results file")
+    args = parser.parse_args(argv)
+    chosen = args.split or list(SPLITS)
     started = time.monotonic()
     model = backstop.require_model()  # BackstopMissing tells you to run `make train`
     # Score every line's embeddings once, in batches; check_text then reads the cached numbers.
-    every = sorted({t for p in CORPUS.glob("*.txt") for t in corpus_lines(p)})
+    every = sorted({t for split in chosen for p in CORPUS.glob(f"{split}_*.txt") for t in corpus_lines(p)})
     backstop.embedding_suspicions(every)
     if model.multilingual:
         backstop.embedding_suspicions(every, None, True)
@@ -114,15 +145,20 @@ def main() -> int:
             "| backstop (n-grams or embeddings) alone: recall | false holds | precision "
             "| check_text (rules, then backstop): recall | false blocks | precision |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    for split in SPLITS:
+    for split in chosen:
         total: dict[str, int] = {}
         names = sets(split)
         for prefix in names:
             s = score(prefix)
             rows.append(row(split, f"`{prefix}_*`", s))
             total = {k: total.get(k, 0) + v for k, v in s.items()}
+            if prefix in LANGUAGE_BLOCKS:
+                rows += [row(split, f"`{prefix}_*` {lang}", part) for lang, part in by_language(prefix)]
         if len(names) > 1:
             rows.append(row(split, f"**all {split}**", total))
+    if chosen != list(SPLITS):
+        print("\n".join(rows))
+        return 0
     probe = corpus_lines(CORPUS / "dev_round5_acceptable.txt")[:40]
     backstop.embedding_suspicion(probe[0])  # load and trace the encoder outside the timing
     cost = cost_ms(probe)

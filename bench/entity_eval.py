@@ -84,6 +84,24 @@ def matches(gold: Dict, pred: Dict) -> bool:
     return norm_value(gold["entity"], gold.get("value")) == norm_value(pred["entity"], pred.get("value"))
 
 
+def written_counts(text: str, gold_entities: List[Dict], predicted: List[Dict]) -> Tuple[int, int, int]:
+    """(tp, fp, fn) of a message whose gold entities name their span by its `text` (the blind
+    sets' shape): dates match by span and ISO form, the sets' "today" not being ours."""
+    left = [dict(p) for p in predicted if p.get("start") is not None]
+    tp = fn = 0
+    for gold in gold_entities:
+        start = text.find(gold.get("text") or "\0")
+        g = {"entity": gold["entity"], "start": start, "end": start + len(gold.get("text") or ""),
+             "value": None if gold["entity"] == "date" else gold.get("value")}
+        hit = next((p for p in left if start >= 0 and matches(g, p)), None)
+        if hit is not None:
+            left.remove(hit)
+            tp += 1
+        else:
+            fn += 1
+    return tp, len(left), fn
+
+
 def score(rows) -> Tuple[Dict[str, Counter], List[str]]:
     """Per-entity tp/fp/fn counters and a readable list of the errors."""
     counts: Dict[str, Counter] = {k: Counter() for k in ENTITY_TYPES}

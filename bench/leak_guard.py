@@ -41,12 +41,16 @@ MIN_WORDS_FOR_EXACT = 3
 MIN_WORDS_FOR_NEAR = 5
 COMMON_WORD = 400  # words in more training texts than this do not nominate candidates
 
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 Texts = list[tuple[str, str]]  # (where, text)
 
 
 def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.casefold())
     text = "".join(c for c in text if not unicodedata.combining(c))
+    # Chinese has no spaces: each Han character counts as a word, so a Chinese
+    # sentence is compared character by character instead of as one "word".
+    text = HAN.sub(lambda m: f" {m.group()} ", text)
     return " ".join(re.findall(r"\w+", text))
 
 

@@ -54,7 +54,9 @@ EXCEPTION = re.compile(r"^[\w.]*(Error|Exception)\b[^:]*:")
 def crisis_lines(bot_yml: Path) -> list[str]:
     import yaml
 
-    return sorted(set((yaml.safe_load(bot_yml.read_text(encoding="utf-8")) or {}).get("crisis_lines", {}).values()))
+    lines = (yaml.safe_load(bot_yml.read_text(encoding="utf-8")) or {}).get("crisis_lines", {}).values()
+    # a line is a text, or language -> text (issue 15): every one the bot may say
+    return sorted({text for line in lines for text in ([line] if isinstance(line, str) else line.values())})
 
 
 def parse_replies(raw: list[dict]) -> list[dict]:

@@ -5,6 +5,8 @@ Usage: PYTHONPATH=. python bench/self_harm_dev.py [--grid] [--show] [--write]   
 Dev sets (all tuned on, so every figure here is a dev figure):
 tests/nlu/dev_self_harm.yml (self-harm positives and hard negatives),
 tests/nlu/dev_self_harm_multilingual.yml (the same in the languages served),
+tests/nlu/dev_self_harm_languages.yml (25 each way in Chinese, Swahili, Tagalog,
+Indonesian and Hindi, hard negatives being idioms, other people's deaths, illness),
 tests/nlu/dev_self_harm_everyday.yml (everyday and identity messages, templates
 expanded here) and, as further negatives, the training texts of data/nlu
 whose intent is not disclose_vulnerability. Never bench/blind/.
@@ -31,6 +33,7 @@ from bot.nlu import safety  # noqa: E402
 
 DEV = ROOT / "tests" / "nlu" / "dev_self_harm.yml"
 MULTILINGUAL = ROOT / "tests" / "nlu" / "dev_self_harm_multilingual.yml"
+LANGUAGES = ROOT / "tests" / "nlu" / "dev_self_harm_languages.yml"
 EVERYDAY = ROOT / "tests" / "nlu" / "dev_self_harm_everyday.yml"
 VULNERABILITY = "disclose_vulnerability"
 Texts = List[Tuple[str, str]]  # (group, text)
@@ -183,7 +186,9 @@ def main(argv: List[str]) -> None:
             "everyday + identity": everyday_messages(), "data/nlu (not vulnerability)": training_negatives()}
     sims = {name: scores([t for _, t in items]) for name, items in sets.items()}
     more_positives, more_hard = dev_sets(MULTILINGUAL)
-    every = {**sets, "multilingual positives": more_positives, "multilingual hard negatives": more_hard}
+    language_positives, language_hard = dev_sets(LANGUAGES)
+    every = {**sets, "multilingual positives": more_positives, "multilingual hard negatives": more_hard,
+             "language positives": language_positives, "language hard negatives": language_hard}
     sims.update({n: scores([t for _, t in every[n]]) for n in every if n not in sims})
     e5 = {name: e5_scores([t for _, t in items]) for name, items in every.items()}
     e5_settings = (f"threshold {safety.E5_THRESHOLD:.2f}, margin {safety.E5_MARGIN:.2f}, min_words "

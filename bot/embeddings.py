@@ -225,7 +225,7 @@ class E5Encoder:
 
     def vectors(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """(len(texts), dim); a training-sized call goes through the disk cache."""
-        texts = [t or " " for t in texts]
+        texts = [(t or " ")[:E5_MAX_CHARS] for t in texts]
         if len(texts) < E5_CACHE_MIN_BATCH:
             return self._compute(texts, batch_size)
         cache = E5VectorCache.for_weights(E5_WEIGHTS_SHA256)
@@ -242,6 +242,12 @@ class E5Encoder:
                 rows.append(np.asarray(self._model.query(batch), dtype=np.float32).reshape(len(batch), self.dim))
         return np.concatenate(rows) if rows else np.zeros((0, self.dim), dtype=np.float32)
 
+
+# The engine reads a text whole (sliding 512-token windows, attention quadratic in
+# each): a 400-character message cost ~50x a short one, so a hostile or pasted
+# message could stall the parse. A borrower's meaning is in the first sentences,
+# and MiniLM already stops at 128 wordpieces: e5 reads the first 256 characters.
+E5_MAX_CHARS = 256
 
 # Training encodes ~7,500 texts at ~15-30 ms each (the engine gains nothing from
 # batching), and the suite and `make eval` train several models on the same data:

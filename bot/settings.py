@@ -35,12 +35,14 @@ def port(name: str) -> int:
     return int(os.environ.get(f"{name.upper()}_PORT") or getattr(config().ports, name))
 
 
-def lender() -> dict[str, str]:
-    return config().lender.dict()
+def lender(language: str = "en") -> dict[str, str]:
+    """The lender's texts, the ones config/bot.yml gives in `language` (in_languages) in it."""
+    texts = config().lender.dict()
+    return {**texts, **{name: config().lender_text(name, language) for name in ("contact", "payment_instructions")}}
 
 
-def crisis_line(jurisdiction: str | None) -> str:
-    return config().crisis_line(jurisdiction)
+def crisis_line(jurisdiction: str | None, language: str = "en") -> str:
+    return config().crisis_line(jurisdiction, language)
 
 
 def escalation() -> Escalation:

@@ -106,22 +106,24 @@ def context(facts: LoanFacts, channel: str, at: datetime, extra_attempts: tuple[
         opted_out_channels=tuple(facts.opted_out_channels), disputed=facts.disputed, paused=facts.paused)
 
 
-def with_disclosures(text: str, ctx: OutboundContext) -> str:
-    """The text as it goes out: the profile's required disclosures appended word for word."""
-    return " ".join([text, *required_disclosures(ctx)])
+def with_disclosures(text: str, ctx: OutboundContext, language: str = "en") -> str:
+    """The text as it goes out: the profile's required disclosures appended word for word,
+    in the borrower's language where the profile gives them (else English)."""
+    return " ".join([text, *required_disclosures(ctx, language=language)])
 
 
-def judge(text: str, ctx: OutboundContext, texts: Callable) -> Decision:
-    return check_outbound(with_disclosures(text, ctx), ctx, text_check=texts)
+def judge(text: str, ctx: OutboundContext, texts: Callable, language: str = "en") -> Decision:
+    return check_outbound(with_disclosures(text, ctx, language), ctx, text_check=texts, language=language)
 
 
-def next_allowed(text: str, ctx: OutboundContext, texts: Callable) -> tuple[datetime | None, Decision]:
+def next_allowed(text: str, ctx: OutboundContext, texts: Callable,
+                 language: str = "en") -> tuple[datetime | None, Decision]:
     """The first half-hour within a week at which the guard allows the send (None: not within a week)."""
     at = ctx.now_utc
-    last = judge(text, ctx, texts)
+    last = judge(text, ctx, texts, language)
     while at < ctx.now_utc + MOVE_HORIZON:
         at += MOVE_STEP
-        decision = judge(text, replace(ctx, now_utc=at), texts)
+        decision = judge(text, replace(ctx, now_utc=at), texts, language)
         if decision.allowed:
             return at, decision
         last = decision
@@ -192,14 +194,14 @@ def _plan_step(facts: LoanFacts, step: Step, at: datetime, base: dict, planned: 
     last: Decision | None = None
     for channel in reachable:
         ctx = context(facts, channel, at, planned)
-        decision = judge(text, ctx, texts)
+        decision = judge(text, ctx, texts, facts.language)
         if decision.allowed:
             return Line(**base, channel=channel, send_at=at, local_time=_local(at, facts.timezone))
         if decision.rule == "opted_out_channel":
             last = decision
             continue
         if decision.rule in MOVABLE:
-            moved, final = next_allowed(text, ctx, texts)
+            moved, final = next_allowed(text, ctx, texts, facts.language)
             if moved is not None:
                 return Line(**base, channel=channel, send_at=moved, local_time=_local(moved, facts.timezone),
                             status="moved", rule=decision.rule, reason=decision.reason,

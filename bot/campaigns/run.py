@@ -147,12 +147,13 @@ def send_one(session_factory, send_id: int, now: datetime, *, deliver: Callable 
                            last_in=last_in.get(loan.borrower_pk), open_case=loan.borrower_pk in open_cases)
         text = plan.compose(row.message, facts)
         ctx = plan.context(facts, row.channel, now, ())
-        decision = plan.judge(text, ctx, texts) if facts.stage != "legal_review" else None
+        decision = plan.judge(text, ctx, texts, facts.language) if facts.stage != "legal_review" else None
         where = {"loan_id": loan.loan_id, "borrower_id": loan.borrower.borrower_id}
         if decision is None or not decision.allowed:
             rule = decision.rule if decision else "legal_review_pause"
             reason = decision.reason if decision else "The loan is in legal review by a person."
-            moved = plan.next_allowed(text, ctx, texts)[0] if decision and decision.rule in plan.MOVABLE else None
+            moved = (plan.next_allowed(text, ctx, texts, facts.language)[0]
+                     if decision and decision.rule in plan.MOVABLE else None)
             sends.settle(session, send_id, status="planned" if moved else "dropped", at=now, rule=rule,
                          reason=reason, send_at=moved)
             audit.append(session, actor=ACTOR, kind="compliance_decision", **where,
@@ -160,7 +161,7 @@ def send_one(session_factory, send_id: int, now: datetime, *, deliver: Callable 
                                   "allowed": False, "rule": rule, "reason": reason,
                                   "moved_to": moved.isoformat() if moved else None})
             return "moved" if moved else "dropped"
-        outgoing = plan.with_disclosures(text, ctx)
+        outgoing = plan.with_disclosures(text, ctx, facts.language)
         to, channel, key = address(facts, row.channel), row.channel, row.key
         fallback = next_channel(facts, cadence, row, channels) if row.attempts < _max_sends(cadence, row.step) else None
     try:

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.compliance.decision import Decision
 from bot.compliance.language import check_text_for_profile
-from bot.compliance.profiles import Profile, effective_profile
+from bot.compliance.profiles import Profile, disclosures_for, effective_profile
 from bot.config.bot_file import load_bot
 
 __all__ = ["Decision", "OutboundContext", "check_outbound", "required_disclosures", "RULE_ORDER"]
@@ -99,8 +99,9 @@ def _fill(text: str, ctx: OutboundContext) -> str:
     return text.format(lender=ctx.lender or lender, assistant=ctx.assistant or assistant)
 
 
-def required_disclosures(ctx: OutboundContext, profile: Profile | None = None) -> list[str]:
-    """The exact texts the caller must include in this message (empty when none).
+def required_disclosures(ctx: OutboundContext, profile: Profile | None = None, language: str = "en") -> list[str]:
+    """The exact texts the caller must include in this message (empty when none), in the
+    borrower's `language` where the profile gives it (else English: disclosures_for).
 
     The debt-collection notice is asked for only when the message mentions the
     debt: before verification the message must not reveal a debt at all.
@@ -113,7 +114,8 @@ def required_disclosures(ctx: OutboundContext, profile: Profile | None = None) -
         kinds.append("debt_collection")
     if ctx.is_proactive:
         kinds.append("proactive")
-    return [_fill(t, ctx) for k in kinds for t in profile.disclosures.get(k, ())]
+    texts = disclosures_for(profile, language)
+    return [_fill(t, ctx) for k in kinds for t in texts.get(k, ())]
 
 
 def _norm(text: str) -> str:
@@ -194,9 +196,9 @@ def _check_frequency(ctx: OutboundContext, profile: Profile) -> Decision | None:
     return None
 
 
-def _check_disclosures(text: str, ctx: OutboundContext, profile: Profile) -> Decision | None:
+def _check_disclosures(text: str, ctx: OutboundContext, profile: Profile, language: str) -> Decision | None:
     said = _norm(text)
-    missing = [d for d in required_disclosures(ctx, profile) if _norm(d) not in said]
+    missing = [d for d in required_disclosures(ctx, profile, language) if _norm(d) not in said]
     if missing:
         kind = "first" if ctx.is_first_message else "proactive"
         return _block("missing_disclosure", f"A {kind} message in {profile.name} must include, word for word: "
@@ -205,11 +207,15 @@ def _check_disclosures(text: str, ctx: OutboundContext, profile: Profile) -> Dec
 
 
 def check_outbound(text: str, ctx: OutboundContext, *,
-                   text_check: Callable[[str, Profile], Decision] = check_text_for_profile) -> Decision:
+                   text_check: Callable[[str, Profile], Decision] = check_text_for_profile,
+                   language: str = "en") -> Decision:
     """Allow, or block with the first failing rule (order in the module docstring).
 
     `text_check` is the last rule, on the words alone; a campaign planner passes
     a memoised check_text_for_profile, because one template goes to many borrowers.
+    `language` is the borrower's: the disclosures the message must carry (and the
+    caller appends, from required_disclosures with the same language) are the
+    profile's in that language, or English where it has none.
     """
     if not isinstance(text, str) or not text.strip():
         raise ValueError("text must be a non-empty string")
@@ -218,7 +224,7 @@ def check_outbound(text: str, ctx: OutboundContext, *,
     profile = effective_profile(list(ctx.jurisdictions))
     for step in (lambda: _check_contact(ctx), lambda: _check_disclosure_to_person(ctx),
                  lambda: _check_pauses(ctx), lambda: _check_window(ctx, profile),
-                 lambda: _check_frequency(ctx, profile), lambda: _check_disclosures(text, ctx, profile)):
+                 lambda: _check_frequency(ctx, profile), lambda: _check_disclosures(text, ctx, profile, language)):
         decision = step()
         if decision is not None:
             return decision

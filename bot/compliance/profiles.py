@@ -41,6 +41,9 @@ class Profile:
     channel_phrases: tuple[str, ...] = ()
     cease_phrases: tuple[str, ...] = ()
     retention_years: int = 5
+    # language code ("zh") -> kind -> the texts in that language; a kind or a language
+    # missing here is said in English (`disclosures`): see disclosures_for.
+    disclosures_by_language: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict, hash=False)
 
     def window_text(self, weekday: int) -> str:
         span = self.window[weekday]
@@ -67,6 +70,30 @@ def get_profile(name: str, profiles: dict[str, Profile] | None = None) -> Profil
     return profiles[name]
 
 
+def _language_key(profile: Profile, language: str) -> str | None:
+    """The profile's key for `language`: itself, or its base ("zh-CN" -> "zh"); None for English."""
+    code = (language or "").strip().lower().replace("_", "-")
+    for key in (code, code.split("-")[0]):
+        if key in profile.disclosures_by_language:
+            return key
+    return None
+
+
+def disclosures_for(profile: Profile, language: str = "en") -> dict[str, tuple[str, ...]]:
+    """The profile's disclosures (kind -> texts) in the borrower's language.
+
+    Why per kind with an English fallback: a borrower must understand who is
+    writing and how to stop it, so a profile may give each disclosure in the
+    languages its borrowers read (config/compliance.yml `disclosures_by_language`);
+    a kind it does not translate, and a language it does not have, stay English.
+    """
+    key = _language_key(profile, language)
+    if key is None:
+        return dict(profile.disclosures)
+    own = profile.disclosures_by_language[key]
+    return {kind: own.get(kind, texts) for kind, texts in profile.disclosures.items()}
+
+
 def _narrowest(spans):
     if any(s is None for s in spans):
         return None
@@ -83,7 +110,8 @@ def effective_profile(names: list[str], profiles: dict[str, Profile] | None = No
 
     Strictest: the intersection of contact windows per weekday, every frequency cap
     of every profile (each must hold), the longest cooldown and retention, the union
-    of disclosures and opt-out words.
+    of disclosures and opt-out words (per language: each profile's text in that
+    language, or its English one when it has none).
     """
     names = list(dict.fromkeys(names)) or ["DEFAULT"]
     chosen = [get_profile(n, profiles) for n in names]
@@ -105,4 +133,7 @@ def effective_profile(names: list[str], profiles: dict[str, Profile] | None = No
         channel_phrases=_merge_unique(p.channel_phrases for p in chosen),
         cease_phrases=_merge_unique(p.cease_phrases for p in chosen),
         retention_years=max(p.retention_years for p in chosen),
+        disclosures_by_language={
+            lang: {k: _merge_unique(disclosures_for(p, lang).get(k, ()) for p in chosen) for k in kinds}
+            for lang in _merge_unique(p.disclosures_by_language.keys() for p in chosen)},
     )

@@ -47,6 +47,18 @@ class Lender(Strict):
         return value
 
 
+class LenderTexts(Strict):
+    """The lender's own words of this file in one more language; a text not given is said in English."""
+
+    contact: Optional[Text] = None
+    payment_instructions: Optional[Text] = None
+    handoff_response_time: Optional[Text] = None
+
+    @validator("payment_instructions")
+    def _fills_loan_id(cls, value: Optional[str]) -> Optional[str]:
+        return Lender._fills_loan_id(value) if value is not None else value
+
+
 class Ports(Strict):
     rasa: Port
     actions: Port
@@ -128,30 +140,49 @@ class BotFile(Strict):
     ports: Ports
     handoff_response_time: Text = "one working day"  # type: ignore[assignment]
     handoff: Handoff = Handoff()
-    crisis_lines: Dict[str, Text]
+    # jurisdiction -> the line in English, or language -> the line in that language (`en` among them)
+    crisis_lines: Dict[str, Union[Text, Dict[str, Text]]]
     payment_callback: PaymentCallback = PaymentCallback()
     verification: Verification
     escalation: Escalation
     audit_anchor_minutes: whole(1, 7 * 24 * 60) = 60  # type: ignore[valid-type]
     limits: ChannelLimits = ChannelLimits()
     tone: Tone = Tone()
+    # language -> the lender's contact, payment instructions and response time in it (issue 15)
+    in_languages: Dict[str, LenderTexts] = {}
+
+    def lender_text(self, name: str, language: str = "en") -> str:
+        """`contact`, `payment_instructions` or `handoff_response_time` in `language`, else English."""
+        own = getattr(self.in_languages.get(language), name, None) if language in self.in_languages else None
+        if own:
+            return own
+        return self.handoff_response_time if name == "handoff_response_time" else getattr(self.lender, name)
 
     @validator("crisis_lines")
-    def _has_default(cls, value: Dict[str, str]) -> Dict[str, str]:
+    def _has_default(cls, value: Dict[str, Any]) -> Dict[str, Any]:
         if "DEFAULT" not in value:
             raise ValueError(".DEFAULT: missing (the line given when the jurisdiction has none)")
+        for code, line in value.items():
+            if isinstance(line, dict) and "en" not in line:
+                raise ValueError(f".{code}.en: missing (the line in English, said in every other language)")
         return value
 
-    def crisis_line(self, jurisdiction: Optional[str]) -> str:
-        """The jurisdiction's line. Unknown (before verification): every line the lender lists, by
-        jurisdiction, then DEFAULT, because a line for the wrong country is no help to someone in crisis."""
+    def _line(self, code: str, language: str) -> str:
+        line = self.crisis_lines[code]
+        return line if isinstance(line, str) else line.get(language) or line["en"]
+
+    def crisis_line(self, jurisdiction: Optional[str], language: str = "en") -> str:
+        """The jurisdiction's line, in `language` where the file gives it, else in English. Unknown
+        (before verification): every line the lender lists, by jurisdiction, then DEFAULT, because a
+        line for the wrong country is no help to someone in crisis."""
         if jurisdiction:
-            return self.crisis_lines.get(jurisdiction) or self.crisis_lines["DEFAULT"]
+            return self._line(jurisdiction if jurisdiction in self.crisis_lines else "DEFAULT", language)
         lines: dict[str, str] = {}
-        for code, line in self.crisis_lines.items():
+        for code in self.crisis_lines:
+            line = self._line(code, language)
             if code != "DEFAULT" and line not in lines.values():
                 lines[code] = line
-        return "; ".join([*(f"{code}: {line}" for code, line in lines.items()), self.crisis_lines["DEFAULT"]])
+        return "; ".join([*(f"{code}: {line}" for code, line in lines.items()), self._line("DEFAULT", language)])
 
 
 def load_bot(path: Union[str, Path, None] = None) -> BotFile:

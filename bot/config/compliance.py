@@ -20,6 +20,8 @@ from .types import Text, whole
 
 DISCLOSURE_KINDS = ("first_message", "debt_collection", "proactive")
 DATE_ORDERS = ("DMY", "MDY", "YMD")  # as bot/nlu/normalise/birthdates.py names them
+_LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,4})?$")  # "zh", "sw", "zh-hk"; English is `disclosures`
+_FILL_RE = re.compile(r"\{(\w*)\}")
 _WINDOW_RE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 Span = Optional[Tuple[time, time]]
 
@@ -76,6 +78,9 @@ class ProfileModel(Strict):
     frequency_caps: List[CapModel]
     cooldown_days_after_conversation: whole(0)  # type: ignore[valid-type]
     disclosures: Dict[str, Optional[List[Text]]]
+    # The same disclosures in the languages the profile's borrowers read: {zh: {first_message: [...]}}.
+    # Each kind must be one `disclosures` has, with as many texts and the same {fills}.
+    disclosures_by_language: Dict[str, Dict[str, List[Text]]] = {}
     opt_out: Optional[OptOut] = None
     retention_years: whole(1)  # type: ignore[valid-type]
     # ISO 3166 region whose national phone format the import reads for this
@@ -119,6 +124,28 @@ class ProfileModel(Strict):
                 raise ValueError(f".{unknown[0]}: not a disclosure; keys are among {list(DISCLOSURE_KINDS)}")
         return value
 
+    @validator("disclosures_by_language")
+    def _translations(cls, value: Dict[str, Dict[str, List[str]]], values: Dict[str, Any]) -> Any:
+        english = values.get("disclosures")
+        for lang, kinds in value.items():
+            if not _LANGUAGE_RE.match(lang) or lang == "en":
+                raise ValueError(f".{lang}: not a language code; use a lowercase ISO 639 code such as zh or sw "
+                                 "(English is `disclosures`)")
+            for kind, texts in kinds.items():
+                if kind not in DISCLOSURE_KINDS:
+                    raise ValueError(f".{lang}.{kind}: not a disclosure; keys are among {list(DISCLOSURE_KINDS)}")
+                if english is None:
+                    continue  # `disclosures` itself is wrong and reported
+                original = english.get(kind) or []
+                if len(texts) != len(original):
+                    raise ValueError(f".{lang}.{kind}: {len(texts)} text(s) where disclosures.{kind} has "
+                                     f"{len(original)}; translate each one")
+                for i, (text, source) in enumerate(zip(texts, original)):
+                    if sorted(_FILL_RE.findall(text)) != sorted(_FILL_RE.findall(source)):
+                        raise ValueError(f".{lang}.{kind}[{i}]: {text!r} must fill the same "
+                                         f"{{placeholders}} as {source!r}")
+        return value
+
     def profile(self, name: str) -> Profile:
         opt = self.opt_out or OptOut()
         return Profile(
@@ -128,6 +155,8 @@ class ProfileModel(Strict):
             disclosures={k: tuple(v or ()) for k, v in self.disclosures.items()},
             channel_keywords=tuple(opt.channel_keywords), channel_phrases=tuple(opt.channel_phrases),
             cease_phrases=tuple(opt.cease_phrases), retention_years=self.retention_years,
+            disclosures_by_language={lang: {k: tuple(v) for k, v in kinds.items()}
+                                     for lang, kinds in self.disclosures_by_language.items()},
         )
 
 

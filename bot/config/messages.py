@@ -14,7 +14,11 @@ The reserved section `parts:` holds the pieces the actions assemble texts from
 (offer notes, summaries, schedule lines, button titles) and how money and
 dates are written (a Babel locale and patterns); see `Parts` below. A
 second language is a second file with the same keys, config/messages.<lang>.yml
-next to this one (`path_for`).
+next to this one (`path_for`). A language file may be partial (issue 15: the
+safety texts first): the keys it lacks are said in English
+(bot/dialogue/messages.py), and without a `parts:` section it writes money,
+dates and buttons as English does, because a text half in one language and a
+refused start-up are both worse than an English sentence.
 """
 import string
 from datetime import date
@@ -226,14 +230,21 @@ class MessagesFile(Strict):
         return data
 
 
-def parse_messages(data: Any, where: str = "messages.yml") -> MessagesFile:
-    """Validate an already-read messages.yml; errors name the message key ("greet.angy: unknown key")."""
+class PartialMessagesFile(MessagesFile):
+    """A second language's file: any subset of the English keys, `parts:` optional (English's then)."""
+
+    parts: Optional[Parts] = None  # type: ignore[assignment]
+
+
+def parse_messages(data: Any, where: str = "messages.yml", partial: bool = False) -> MessagesFile:
+    """Validate an already-read messages.yml; errors name the message key ("greet.angy: unknown key").
+    `partial`: a second language's file, which may lack `parts:` (the caller puts English's in)."""
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: expected a mapping of message key -> texts")
     body = {"tone": data.get("tone") or {}, "messages": {k: v for k, v in data.items() if k not in RESERVED},
             **({"parts": data["parts"]} if "parts" in data else {})}
     try:
-        return MessagesFile.parse_obj(body)
+        return (PartialMessagesFile if partial else MessagesFile).parse_obj(body)
     except ValidationError as exc:
         errors = [{**e, "loc": e["loc"][1:] if e["loc"][:1] == ("messages",) else e["loc"]} for e in exc.errors()]
         raise ConfigError(describe(where, errors)) from None
@@ -259,13 +270,46 @@ def languages(path: Union[str, Path, None] = None) -> tuple:
 
 def load_messages(path: Union[str, Path, None] = None, language: str = ENGLISH) -> MessagesFile:
     """config/messages.yml (or MESSAGES_YML, or `path`), or the file of `language`; English when that
-    language has no file. Read again only when the file changed."""
+    language has no file. A language file without `parts:` gets English's. Read again only when a
+    file changed."""
+    english = path_for(ENGLISH, path)
     resolved = path_for(language, path)
-    if language != ENGLISH and not resolved.exists():
-        resolved = path_for(ENGLISH, path)
-    return _load(resolved, stamp(resolved))
+    if language == ENGLISH or not resolved.exists():
+        return _load(english, stamp(english))
+    return _load_language(resolved, stamp(resolved), english, stamp(english))
 
 
 @lru_cache(maxsize=8)
 def _load(path: Path, _stamp: tuple) -> MessagesFile:
     return parse_messages(read_yaml(path), label(path))
+
+
+@lru_cache(maxsize=16)
+def _load_language(path: Path, _stamp: tuple, english: Path, english_stamp: tuple) -> MessagesFile:
+    found = parse_messages(read_yaml(path), label(path), partial=True)
+    base = _load(english, english_stamp)
+    problems = [f"{label(path)}: {problem}" for key, entry in found.messages.items()
+                for problem in _differs(key, entry, base.messages.get(key))]
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return MessagesFile(tone=found.tone, parts=found.parts or base.parts, messages=found.messages)
+
+
+def _texts(entry: Entry) -> Dict[str, str]:
+    return {name: text for name, text in entry.dict(exclude={"facts", "toned"}).items() if text is not None}
+
+
+def _differs(key: str, entry: Entry, english: Optional[Entry]) -> Iterator[str]:
+    """How a translated entry departs from English in what the code relies on: a key English lacks is
+    never sent (a typo), other facts would change what the compliance gate lets through, and a
+    placeholder English lacks is never filled (the text would fail when sent)."""
+    if english is None:
+        yield f"{key}: unknown key (config/messages.yml has no such message)"
+        return
+    if entry.facts != english.facts:
+        yield f"{key}.facts: must be the English entry's ({english.facts.dict()})"
+    allowed = set().union(*(placeholders(t) for t in _texts(english).values()))
+    for name, text in _texts(entry).items():
+        extra = sorted(placeholders(text) - allowed)
+        if extra:
+            yield f"{key}.{name}: unknown placeholder {{{extra[0]}}}; the English text uses {sorted(allowed)}"

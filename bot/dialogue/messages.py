@@ -53,8 +53,8 @@ def render(key: str, emotion: str = "neutral", *, language: str = ENGLISH, opene
     """The text of `key` for a borrower showing `emotion`: its variant, or the tone opener before a
     `toned` entry (unless `opener` is False); a condolence, when asked, replaces both."""
     messages = load(None, language)
-    if key not in messages:
-        messages = load()
+    if key not in messages:  # said in English: the condolence and opener before it too, one language a message
+        messages, language = load(), ENGLISH
     entry = messages[key]
     if condolence:
         sorry = (load(None, language).get(CONDOLENCE) or load()[CONDOLENCE])["default"]

@@ -12,8 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any, Callable, Dict, Mapping, Optional
 
-from bot.nlu.normalise import dates
-from bot.nlu.normalise.common import _cap
+from bot.nlu.normalise import dates, view
 
 
 class _Parts(dict):
@@ -51,5 +50,5 @@ def resolve_relative(relative: Mapping[str, Any], today: date) -> Optional[date]
 
 def relative_of(phrase: str, now: datetime) -> Optional[Dict[str, Any]]:
     """The relative form of the first date in a phrase (for entities that skipped the normaliser)."""
-    found = dates._find_dates(_cap(phrase or ""), dates.local_today(now, "UTC"), [])
+    found = dates._find_dates(view.read(phrase or ""), dates.local_today(now, "UTC"), [])
     return min(found, key=lambda f: f[:2])[4] if found else None

@@ -21,7 +21,8 @@ from aiohttp import web
 
 from bot.compliance import check_outbound
 from bot.config.bot_file import load_bot
-from bot.config.messages import load_messages
+from bot.config.messages import ENGLISH, load_messages
+from bot.dialogue.language import SLOT as LANGUAGE_SLOT
 from bot.dialogue.messages import render
 from bot.records import audit, handoffs, views
 from bot.records.db import transaction
@@ -56,22 +57,24 @@ def escalate_overdue(session_factory, minutes: int, now: datetime | None = None)
     return claimed
 
 
-def timeout_text() -> str:
-    lender = load_bot().lender
-    return render(MESSAGE, lender=lender.name, contact=lender.contact, assistant=lender.assistant_name,
-                  response_time=load_bot().handoff_response_time)
+def timeout_text(language: str = ENGLISH) -> str:
+    bot = load_bot()
+    return render(MESSAGE, language=language, lender=bot.lender.name, contact=bot.lender_text("contact", language),
+                  assistant=bot.lender.assistant_name, response_time=bot.lender_text("handoff_response_time", language))
 
 
 async def tell(app: web.Application, case: dict) -> bool:
     """Sends the timeout text into the case's conversation, through the compliance check (audited)."""
-    text, conversation_id = timeout_text(), case["conversation_id"]
+    conversation_id = case["conversation_id"]
     tracker = await app["rasa"].tracker(conversation_id)
+    language = (tracker.get("slots") or {}).get(LANGUAGE_SLOT) or ENGLISH  # the language the bot was speaking
+    text = timeout_text(language)
     channel = tracker.get("latest_input_channel") or case.get("channel") or "rest"
     # A reply in the conversation the borrower started; what it says is the catalogue's facts, not a guess.
     context = dataclasses.replace(
         rules.reply_context(text, case=case, tracker_slots=tracker.get("slots") or {}, channel=channel),
         mentions_debt=MESSAGE in load_messages().keys_where("mentions_debt"), new_demand=False)
-    decision = check_outbound(text, context)
+    decision = check_outbound(text, context, language=language)
     where = {"loan_id": case["loan_id"], "borrower_id": case["borrower_id"], "conversation_id": conversation_id}
     payload = {"source": "handoff_timeout", "handoff_id": case["id"], "message": MESSAGE, "text": text,
                "channel": channel}

@@ -7,11 +7,14 @@ package-lock.json, so the browser client matches what we tested.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from aiohttp import web
+
+from bot.config.ui_strings import languages, load_ui, pick_language, ui_strings
 
 from .config import REPO_ROOT, WebConfig
 from .jsonio import error
@@ -60,18 +63,33 @@ def page_headers(config: WebConfig) -> dict[str, str]:
 _TOKEN = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 
 
-def render_index(config: WebConfig, token: str | None = None) -> str:
+def page_language(request: web.Request) -> str:
+    """The language of a page (chat or console): `?lang=` if we have it, else the
+    browser's Accept-Language, else English (bot/config/ui_strings.py)."""
+    return pick_language(request.query.get("lang"), request.headers.get("Accept-Language"), languages())
+
+
+def strings_json(strings: dict[str, str]) -> str:
+    """Texts for the page's JavaScript, as JSON; the template puts it in a data- attribute and
+    autoescaping makes it plain attribute text, which the browser hands back unchanged."""
+    return json.dumps(strings, ensure_ascii=False, sort_keys=True)
+
+
+def render_index(config: WebConfig, token: str | None = None, lang: str = "en") -> str:
     """The demo page; `?token=` plays the lender's app embedding a signed borrower token."""
     token = token if token and len(token) < 2048 and _TOKEN.fullmatch(token) else None
-    return render("index.html", lender=config.lender_name, assistant=config.assistant_name,
+    texts = ui_strings(lang)
+    return render("index.html", lang=lang, t=texts["page"], widget_strings=strings_json(texts["widget"]),
+                  lender=config.lender_name, assistant=config.assistant_name,
                   rasa_url=config.rasa_url, auth_token=token)
 
 
 async def index(request: web.Request) -> web.Response:
     config: WebConfig = request.app["config"]
     return web.Response(
-        text=render_index(config, request.query.get("token")), content_type="text/html", charset="utf-8",
-        headers=page_headers(config),
+        text=render_index(config, request.query.get("token"), page_language(request)), content_type="text/html",
+        charset="utf-8", headers={**page_headers(config), "Content-Language": page_language(request),
+                                  "Vary": "Accept-Language"},
     )
 
 
@@ -111,6 +129,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 def add_routes(app: web.Application) -> None:
+    load_ui()  # a broken config/ui.yml stops the server here, not at the first page view
     app.router.add_get("/", index)
     app.router.add_get("/static/{name}", static_file)
     app.router.add_get("/healthz", healthz)

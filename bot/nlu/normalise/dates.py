@@ -6,7 +6,6 @@ matched and today, so a year-less date also carries its relative form
 """
 from __future__ import annotations
 
-import calendar
 import re
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -15,7 +14,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import clock
 from bot.nlu import lexicons
-from bot.nlu.normalise.common import _cap, DOB_ADULT_YEARS, DOB_MIN_AGE_YEARS, _free, Span
+from bot.nlu.normalise import dates_local, view
+from bot.nlu.normalise.common import DOB_MIN_AGE_YEARS, _free, Span
+from bot.nlu.normalise.daymath import (  # noqa: F401  (_month_end, _add_months: imported from here)
+    _add_months, _end_of_month, _end_of_week, _full, _mid_month, _month_end, _next_week, _next_weekday,
+    _ordinal_day, _rel_days, _resolve_day_month, _start_next_month, _year,
+)
 from bot.nlu.normalise.numbers import _qty
 from bot.nlu.normalise.money import _CUR_ANY
 from bot.nlu.normalise.durations import _DATES_LEXICON, _QTY, _UNIT, _unit_days
@@ -32,7 +36,7 @@ _WD_ABBR = r"(?:mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)\b\.?"
 _WD_LOCAL = {str(k).lower(): int(v) for k, v in _DATES_LEXICON["weekdays"].items()}
 _WD_FULL_L = r"(?:" + _WD_FULL[3:-1] + "|" + "|".join(_WD_LOCAL) + ")"
 _TOMORROW = lexicons.alternation(_DATES_LEXICON["tomorrow"])
-_BIRTH_CONTEXT = re.compile(r"\b(born|birth|dob|d\.o\.b|birthday|b-?day|bday)\b", re.I)
+_BIRTH_CONTEXT = re.compile(r"\b(born|birth|dob|d\.o\.b|birthday|b-?day|bday)\b|出生|生日|出世", re.I)
 _ORD = r"(?:st|nd|rd|th)"
 
 
@@ -47,21 +51,10 @@ def local_today(now: datetime, tz: str) -> date:
     return now.astimezone(zone).date()
 
 
-def _month_end(y: int, m: int) -> date:
-    return date(y, m, calendar.monthrange(y, m)[1])
 
 
-def _add_months(d: date, n: int, day: Optional[int] = None) -> date:
-    idx = d.year * 12 + d.month - 1 + n
-    y, m = divmod(idx, 12)
-    return date(y, m + 1, min(day or d.day, calendar.monthrange(y, m + 1)[1]))
 
 
-def _next_weekday(today: date, wd: int, strictly_after: bool = True) -> date:
-    delta = (wd - today.weekday()) % 7
-    if delta == 0 and strictly_after:
-        delta = 7
-    return today + timedelta(days=delta)
 
 
 def _weekday_index(word: str) -> int:
@@ -74,31 +67,8 @@ def _weekday_index(word: str) -> int:
     return _WEEKDAYS[w[:3]]
 
 
-def _year(raw: Optional[str], today: date, birth: bool) -> Optional[int]:
-    """A written year; two digits are the latest century that fits: up to ten years ahead for
-    a date, at least DOB_ADULT_YEARS back for a birth (a borrower is an adult), by the year."""
-    if not raw:
-        return None
-    raw = raw.lstrip("'")
-    y = int(raw)
-    if len(raw) == 2:
-        y += 2000
-        limit = today.year - DOB_ADULT_YEARS if birth else today.year + 10
-        if y > limit:
-            y -= 100
-    return y
 
 
-def _resolve_day_month(day: int, month: int, today: date) -> Optional[date]:
-    """A year-less day/month: its next occurrence from today (today included)."""
-    for year in (today.year, today.year + 1):
-        try:
-            d = date(year, month, day)
-        except ValueError:
-            continue
-        if d >= today:
-            return d
-    return None
 
 
 def _day_first(a: int, b: int) -> Optional[Tuple[int, int]]:
@@ -110,11 +80,6 @@ def _day_first(a: int, b: int) -> Optional[Tuple[int, int]]:
     return None
 
 
-def _full(y: Optional[int], m: int, d: int, today: date) -> Optional[date]:
-    try:
-        return date(y, m, d) if y else _resolve_day_month(d, m, today)
-    except ValueError:
-        return None
 
 
 def _r(p: str) -> re.Pattern:
@@ -139,22 +104,8 @@ def _day_mon(m, today, birth):
     return _full(_year(m.groupdict().get("y"), today, birth), _MONTHS[m["mon"].lower()], int(m["d"]), today)
 
 
-def _ordinal_day(m, today, birth):
-    gd = m.groupdict()
-    day = int(gd.get("d") or gd.get("d2"))
-    if not 1 <= day <= 31:
-        return None
-    # clamp to the month's last day: "the 31st" in November means its end
-    this = _month_end(today.year, today.month)
-    if day >= today.day:
-        return this.replace(day=min(day, this.day))
-    return _add_months(today.replace(day=1), 1, day)
 
 
-def _rel_days(n):
-    resolve = lambda m, today, birth: today + timedelta(days=n)  # noqa: E731
-    resolve.relative = {"days": n}  # its relative form, for the entity (relative_dates.py)
-    return resolve
 
 
 def _weekday(m, today, birth):
@@ -182,28 +133,14 @@ def _in_n(m, today, birth):
     return _shifted(m, today, 1)
 
 
-def _end_of_month(offset):
-    def resolve(m, today, birth):
-        first = _add_months(today.replace(day=1), offset)
-        return _month_end(first.year, first.month)
-    resolve.relative = {"month_end": offset}
-    return resolve
 
 
-def _start_next_month(m, today, birth):
-    return _add_months(today.replace(day=1), 1)
 
 
-def _mid_month(m, today, birth):
-    return today.replace(day=15) if today.day <= 15 else _add_months(today.replace(day=15), 1)
 
 
-def _end_of_week(m, today, birth):
-    return _next_weekday(today, 4, strictly_after=False) if today.weekday() <= 4 else _next_weekday(today, 4)
 
 
-def _next_week(m, today, birth):
-    return today - timedelta(days=today.weekday()) + timedelta(days=7)
 
 
 def _ago(m, today, birth):
@@ -262,7 +199,7 @@ _NOT_A_DATE = re.compile(
     rf"\b(?:every|each|all)\s+(?:other\s+)?(?:{_WD_FULL_L}|{_WD_ABBR}|day|week|month|{_MONTH_NC})(?![a-z])"
     rf"|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s\b", re.I)
 _YR = r"(?P<y>\d{4}|'\d{2})"
-DATE_RULES: List[Tuple[re.Pattern, Callable, bool]] = [
+_ENGLISH_RULES: List[Tuple[re.Pattern, Callable, bool]] = [
     # (pattern, resolver, carries_year)
     (_r(r"(?<![\d/.-])(?P<y>\d{4})(?P<s>[-/.])(?P<m>\d{1,2})(?P=s)(?P<d>\d{1,2})(?![\d])"), _iso, True),
     (_r(r"(?<!\d)(?P<y>\d{4})\s*[年년]\s*(?P<m>\d{1,2})\s*[月월]\s*(?P<d>\d{1,2})(?:\s*[日号號일])?"), _iso, True),
@@ -301,6 +238,13 @@ DATE_RULES: List[Tuple[re.Pattern, Callable, bool]] = [
 ]
 
 
+# Dates with a year first (a full date is never cut into a day and a month), then the
+# other languages' rules (dates_local.py, on the view's digits), then the English ones.
+_WITH_YEAR = [rule for rule in _ENGLISH_RULES if rule[2]]
+DATE_RULES: List[Tuple[re.Pattern, Callable, bool]] = (
+    _WITH_YEAR + dates_local.RULES_WITH_YEAR + dates_local.RULES + [r for r in _ENGLISH_RULES if not r[2]])
+
+
 def _resolve_rule(idx: int, m: re.Match, today: date, birth: bool) -> Optional[date]:
     return DATE_RULES[idx][1](m, today, birth)
 
@@ -326,7 +270,7 @@ def _find_dates(text: str, today: date, taken: List[Span]) -> List[Tuple[int, in
     found = []
     for idx, (pattern, _, has_year) in enumerate(DATE_RULES):
         for m in pattern.finditer(text):
-            s, e = m.span()
+            s, e = m.span("at") if "at" in pattern.groupindex else m.span()  # `at`: the date within the match
             while s < e and text[s].isspace():
                 s += 1
             if not _free((s, e), taken) or not _free((s, e), blocked):
@@ -343,15 +287,15 @@ def _find_dates(text: str, today: date, taken: List[Span]) -> List[Tuple[int, in
 
 
 def parse_date(text: str, now: datetime, tz: str = "UTC") -> Optional[date]:
-    """First date in text resolved against now in tz ('friday', 'the 28th', '15/12')."""
-    text = _cap(text)
+    """First date in text resolved against now in tz ('friday', 'the 28th', '15/12', '下周五')."""
+    text = view.read(text)
     found = _find_dates(text, local_today(now, tz), [])
     return min(found, key=lambda f: f[:2])[2] if found else None
 
 
 def parse_dob(text: str, now: Optional[datetime] = None) -> Optional[date]:
-    """A full date with a year ('12 march 1990', '04/07/1985', '5th june 88')."""
-    text = _cap(text)
+    """A full date with a year ('12 march 1990', '04/07/1985', '5th june 88', '90年3月12号')."""
+    text = view.read(text)
     today = local_today(now or clock.now(), "UTC")
     found = [f for f in _find_dates(text, today, []) if f[3]]
     return min(found, key=lambda f: f[:2])[2] if found else None

@@ -9,8 +9,10 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Dict, List, Optional, Tuple
 
-from bot.nlu.normalise.common import _cap, _entity, _free, Span
-from bot.nlu.normalise.numbers import WORDNUM, words_to_int
+from bot.nlu.normalise.common import _entity, _free, Span
+from bot.nlu import lexicons
+from bot.nlu.normalise import view
+from bot.nlu.normalise.numbers import LOCAL, WORDNUM, words_to_int
 
 
 # Tokens safe to read as a currency anywhere in a message.
@@ -23,7 +25,8 @@ _FREE_CURRENCY = {
     "php": "PHP", "pesos": "PHP", "peso": "PHP", "₱": "PHP",
     "gbp": "GBP", "pounds": "GBP", "pound": "GBP", "£": "GBP",
     "idr": "IDR", "rupiah": "IDR",
-    "cny": "CNY", "rmb": "CNY", "yuan": "CNY", "¥": "CNY", "元": "CNY",
+    "cny": "CNY", "rmb": "CNY", "yuan": "CNY", "¥": "CNY", "元": "CNY", "人民币": "CNY", "人民幣": "CNY",
+    "rupaye": "INR", "rupaiye": "INR", "rupiya": "INR", "rupye": "INR", "रुपये": "INR", "रुपए": "INR",
     "cedis": "GHS", "cedi": "GHS", "ghs": "GHS", "ghc": "GHS", "gh₵": "GHS", "₵": "GHS",
     "eur": "EUR", "euro": "EUR", "euros": "EUR", "€": "EUR",
     "ugx": "UGX", "tzs": "TZS", "tsh": "TZS", "tshs": "TZS", "zar": "ZAR",
@@ -31,7 +34,8 @@ _FREE_CURRENCY = {
 }
 # Tokens that are currencies only right next to a number ("500 bob", "Rs 300").
 _STRICT_CURRENCY = {"bob": "KES", "sh": "KES", "rs": "INR", "rs.": "INR", "rp": "IDR",
-                    "rp.": "IDR", "quid": "GBP", "rand": "ZAR", "块": "CNY", "n": "NGN"}
+                    "rp.": "IDR", "quid": "GBP", "rand": "ZAR", "块": "CNY", "塊": "CNY", "n": "NGN",
+                    "piso": "PHP"}
 _ALL_CURRENCY = {**_STRICT_CURRENCY, **_FREE_CURRENCY}
 
 
@@ -56,7 +60,7 @@ _CUR_FREE_RE = re.compile(_cur_alt(_FREE_CURRENCY), re.I)
 
 def parse_currency(text: str) -> Optional[str]:
     """ISO 4217 code of the first currency named in text ('bob' -> 'KES')."""
-    text = _cap(text)
+    text = view.read(text)
     t = text.strip()
     if t.lower() in _ALL_CURRENCY and t != "n":  # lone lowercase "n" is not naira
         return _ALL_CURRENCY[t.lower()]
@@ -122,13 +126,18 @@ def _amount_from_match(m: re.Match) -> Tuple[Optional[Decimal], Optional[str]]:
 
 
 def parse_amount(text: str) -> Optional[Decimal]:
-    """First money amount in text: '2.5k' -> 2500, 'KES 3,500' -> 3500."""
-    text = _cap(text)
+    """First money amount in text: '2.5k' -> 2500, 'KES 3,500' -> 3500, '一千五' -> 1500, 'elfu mbili' -> 2000."""
+    text = view.read(text)
+    local: List[Dict] = []
+    _local_amounts(text, [], local)
+    first = next((e for e in local if e["entity"] == "amount"), None)
     for m in _AMOUNT_RE.finditer(text):
         value, _ = _amount_from_match(m)
+        if first is not None and first["start"] <= m.start():
+            break
         if value is not None:
             return value.normalize() if value == value.to_integral() else value
-    return None
+    return Decimal(first["value_text"]) if first is not None else None
 
 
 def amount_value(value: Decimal) -> Tuple[object, str]:
@@ -139,6 +148,7 @@ def amount_value(value: Decimal) -> Tuple[object, str]:
 
 
 def _amount_entities(text: str, taken: List[Span], out: List[Dict]) -> None:
+    _local_amounts(text, taken, out)
     for m in _AMOUNT_RE.finditer(text):
         if m.group("words"):
             span = m.span("words")
@@ -156,6 +166,8 @@ def _amount_entities(text: str, taken: List[Span], out: List[Dict]) -> None:
             continue  # "15% interest" is a rate, not money
         if not explicit and _COUNT_AFTER.match(text, span[1]):
             continue  # "a hundred times", "300 people": a count, not money
+        if not explicit and not _chinese_money(text, span):
+            continue  # "打12315投诉", "714高炮": a number in Chinese needs a money word
         if not explicit:
             if m.group("words") and words_to_int(m.group("words")) is not None and value < 100:
                 continue  # "two" alone is not money
@@ -183,3 +195,73 @@ def _amount_entities(text: str, taken: List[Span], out: List[Dict]) -> None:
         if _free(m.span(), taken):
             taken.append(m.span())
             out.append(_entity("currency", _FREE_CURRENCY[m.group(0).lower()], m.start(), m.end(), text))
+
+
+# --- other languages (data/lexicons/numbers.yml) -------------------------------------------------
+
+_NUMBERS = lexicons.load("numbers")
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_ZH_BEFORE = re.compile(lexicons.alternation(_NUMBERS["chinese"]["money_before"]) + r"[^\d]{0,4}$")
+_ZH_AFTER = re.compile(r"\s*" + lexicons.alternation(_NUMBERS["chinese"]["money_after"]))
+_CURRENCY_SCALES = {str(k).lower(): str(v) for k, v in _NUMBERS["currency_scales"].items()}
+_EDGE_B, _EDGE_A = r"(?<![\w\u0900-\u097f.,])", r"(?![\w\u0900-\u097f]|[.,]\d)"
+_LOCAL_NUM = r"\d+(?:[.,]\d+)?"
+_NUMBER_BEFORE = re.compile(rf"(?:\d|{WORDNUM})\s*$", re.I)
+_PRE_CUR = re.compile(rf"(?P<c>{_CUR_ANY})\s?\.?\s?$", re.I)
+_POST_CUR = re.compile(rf"\s?(?P<c>{_CUR_ANY})", re.I)
+
+
+def _chinese_money(text: str, span: Span) -> bool:
+    """A bare number: money unless it stands in Chinese text with no money word near it."""
+    before = text[max(0, span[0] - 8):span[0]]
+    if not (_HAN.search(before) or _HAN.match(text[span[1]:].lstrip()[:1] or " ")):
+        return True
+    return bool(_ZH_BEFORE.search(before) or _ZH_AFTER.match(text, span[1]))
+
+
+def _local_amount_re(lang: str) -> re.Pattern:
+    nums = LOCAL[lang]
+    unit = rf"(?:{lexicons.alternation(nums.units)}|{_LOCAL_NUM})"
+    scale = lexicons.alternation(nums.scales)
+    join = rf"(?:{lexicons.alternation(nums.joiners)}\s+)?" if nums.joiners else ""
+    if nums.scale_first:  # "elfu mbili na mia tano"
+        body = rf"{scale}\s+{unit}(?:\s+{join}{scale}\s+{unit})*"
+    else:  # "dalawang libo at limang daan", "500rb", "lima ratus ribu"
+        body = rf"(?:{unit}\s*)?{scale}(?:\s+{join}(?:{unit}\s*)?{scale})*"
+    return re.compile(_EDGE_B + body + _EDGE_A, re.I)
+
+
+_LOCAL_AMOUNT = [(lang, _local_amount_re(lang)) for lang in LOCAL]
+
+
+def _local_amounts(text: str, taken: List[Span], out: List[Dict]) -> None:
+    """Amounts in Swahili, Tagalog, Indonesian and Hindi words ("elfu mbili", "limang daan",
+    "1,5 juta", "do hazaar"). A scale that names the currency ("500rb", "1,5 juta") is the
+    `currency` entity and the amount is the number before it, so the spans never overlap."""
+    for lang, pattern in _LOCAL_AMOUNT:
+        for m in pattern.finditer(text):
+            phrase = re.sub(r"(\d)(?=[^\d\s.,])", r"\1 ", m.group(0))
+            value = LOCAL[lang].value(phrase)
+            words = phrase.split()
+            if value is None or value <= 0 or not _free(m.span(), taken):
+                continue
+            if len(words) == 1 and (LOCAL[lang].scale_first or value < 1000 or _NUMBER_BEFORE.search(text, 0, m.start())):
+                continue  # "daan" (a road), "mia" (a name), "two lakh" (English's): a lone scale from a thousand
+            start, end = m.span()
+            pre = _PRE_CUR.search(text, max(0, start - 10), start)
+            post = _POST_CUR.match(text, end)
+            currency = [(pre.span("c"), pre.group("c"))] if pre else [(post.span("c"), post.group("c"))] if post else []
+            scale_cur = _CURRENCY_SCALES.get(words[-1].lower())
+            tail = re.search(r"\s*" + re.escape(words[-1].split()[-1]) + "$", m.group(0), re.I) if len(words) > 1 else None
+            if scale_cur and not currency and tail and tail.start() > 0:  # "500rb": 500 (x1000) in rupiah
+                end = start + tail.start()
+                cur_start = start + tail.start() + len(tail.group(0)) - len(words[-1])
+                currency = [((cur_start, m.end()), words[-1])]
+            num, exact = amount_value(value)
+            taken.append(m.span())
+            out.append(_entity("amount", num, start, end, text, value_text=exact))
+            for (cs, ce), token in currency:
+                code = _ALL_CURRENCY.get(token.lower()) or _CURRENCY_SCALES.get(token.lower())
+                if code and _free((cs, ce), taken[:-1]):
+                    taken.append((cs, ce))
+                    out.append(_entity("currency", code, cs, ce, text))

@@ -8,12 +8,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Callable, Dict, List
 
-from bot.nlu.normalise import shorthand
+from bot.nlu.normalise import shorthand, view
 from bot.nlu.normalise.birthdates import dob_readings, primary
 from bot.nlu.normalise.common import _cap, _entity, _free, Span
 from bot.nlu.normalise.money import _amount_entities, amount_value, parse_amount, parse_currency
-from bot.nlu.normalise.durations import _duration_from_match, _DURATION_RE, _INST_CONTEXT, _INST_LOOSE_RE, _INST_RE, parse_duration_days, parse_instalments, _RATE_BEFORE
-from bot.nlu.normalise.identifiers import _LOAN_RE, parse_loan_reference, parse_phone_last4, _phone_group, _PHONE_RE
+from bot.nlu.normalise.durations import (
+    _duration_from_match, _DURATION_RE, _INST_CONTEXT, _INST_LOOSE_RE, _INST_RE, local_counts, parse_duration_days,
+    parse_instalments, _RATE_BEFORE,
+)
+from bot.nlu.normalise.identifiers import _LOAN_RE, loan_value, parse_loan_reference, parse_phone_last4, _phone_group, _PHONE_RE
 from bot.nlu.normalise.dates import _BIRTH_CONTEXT, _find_dates, _is_dob, local_today, parse_date, parse_dob
 from bot.nlu.normalise.negation import negated
 
@@ -22,12 +25,14 @@ def extract(text: str, now: datetime, tz: str = "UTC") -> List[Dict]:
     """All entities in text, Rasa-shaped, values normalised, sorted by start.
 
     Only the first MAX_SCAN_CHARS characters are read (spans stay valid in text).
-    SMS shorthand ("nxt fri") is read as its words (shorthand.py); spans stay the typed ones.
+    The rules read the view of the text (view.py): full-width forms as ASCII, Chinese
+    numerals as digits, Han parted from Latin letters and digits, SMS shorthand ("nxt fri")
+    as its words; spans and texts stay the typed ones.
     A date the borrower rules out ("not tomorrow", "I can't pay today") is a `not_date` (negation.py).
     """
     typed = _cap(text)
-    expanded = shorthand.expand(typed)
-    return [shorthand.restore(e, expanded, typed) for e in _extract(expanded.text, now, tz)]
+    seen = view.build(typed)
+    return [shorthand.restore(e, seen, typed) for e in _extract(seen.text, now, tz)]
 
 
 def _extract(text: str, now: datetime, tz: str) -> List[Dict]:
@@ -36,7 +41,7 @@ def _extract(text: str, now: datetime, tz: str) -> List[Dict]:
     out: List[Dict] = []
     for m in _LOAN_RE.finditer(text):
         taken.append(m.span())
-        out.append(_entity("loan_reference", f"LN-{m.group('d') or m.group('d2') or m.group('d3')}", *m.span(), text))
+        out.append(_entity("loan_reference", loan_value(m), *m.span(), text))
     for m in _PHONE_RE.finditer(text):
         g = _phone_group(m)
         if _free(m.span(g), taken):
@@ -47,6 +52,11 @@ def _extract(text: str, now: datetime, tz: str) -> List[Dict]:
         span = m.span() if m.group("n") else m.span("n2")
         n = parse_instalments(m.group("n") or m.group("n2"))
         if n and _free(span, taken):
+            taken.append(span)
+            out.append(_entity("instalments", n, *span, text))
+    counts = list(local_counts(text))
+    for kind, n, span in counts:  # "分三期", "awamu tatu", "3 kisht"
+        if kind == "instalments" and _free(span, taken):
             taken.append(span)
             out.append(_entity("instalments", n, *span, text))
     if _INST_CONTEXT.search(text):
@@ -69,6 +79,10 @@ def _extract(text: str, now: datetime, tz: str) -> List[Dict]:
         if readings:  # "03/04/1990": every field order's date, the verification picks (birthdates.py)
             d, extra = primary(readings), {"readings": {o: r.isoformat() for o, r in readings.items()}}
         out.append(_entity(kind, d.isoformat(), s, e, text, **extra))
+    for kind, days, span in counts:  # "两周", "dalawang linggo", "do hafte"
+        if kind == "duration_days" and _free(span, taken):
+            taken.append(span)
+            out.append(_entity("duration_days", days, *span, text))
     for m in _DURATION_RE.finditer(text):
         days = _duration_from_match(m)
         if m.group("n") and m.group("n").lower() in ("a", "an") and _RATE_BEFORE.search(text, max(0, m.start() - 40), m.start()):

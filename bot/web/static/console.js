@@ -1,9 +1,22 @@
 /* Hand-off console: queue refresh, live conversation, reply, arrangement, finish.
-   No framework; text from the server is inserted with textContent only. */
+   No framework; text from the server is inserted with textContent only. Its words come
+   from the page (body data-strings: config/ui.yml's console group in the page's language). */
 (function () {
   "use strict";
 
   function $(id) { return document.getElementById(id); }
+
+  var T = {};
+  try { T = JSON.parse(document.body.getAttribute("data-strings") || "{}") || {}; } catch (e) { T = {}; }
+  var LANG_QUERY = document.body.getAttribute("data-lang-query") || "";
+
+  /* The text of `key` with its {names} filled in from `values`. */
+  function t(key, values) {
+    var text = typeof T[key] === "string" ? T[key] : key;
+    return text.replace(/\{(\w+)\}/g, function (all, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : all;
+    });
+  }
 
   function api(path, method, body) {
     return fetch(path, {
@@ -12,7 +25,7 @@
       headers: { "Content-Type": "application/json", "X-Console-Request": "1" },
       body: body === undefined ? undefined : JSON.stringify(body)
     }).then(function (response) {
-      if (response.status === 401) { window.location.assign("/console/login"); throw new Error("logged out"); }
+      if (response.status === 401) { window.location.assign("/console/login" + LANG_QUERY); throw new Error("logged out"); }
       return response.json().catch(function () { return {}; }).then(function (data) {
         return { status: response.status, ok: response.ok, data: data };
       });
@@ -38,9 +51,9 @@
     var id = button.getAttribute("data-case-id");
     button.disabled = true;
     api("/console/api/cases/" + id + "/take", "POST", {}).then(function (r) {
-      if (r.ok) { window.location.assign("/console/cases/" + id); return; }
+      if (r.ok) { window.location.assign("/console/cases/" + id + LANG_QUERY); return; }
       button.disabled = false;
-      say($("queue-status") || $("reply-result"), r.data.error || "Could not take the case.", "bad");
+      say($("queue-status") || $("reply-result"), r.data.error || t("take_failed"), "bad");
     });
   });
 
@@ -67,8 +80,8 @@
             return false;
           });
         }
-        $("queue-status").textContent = "Queue updated.";
-      }).catch(function () { $("queue-status").textContent = "Could not refresh the queue; retrying."; });
+        $("queue-status").textContent = t("queue_updated");
+      }).catch(function () { $("queue-status").textContent = t("queue_refresh_failed"); });
     }, 4000);
   }
 
@@ -83,7 +96,7 @@
     item.className = "msg msg-" + m.from;
     var who = document.createElement("span");
     who.className = "who";
-    who.textContent = (m.from === "borrower" ? "Borrower" : (m.from === "agent" ? "Agent " + m.agent : "Bot")) + ":";
+    who.textContent = m.from === "borrower" ? t("from_borrower") : (m.from === "agent" ? t("from_agent", { name: m.agent }) : t("from_bot"));
     var when = document.createElement("span");
     when.className = "when";
     if (m.at) { when.textContent = new Date(m.at * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }); }
@@ -97,14 +110,11 @@
   /* What the bot does in this conversation now: the thin layer while handed off
      (bot/dialogue/during_handoff.py), Rasa's own pause only on older conversations. */
   function botState(data) {
-    if (data.handed_off) {
-      return data.taken ? "(hand-off: you are answering; the bot still answers self-harm, how to pay and identity)"
-        : "(hand-off: waiting for a person; the bot acknowledges each message and adds it to the case)";
-    }
-    return data.paused ? "(bot paused: you are talking)" : "(bot active)";
+    if (data.handed_off) { return data.taken ? t("bot_taken") : t("bot_waiting"); }
+    return data.paused ? t("bot_paused") : t("bot_active");
   }
 
-  var PRIORITY = ["normal", "high: nobody took it in time", "top: self-harm risk"];
+  function priority(p) { return typeof T["priority_" + p] === "string" ? T["priority_" + p] : String(p); }
 
   /* The case as it changes while it waits: reason, priority, what the borrower wrote. */
   function caseFlags() {
@@ -114,15 +124,15 @@
       box.id = "case-flags";
       box.className = "case-flags";
       box.setAttribute("aria-live", "polite");
-      box.setAttribute("aria-label", "Case reason, priority and messages added while waiting");
+      box.setAttribute("aria-label", t("flags_label"));
       document.querySelector(".case-head").appendChild(box);
     }
     api(base).then(function (r) {
       if (!r.ok) { return; }
       var c = r.data, p = c.priority || 0;
-      var lines = [["case-reason", "Reason now: " + c.reason],
-                   ["case-priority priority-" + p, "Priority: " + (PRIORITY[p] || p) +
-                    (c.escalated_at ? " (escalated " + c.escalated_at.slice(0, 16).replace("T", " ") + " UTC)" : "")]];
+      var lines = [["case-reason", t("reason_now", { reason: c.reason })],
+                   ["case-priority priority-" + p, t("priority", { label: priority(p) }) +
+                    (c.escalated_at ? t("escalated", { time: c.escalated_at.slice(0, 16).replace("T", " ") }) : "")]];
       box.textContent = "";
       lines.forEach(function (line) {
         var el = document.createElement("p");
@@ -133,7 +143,7 @@
       var added = c.messages || [];
       if (added.length) {
         var head = document.createElement("h2");
-        head.textContent = "Added to the case while waiting (" + added.length + ")";
+        head.textContent = t("added_while_waiting", { count: added.length });
         var list = document.createElement("ul");
         list.className = "case-messages";
         added.slice(-20).forEach(function (m) {
@@ -153,7 +163,7 @@
     if (polling) { return; }
     polling = true;
     api(base + "/conversation?after=" + next).then(function (r) {
-      if (!r.ok) { $("conv-paused").textContent = "(" + (r.data.error || "conversation unavailable") + ")"; return; }
+      if (!r.ok) { $("conv-paused").textContent = "(" + (r.data.error || t("conversation_unavailable")) + ")"; return; }
       var atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 8;
       r.data.messages.forEach(addMessage);
       next = r.data.next;
@@ -169,23 +179,32 @@
     event.preventDefault();
     var box = $("reply-text"), send = $("reply-send");
     send.disabled = true;
-    say($("reply-result"), "Sending…");
+    say($("reply-result"), t("sending"));
     api(base + "/reply", "POST", { text: box.value }).then(function (r) {
       if (r.ok) {
         box.value = "";
-        say($("reply-result"), "Sent.", "good");
+        say($("reply-result"), t("sent"), "good");
         poll();
       } else if (r.status === 422) {
-        say($("reply-result"), "Not sent, blocked by compliance rule " + r.data.rule + ": " + r.data.reason, "bad");
+        say($("reply-result"), t("blocked", { rule: r.data.rule, reason: r.data.reason }), "bad");
       } else {
-        say($("reply-result"), "Not sent: " + (r.data.error || "error " + r.status), "bad");
+        say($("reply-result"), t("not_sent", { error: r.data.error || t("error_status", { status: r.status }) }), "bad");
       }
-    }).catch(function () { say($("reply-result"), "Not sent: the server did not answer.", "bad"); })
+    }).catch(function () { say($("reply-result"), t("not_sent_no_answer"), "bad"); })
       .then(function () { send.disabled = false; box.focus(); });
   });
   $("reply-text").addEventListener("keydown", function (event) {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { replyForm.requestSubmit(); }
   });
+
+  /* <label>text <input ...attrs></label>, built as elements so the text stays text. */
+  function labelled(text, attrs) {
+    var label = document.createElement("label"), input = document.createElement("input");
+    Object.keys(attrs).forEach(function (name) { input.setAttribute(name, attrs[name]); });
+    label.appendChild(document.createTextNode(text));
+    label.appendChild(input);
+    return label;
+  }
 
   var arr = $("arr-form");
   if (arr) {
@@ -194,8 +213,9 @@
       var n = rowsEl.children.length + 1;
       var row = document.createElement("div");
       row.className = "pay-row";
-      row.innerHTML = '<label>Payment ' + n + ' due <input type="date" class="pay-due" required></label>' +
-        '<label>amount <input class="pay-amount" inputmode="decimal" required pattern="\\d+(\\.\\d{1,4})?" size="12"></label>';
+      row.appendChild(labelled(t("arr_payment_due", { n: n }), { type: "date", "class": "pay-due", required: "" }));
+      row.appendChild(labelled(t("arr_amount"), { "class": "pay-amount", inputmode: "decimal", required: "",
+                                                  pattern: "\\d+(\\.\\d{1,4})?", size: "12" }));
       rowsEl.appendChild(row);
       if (focus) { row.querySelector("input").focus(); }
     };
@@ -220,13 +240,14 @@
         if (r.ok) {
           key = newKey();
           var a = r.data.arrangement;
-          say($("arr-result"), "Recorded " + a.kind.replace(/_/g, " ") + " #" + a.id + " (" + a.schedule.length +
-            " payments)" + (r.data.override ? ", as a supervisor override." : "."), "good");
+          say($("arr-result"), t("recorded", { kind: a.kind.replace(/_/g, " "), id: a.id, count: a.schedule.length }) +
+            (r.data.override ? t("recorded_override") : t("recorded_end")), "good");
         } else {
           var problems = (r.data.problems || []).join("; ");
-          say($("arr-result"), "Not recorded: " + (r.data.error || "error " + r.status) + (problems ? ". " + problems : ""), "bad");
+          say($("arr-result"), t("not_recorded", { error: r.data.error || t("error_status", { status: r.status }) }) +
+            (problems ? ". " + problems : ""), "bad");
         }
-      }).catch(function () { say($("arr-result"), "Not recorded: the server did not answer.", "bad"); })
+      }).catch(function () { say($("arr-result"), t("not_recorded_no_answer"), "bad"); })
         .then(function () { $("arr-submit").disabled = false; });
     });
   }
@@ -236,7 +257,7 @@
     api(base + path, "POST", {}).then(function (r) {
       if (r.ok) { window.location.reload(); return; }
       button.disabled = false;
-      say($("finish-result"), r.data.error || "error " + r.status, "bad");
+      say($("finish-result"), r.data.error || t("error_status", { status: r.status }), "bad");
     });
   }
   if ($("unlock-verification")) {
@@ -247,7 +268,7 @@
       api(path, "POST", {}).then(function (r) {
         if (r.ok) { window.location.reload(); return; }
         button.disabled = false;
-        say($("unlock-result"), r.data.error || "error " + r.status, "bad");
+        say($("unlock-result"), r.data.error || t("error_status", { status: r.status }), "bad");
       });
     });
   }

@@ -15,6 +15,9 @@
  *   drop continues the same conversation, and both are sent to resume it: an id
  *   alone, or a wrong secret, gets a new conversation. The visible transcript lives
  *   in sessionStorage only, so it is gone when the tab closes on a shared phone.
+ * - Its words are data: the page puts them, in its language, in data-strings (JSON, from
+ *   config/ui.yml) and names the language in data-lang, which goes to the bot with every
+ *   message as metadata.language. A page without data-strings gets ENGLISH below.
  */
 (function () {
   "use strict";
@@ -24,13 +27,33 @@
   window.__chatWidgetLoaded = true;
 
   var data = script.dataset;
+  // config/ui.yml's en.widget (a test keeps the two equal), for a page that gives no data-strings.
+  var ENGLISH = {
+    "title": "Chat with us",
+    "bot_name": "Assistant",
+    "connecting": "Connecting…",
+    "connected": "Connected",
+    "reconnecting": "Connection lost. Reconnecting…",
+    "unreachable": "Cannot reach the assistant right now. Retrying…",
+    "load_failed": "The chat could not load. Please reload the page.",
+    "conversation": "Conversation",
+    "hint": "Type a message to start, for example “hello”.",
+    "typing": "{bot} is typing…",
+    "your_message": "Your message",
+    "send": "Send",
+    "you": "You: ",
+    "bot_says": "{bot}: ",
+    "suggested": "Suggested replies"
+  };
+  var S = texts();
   var base = new URL(".", script.src).href;
   var opts = {
     rasaUrl: data.rasaUrl || (location.protocol + "//" + location.hostname + ":5005"),
     socketPath: data.socketPath || "/socket.io",
     transports: (data.transports || "websocket").split(",").map(function (t) { return t.trim(); }),
-    title: data.title || "Chat with us",
-    botName: data.botName || "Assistant",
+    title: data.title || S.title,
+    botName: data.botName || S.bot_name,
+    language: data.lang || "en",
     storageKey: data.storageKey || "chatw.session_id",
     secretKey: (data.storageKey || "chatw.session_id") + "_secret",
     // A lender's signed token for a logged-in borrower (docs/web.md): sent with
@@ -41,9 +64,26 @@
     maxStoredMessages: 200
   };
 
+  function texts() {
+    var given = {};
+    try { given = JSON.parse(data.strings || "{}") || {}; } catch (e) { /* a broken attribute: English */ }
+    var found = {};
+    Object.keys(ENGLISH).forEach(function (key) {
+      found[key] = typeof given[key] === "string" ? given[key] : ENGLISH[key];
+    });
+    return found;
+  }
+
+  // "{bot} is typing…" with {bot} filled in; an unknown {name} stays as it is.
+  function fill(text, values) {
+    return text.replace(/\{(\w+)\}/g, function (all, name) {
+      return Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : all;
+    });
+  }
+
   function outgoing(message) {
-    var body = { message: message, session_id: sessionId };
-    if (opts.authToken) { body.metadata = { auth_token: opts.authToken }; }
+    var body = { message: message, session_id: sessionId, metadata: { language: opts.language } };
+    if (opts.authToken) { body.metadata.auth_token = opts.authToken; }
     return body;
   }
 
@@ -106,31 +146,31 @@
     var root = el("section", { "class": "chatw", "aria-labelledby": "chat-title" });
     var head = el("header", { "class": "chatw-head" });
     head.appendChild(el("h2", { id: "chat-title", "class": "chatw-title" }, opts.title));
-    var status = el("p", { id: "chat-status", "class": "chatw-status", role: "status" }, "Connecting…");
+    var status = el("p", { id: "chat-status", "class": "chatw-status", role: "status" }, S.connecting);
     head.appendChild(status);
     root.appendChild(head);
 
     var log = el("div", {
       id: "chat-log", "class": "chatw-log", role: "log", "aria-live": "polite",
-      "aria-relevant": "additions", "aria-label": "Conversation", tabindex: "0"
+      "aria-relevant": "additions", "aria-label": S.conversation, tabindex: "0"
     });
-    log.appendChild(el("p", { "class": "chatw-hint" }, "Type a message to start, for example \u201chello\u201d."));
+    log.appendChild(el("p", { "class": "chatw-hint" }, S.hint));
     root.appendChild(log);
 
     var typing = el("p", { id: "chat-typing", "class": "chatw-typing", hidden: "" });
     typing.appendChild(el("span", { "class": "chatw-dots", "aria-hidden": "true" }));
-    typing.appendChild(document.createTextNode(opts.botName + " is typing…"));
+    typing.appendChild(document.createTextNode(fill(S.typing, { bot: opts.botName })));
     root.appendChild(typing);
 
     var form = el("form", { id: "chat-form", "class": "chatw-form", novalidate: "" });
-    form.appendChild(el("label", { "for": "chat-input", "class": "chatw-label" }, "Your message"));
+    form.appendChild(el("label", { "for": "chat-input", "class": "chatw-label" }, S.your_message));
     var row = el("div", { "class": "chatw-row" });
     var input = el("input", {
       id: "chat-input", "class": "chatw-input", type: "text", autocomplete: "off",
       maxlength: "1000", enterkeyhint: "send", "aria-describedby": "chat-status"
     });
     row.appendChild(input);
-    row.appendChild(el("button", { id: "chat-send", "class": "chatw-send", type: "submit" }, "Send"));
+    row.appendChild(el("button", { id: "chat-send", "class": "chatw-send", type: "submit" }, S.send));
     form.appendChild(row);
     root.appendChild(form);
 
@@ -174,10 +214,10 @@
     var hint = ui.log.querySelector(".chatw-hint");
     if (hint) { hint.remove(); }
     var msg = el("div", { "class": "msg msg-" + who });
-    msg.appendChild(el("span", { "class": "chatw-sr" }, who === "bot" ? opts.botName + ": " : "You: "));
+    msg.appendChild(el("span", { "class": "chatw-sr" }, who === "bot" ? fill(S.bot_says, { bot: opts.botName }) : S.you));
     msg.appendChild(el("span", { "class": "msg-text" }, text));
     if (buttons && buttons.length) {
-      var group = el("div", { "class": "chatw-buttons", role: "group", "aria-label": "Suggested replies" });
+      var group = el("div", { "class": "chatw-buttons", role: "group", "aria-label": S.suggested });
       buttons.forEach(function (b) {
         var button = el("button", { type: "button", "class": "chatw-btn", "data-payload": b.payload }, b.title);
         button.addEventListener("click", function () {
@@ -243,7 +283,7 @@
     });
 
     socket.on("connect", function () {
-      setStatus("Connected", "connected");
+      setStatus(S.connected, "connected");
       // Rejoin (or start) the conversation; Rasa answers with session_confirm.
       socket.emit("session_request", { session_id: sessionId, session_secret: sessionSecret });
     });
@@ -268,12 +308,12 @@
 
     socket.on("disconnect", function () {
       ready = false;
-      setStatus("Connection lost. Reconnecting…", "reconnecting");
+      setStatus(S.reconnecting, "reconnecting");
     });
 
     socket.on("connect_error", function () {
       ready = false;
-      setStatus("Cannot reach the assistant right now. Retrying…", "error");
+      setStatus(S.unreachable, "error");
     });
   }
 
@@ -282,7 +322,7 @@
     var tag = el("script", { src: base + "socket.io.min.js" });
     tag.addEventListener("load", then);
     tag.addEventListener("error", function () {
-      setStatus("The chat could not load. Please reload the page.", "error");
+      setStatus(S.load_failed, "error");
     });
     document.head.appendChild(tag);
   }

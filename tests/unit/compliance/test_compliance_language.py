@@ -153,13 +153,15 @@ def test_blind_round4_floor():
     generalisation (rules alone 16/40 with 1 false block before that round, 19/40
     with 1 after; with the classifier 31/40 with 2 false blocks; with the rules of
     issue 13 and the embedding classifier, 33/40 with 3 false blocks: one more
-    caught, one more protective text blocked — restated, not tuned).
+    caught, one more protective text blocked — restated, not tuned; with the
+    Chinese, Hindi, Swahili, Tagalog and Indonesian rules of issue 15, written on
+    the dev rounds, 35/40 with 4 false blocks — restated, not tuned).
 
     The floor only guards against regressions; do NOT add patterns or training lines
     for these (write a new dev round instead, see data/compliance/README.md).
     """
     tp, _, fp, _ = _score("blind_round4")
-    assert tp >= 33 and fp <= 3
+    assert tp >= 35 and fp <= 4
 
 
 def test_blind_external_floor():

@@ -38,7 +38,7 @@ def test_the_shipped_catalogue_has_every_part():
     assert set(parts.summaries) == {k.value for k in OfferKind}
     assert set(parts.arrangement_kinds) == {k.value for k in ArrangementKind}
     assert set(parts.buttons) == set(BUTTON_TITLES) == {key for keys in BUTTON_SETS.values() for key, _ in keys}
-    assert languages() == ("en",)  # one language ships today; config/messages.<lang>.yml adds one
+    assert languages() == ("en", "hi", "id", "sw", "tl", "zh")  # config/messages.<lang>.yml adds one
     assert path_for("sw").name == "messages.sw.yml" and path_for("en") == ROOT / "config" / "messages.yml"
 
 

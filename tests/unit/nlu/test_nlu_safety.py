@@ -405,3 +405,118 @@ def test_the_semantic_check_catches_indirect_english_the_patterns_do_not_know(mi
 ])
 def test_alternatives_split_only_at_the_top_level(pattern, parts):
     assert safety.alternatives(pattern) == parts
+
+
+# --- issue 15: Chinese, Swahili, Tagalog, Indonesian, Hindi (dev: tests/nlu/dev_self_harm_languages.yml) ----
+LANGUAGES_DEV = DEV.with_name("dev_self_harm_languages.yml")
+
+# A sample of the dev set per language, each way, so a regression names the language and the line.
+LANGUAGE_TABLE = {
+    "zh": (["我在网上查了烧炭要准备什么", "家里有瓶农药，实在不行就喝了它", "攒了一个月的安眠药，今晚一口气全吞下去",
+            "昨晚又割腕了，手上全是口子", "这日子没法过了，我想去跳楼", "让我去死吧，别再打了",
+            "我活着就是个累赘", "爸妈，儿子不孝，下辈子再报答你们"],
+           ["累死我了，刚下班", "笑死，你们这催收话术也太老套了", "气死我了，又多扣了我一笔手续费", "穷死了，这个月只能还一半",
+            "这利息要逼死人了，能不能降一点", "饿死了，等我吃完饭再说", "这破APP卡死了，付不了款", "我死也不会付这笔不合理的费用"]),
+    "sw": (["Nimeamua kujinyonga usiku wa leo", "Nimechanganya sumu kwa maji, nitaikunywa baadaye",
+            "Nitajirusha kutoka ghorofa ya tano", "Nitameza vidonge vyote nilivyo navyo", "Msijali tena, kesho sitakuwa hai",
+            "Msee hii maisha imenishinda, nataka kujitoa roho", "Ningependa kulala na nisiamke kamwe",
+            "Mkinipigia kesho hamtanipata, nitakuwa nimekufa"],
+           ["Njaa inaniua leo, mshahara ukiingia nitalipa", "Rafiki yangu alikufa kwa ajali ya boda",
+            "Chaji iliisha, simu ilikufa usiku mzima", "Nimemeza dawa ya malaria, niko sawa sasa", "Kazi imenimaliza leo, nitalipa kesho asubuhi",
+            "Sitaki kuishi mjini tena, nahamia ushago", "Sitakuwepo nyumbani kesho, nitasafiri",
+            "Nimekula sumu ya chakula, niko kwa daktari"]),
+    "tl": (["Iniisip kong magpakamatay dahil sa utang", "Lason na lang ang iinumin ko mamaya", "Magbibigti na ako mamayang gabi",
+            "Maglalaslas na lang ako ng pulso", "Tatalon ako mula sa building ng opisina namin",
+            "Gusto kong saktan ang sarili ko", "Hindi niyo na ako makakausap bukas, wala na ako",
+            "Mamayang hatinggabi, tatapusin ko na ang lahat"],
+           ["Patay tayo diyan, ang laki ng penalty", "Mamamatay na ako sa gutom, wala pang sweldo",
+            "Nalason ang anak ko sa pagkain, nasa ospital kami", "Lason talaga yung interest niyo, ang taas",
+            "Hindi na ako aabot sa cut-off ngayong araw", "Mawawala na ako sandali, babalik ako sa Lunes",
+            "Tatapusin ko na ang bayarin pagdating ng sweldo", "Ayoko nang tumira dito sa Maynila"]),
+    "id": (["Aku kepikiran bunuh diri tiap malam", "Malam ini saya gantung diri pakai sarung",
+            "Saya akan minum racun serangga malam ini", "Aku mau loncat dari lantai sepuluh", "Gue udah gak mau hidup",
+            "Saya ingin menyilet tangan saya lagi", "Dunia ini lebih baik tanpa saya",
+            "Kalau besok saya sudah tidak ada, jangan cari saya"],
+           ["Mati aku, lupa bayar cicilan kemarin", "Bunganya mencekik leher, tolong dikurangi",
+            "Saya gantung dulu urusan ini, nanti saya kabari", "Teman saya kena racun makanan, saya antar ke RS",
+            "Saya lagi mati-matian cari uang buat bayar", "Saya tidak mau hidup berutang lagi",
+            "Tagihan ini bikin saya setengah mati", "Lebih baik saya bayar sekarang daripada kena denda"]),
+    "hi": (["रोज़ रात आत्महत्या का ख्याल आता है", "मैंने फाँसी का फंदा तैयार कर लिया है", "ज़हर पीकर सब ख़त्म कर दूँगी",
+            "मैं मर जाना चाहती हूँ", "Fansi laga lunga agar ek aur call aaya", "Zeher kharid liya hai maine",
+            "Haath ki nas kaat lunga", "Mujhe mar jaane do bas"],
+           ["यह ब्याज तो जान ले लेगा", "मेरा फ़ोन मर गया था, अभी चालू हुआ", "मेरे पड़ोसी की मौत हो गई",
+            "शुगर की दवाई खाता हूँ, डॉक्टर ने आराम बोला है", "Zeher lagta hai tumhara app",
+            "Office mein phans gaya hoon, baad mein call karo", "Jeena haram kar diya hai tum logon ne",
+            "Mar gaye yaar, aaj bhi payment late ho gaya"]),
+}
+
+# Reported missed (issue 15) and the self-harm examples of data/nlu/chinese_b.yml; a busy_later line
+# of chinese_b.yml the e5 check once flagged stays clear of the patterns.
+CHINESE_MISSES = ["活着真没意思 每天都在还债", "一了百了算了", "再逼我我就去死", "死了就不用还了吧", "想吃药结束自己",
+                  "我真的没有活下去的勇气了", "我在想怎么死比较不痛苦", "准备喝农药了", "想从楼上跳下去算了",
+                  "药都囤好了 几十片安眠药", "撑不下去了想结束一切", "站在天台上 不想再撑了"]
+
+
+@pytest.mark.parametrize("language, text", [(lang, t) for lang, (pos, _) in LANGUAGE_TABLE.items() for t in pos])
+def test_issue_15_self_harm_is_caught_in_every_language(language, text):
+    assert mentions_self_harm(text), (language, text)
+
+
+@pytest.mark.parametrize("language, text", [(lang, t) for lang, (_, neg) in LANGUAGE_TABLE.items() for t in neg])
+def test_issue_15_idioms_illness_and_other_peoples_deaths_are_not_flagged(language, text):
+    assert not mentions_self_harm(text), (language, text)
+
+
+@pytest.mark.parametrize("text", CHINESE_MISSES)
+def test_the_chinese_misses_of_issue_15_are_caught(text):
+    assert mentions_self_harm(text), text
+
+
+@pytest.mark.parametrize("text", ["在外面 等会儿打给你", "你去死吧", "你们都去死", "我手机怎么死机了", "下辈子再还吧",
+                                  "中医说我气血不足", "这个月忙死了"])
+def test_chinese_insults_and_idioms_around_the_new_patterns_stay_clear(text):
+    assert not mentions_self_harm(text), text
+
+
+def test_the_languages_dev_set_is_caught_in_full_by_the_patterns(capsys):
+    """Every positive of every language, by the patterns alone; its hard negatives stay clear."""
+    data = yaml.safe_load(LANGUAGES_DEV.read_text(encoding="utf-8"))
+    assert "DEV SET" in LANGUAGES_DEV.read_text(encoding="utf-8").splitlines()[0]
+    per_language = {"chinese": "zh", "swahili_sheng": "sw", "tagalog_taglish": "tl", "indonesian": "id",
+                    "hindi_devanagari": "hi", "hinglish_romanised": "hi"}
+    assert set(data["self_harm"]) == set(data["not_self_harm"]) == set(per_language)
+    for kind in ("self_harm", "not_self_harm"):
+        counts = {}
+        for group, texts in data[kind].items():
+            counts[per_language[group]] = counts.get(per_language[group], 0) + len(texts)
+        assert counts == {"zh": 25, "sw": 25, "tl": 25, "id": 25, "hi": 25}, (kind, counts)
+    missed = [t for ts in data["self_harm"].values() for t in ts if not mentions_self_harm(t)]
+    flagged = [t for ts in data["not_self_harm"].values() for t in ts if mentions_self_harm(t)]
+    print(f"\nlanguages dev set, patterns: missed {missed}, false alarms {flagged}")
+    assert not missed and not flagged
+
+
+def test_the_languages_dev_set_is_new():
+    """No line copies training data or another self-harm dev set."""
+    from bench.leak_guard import leaks, training_texts
+
+    data = yaml.safe_load(LANGUAGES_DEV.read_text(encoding="utf-8"))
+    texts = [t for kind in data.values() for ts in kind.values() for t in ts]
+    assert len(set(texts)) == len(texts) == 250
+    assert not leaks(training_texts(), [("dev", t) for t in texts])
+    others = set()
+    for name in ("dev_self_harm.yml", "dev_self_harm_multilingual.yml"):
+        other = yaml.safe_load(DEV.with_name(name).read_text(encoding="utf-8"))
+        others |= {str(t).lower() for kind in ("self_harm", "not_self_harm") for ts in other[kind].values() for t in ts}
+    assert not [t for t in texts if t.lower() in others]
+
+
+def test_the_word_start_gate_agrees_on_the_languages_dev_set():
+    lexicon = safety.load_lexicon()
+    plain = re.compile("|".join(f"(?:{safety.expand(p, lexicon['macros'])})" for ps in lexicon["patterns"].values()
+                                for p in ps), re.I)
+    data = yaml.safe_load(LANGUAGES_DEV.read_text(encoding="utf-8"))
+    texts = [t for kind in data.values() for ts in kind.values() for t in ts] + CHINESE_MISSES
+    for text in texts:
+        for variant in safety._variants(text):
+            assert bool(safety._PATTERN.search(variant)) == bool(plain.search(variant)), variant

@@ -4,37 +4,22 @@ template that asks for a value nobody passed fails instead of going blank.
 """
 from __future__ import annotations
 
-from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import pytest
 from jinja2 import UndefinedError
 
+from bot.config.ui_strings import ui_strings
 from bot.records import agents, writes
 from bot.records.models import Borrower
 from bot.web.pages import render_index
 from bot.web.render import ENV, render
+from tests.support.html_page import Page
 from tests.support.web_app import InProcessWeb, web_config
 from tests.support.records_fixtures import add_loan
 
 EVIL = '<script>alert(1)</script>" onmouseover="x'
 LOAN = "LN-ESC-1"
-
-
-class Page(HTMLParser):
-    """The tags, attributes and text a browser would see in `html`."""
-
-    def __init__(self, html: str):
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, dict]] = []
-        self.text: list[str] = []
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_data(self, data):
-        self.text.append(data)
 
 
 def assert_shown_as_text(html: str, times: int) -> None:
@@ -45,7 +30,7 @@ def assert_shown_as_text(html: str, times: int) -> None:
     assert [a for _, attrs in page.tags for a in attrs if a.startswith("on")] == []
     assert {attrs.get("src") for tag, attrs in page.tags if tag == "script"} <= {"/static/console.js",
                                                                                 "/static/widget.js"}
-    assert "".join(page.text).count(EVIL) == times
+    assert "".join(page.raw).count(EVIL) == times
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +88,8 @@ def test_the_chat_page_escapes_the_configured_names():
 
 
 def test_a_missing_template_value_is_an_error_not_an_empty_string():
-    values = {"title": "Log in", "lender": "Tawi Credit", "agent": None, "message": ""}
+    values = {"title": "Log in", "lender": "Tawi Credit", "agent": None, "message": "", "lang": "en",
+              "t": ui_strings("en")["console"], "lang_query": "", "console_strings": "{}"}
     assert 'value="ann"' in render("console_login.html", **values, username="ann")
     with pytest.raises(UndefinedError, match="username"):
         render("console_login.html", **values)
