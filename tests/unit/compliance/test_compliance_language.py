@@ -155,13 +155,14 @@ def test_blind_round4_floor():
     issue 13 and the embedding classifier, 33/40 with 3 false blocks: one more
     caught, one more protective text blocked — restated, not tuned; with the
     Chinese, Hindi, Swahili, Tagalog and Indonesian rules of issue 15, written on
-    the dev rounds, 35/40 with 4 false blocks — restated, not tuned).
+    the dev rounds and 150 fair texts in those languages trained on, 34/40 with 3
+    false blocks — restated, not tuned).
 
     The floor only guards against regressions; do NOT add patterns or training lines
     for these (write a new dev round instead, see data/compliance/README.md).
     """
     tp, _, fp, _ = _score("blind_round4")
-    assert tp >= 35 and fp <= 4
+    assert tp >= 34 and fp <= 3
 
 
 def test_blind_external_floor():
