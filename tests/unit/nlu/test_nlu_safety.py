@@ -138,6 +138,7 @@ MORE_SELF_HARM = [
     "this will be the last time anyone hears from me", "I'm such a burden on my family",
     "I keep thinking about ending things", "I hope God takes me in my sleep",
     "there's no way out for me except dying", "dad, I'm sorry, goodbye",
+    "soon u will hear that im dead, happy now?",  # issue 15 review: "you'll hear I'm gone" farewells
     # plans and means
     "I've been stockpiling my tablets", "I'm sitting on the ledge now", "I bought a rope",
     "I'm about to jump", "I took too many pills",
