@@ -11,17 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from functools import lru_cache
+
 from bot.config.messages import languages
-from bot.nlu.language_id import lexicon
+from bot.nlu.language_id import base
 
 SLOT = "reply_language"
-UNDETERMINED = "und"
 
 
-def base(code: str | None) -> str:
-    """"hi-Latn" -> "hi", "zh-CN" -> "zh", "fil" -> "tl" (data/lexicons/languages.yml aliases)."""
-    primary = (code or UNDETERMINED).split("-")[0].split("_")[0].lower()
-    return lexicon().get("aliases", {}).get(primary, primary)
+@lru_cache(maxsize=1)
+def catalogues() -> tuple:
+    """The languages with a catalogue file, looked up once: the catalogues themselves are read
+    once per process (bot.dialogue.messages.load), so a file added later needs a restart anyway."""
+    return languages()
 
 
 def reply_language(detected: str | None, remembered: str | None, portfolio: str | None,
@@ -30,7 +32,7 @@ def reply_language(detected: str | None, remembered: str | None, portfolio: str 
     `remembered`: the slot; `portfolio`: the verified borrower's loan language, if known.
     None when none is known yet (the caller speaks English and remembers nothing, so the
     portfolio language can still apply once the borrower is verified)."""
-    have = set(available if available is not None else languages())
+    have = set(available if available is not None else catalogues())
     said = base(detected)
     if said in have:
         return said

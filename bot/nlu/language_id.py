@@ -59,9 +59,11 @@ def warm_up() -> None:
     _detector()
 
 
-def base(language: str) -> str:
-    """"hi-Latn" -> "hi", "zh-CN" -> "zh": the catalogue a language is answered from."""
-    return (language or UNDETERMINED).split("-")[0].lower()
+def base(code: str | None) -> str:
+    """"hi-Latn" -> "hi", "zh-CN" -> "zh", "fil" -> "tl" (the lexicon's aliases): the catalogue
+    a language is answered from, and the key the language reader's prior is checked by."""
+    primary = (code or UNDETERMINED).split("-")[0].split("_")[0].lower()
+    return lexicon().get("aliases", {}).get(primary, primary)
 
 
 def identify(text: str, prior: Optional[str] = None) -> Guess:

@@ -16,7 +16,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.language_id import identify, lexicon, warm_up
+from bot.nlu.language_id import base, identify, lexicon, warm_up
 
 LANGUAGE = "language"
 
@@ -24,8 +24,8 @@ LANGUAGE = "language"
 def prior_of(message: Message) -> str | None:
     metadata = message.get("metadata") or {}
     value = metadata.get(LANGUAGE) if isinstance(metadata, dict) else None
-    if isinstance(value, str) and value.split("-")[0].lower() in lexicon()["languages"]:
-        return value.split("-")[0].lower()
+    if isinstance(value, str) and base(value) in lexicon()["languages"]:
+        return base(value)
     return None
 
 
