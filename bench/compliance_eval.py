@@ -57,6 +57,7 @@ ABOUT = {
 # Sets written as equal blocks of lines per language, in this order (both files of the set).
 LANGUAGE_BLOCKS = {
     "dev_multilingual": ("sw", "tl", "id", "hi", "zh", "en"),
+    "dev_round7": ("zh", "sw", "tl", "id", "hi"),
 }
 _NAME = re.compile(r"(?P<split>train|dev|blind)_(?P<set>[a-z0-9_]+)_unacceptable\.txt")
 

@@ -7,6 +7,9 @@ tests/nlu/dev_self_harm.yml (self-harm positives and hard negatives),
 tests/nlu/dev_self_harm_multilingual.yml (the same in the languages served),
 tests/nlu/dev_self_harm_languages.yml (25 each way in Chinese, Swahili, Tagalog,
 Indonesian and Hindi, hard negatives being idioms, other people's deaths, illness),
+tests/nlu/dev_self_harm_round2_a.yml and tests/nlu/dev_self_harm_round2_b.yml (issue 15,
+round 2: 40 each way per language in Chinese, Hindi, Hinglish / Swahili-Sheng,
+Tagalog-Taglish, Indonesian and world English, written from the definitions only),
 tests/nlu/dev_self_harm_everyday.yml (everyday and identity messages, templates
 expanded here) and, as further negatives, the training texts of data/nlu
 whose intent is not disclose_vulnerability. Never bench/blind/.
@@ -34,6 +37,8 @@ from bot.nlu import safety  # noqa: E402
 DEV = ROOT / "tests" / "nlu" / "dev_self_harm.yml"
 MULTILINGUAL = ROOT / "tests" / "nlu" / "dev_self_harm_multilingual.yml"
 LANGUAGES = ROOT / "tests" / "nlu" / "dev_self_harm_languages.yml"
+ROUND2 = {"a": ROOT / "tests" / "nlu" / "dev_self_harm_round2_a.yml",   # Chinese, Hindi, Hinglish
+          "b": ROOT / "tests" / "nlu" / "dev_self_harm_round2_b.yml"}   # Swahili, Tagalog, Indonesian, English
 EVERYDAY = ROOT / "tests" / "nlu" / "dev_self_harm_everyday.yml"
 VULNERABILITY = "disclose_vulnerability"
 Texts = List[Tuple[str, str]]  # (group, text)
@@ -189,6 +194,10 @@ def main(argv: List[str]) -> None:
     language_positives, language_hard = dev_sets(LANGUAGES)
     every = {**sets, "multilingual positives": more_positives, "multilingual hard negatives": more_hard,
              "language positives": language_positives, "language hard negatives": language_hard}
+    for part, path in ROUND2.items():
+        round2_positives, round2_hard = dev_sets(path)
+        every.update({f"round 2 ({part}) positives": round2_positives,
+                      f"round 2 ({part}) hard negatives": round2_hard})
     sims.update({n: scores([t for _, t in every[n]]) for n in every if n not in sims})
     e5 = {name: e5_scores([t for _, t in items]) for name, items in every.items()}
     e5_settings = (f"threshold {safety.E5_THRESHOLD:.2f}, margin {safety.E5_MARGIN:.2f}, min_words "

@@ -19,6 +19,13 @@ if [ -f models/.fingerprint ] && [ "$(cat models/.fingerprint)" = "$fp" ] && ls 
   exit 0
 fi
 echo "==> training the model ($fp)"
+# Rasa restores a component from its cache when the component's config and inputs are
+# unchanged; it never sees our code or lexicons. A change to bot/nlu, bot/embeddings.py,
+# policies/ or data/lexicons must retrain what it computes, so the cache lives in a folder
+# named for them (a change to the training data alone still reuses it); older folders go.
+code_fp=$(find bot/nlu bot/embeddings.py policies data/lexicons -type f \( -name '*.py' -o -name '*.yml' \) | LC_ALL=C sort | xargs cat | sha256sum | cut -c1-12)
+export RASA_CACHE_DIRECTORY=".rasa/cache-$code_fp"
+find .rasa -mindepth 1 -maxdepth 1 -name 'cache*' ! -name "cache-$code_fp" -exec rm -rf {} + 2>/dev/null || true
 start=$(date +%s)
 rm -f models/*.tar.gz
 .venv/bin/rasa train --fixed-model-name collections --out models --num-threads 2

@@ -24,6 +24,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu import linear_model, token_match
+from bot.nlu.language_id import script
 from bot.nlu.sentence_features import sentence_matrix
 from bot.nlu.stored_model import fit_and_store, load_stored
 
@@ -105,7 +106,8 @@ class DenseSparseIntentClassifier(IntentClassifier, GraphComponent):
         self._clf = fit_and_store(examples, labels, self._config, self._storage, self._resource, MODEL_FILE)
         if float(self._config["token_match_weight"]) > 0:
             self._tokens = token_match.build(
-                [word_vectors(e) for e in examples], labels, int(self._config["token_match_examples"])
+                [word_vectors(e) for e in examples], labels, int(self._config["token_match_examples"]),
+                groups=[script(e.get(TEXT)) for e in examples],
             )
             with self._storage.write_to(self._resource) as folder:
                 token_match.save(self._tokens, folder / TOKENS_FILE)

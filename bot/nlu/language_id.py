@@ -30,6 +30,15 @@ NOISE = re.compile(r"\bLN-?\d+\b|https?://\S+|\S+@\S+", re.IGNORECASE)
 _LOCK = threading.Lock()
 
 
+def script(text: str) -> str:
+    """"han", "devanagari" or "other": the script a text is mostly read in, for
+    models whose word vectors differ by script (bot/nlu/token_match.py)."""
+    for name, pattern in SCRIPTS.items():
+        if pattern.search(text or ""):
+            return name
+    return "other"
+
+
 @dataclass(frozen=True)
 class Guess:
     language: str  # BCP 47: "zh", "sw", "hi-Latn", or "und"

@@ -48,18 +48,29 @@ def unit_rows(matrix: np.ndarray) -> np.ndarray:
     return matrix[keep] / norms[keep, None]
 
 
-def build(token_matrices: Sequence[np.ndarray], labels: Sequence[str], per_label: int) -> TokenIndex:
-    """Index the first ``per_label`` non-empty examples of every label, in data order."""
-    if len(token_matrices) != len(labels):
-        raise ValueError("one label per example is needed")
+def build(
+    token_matrices: Sequence[np.ndarray], labels: Sequence[str], per_label: int,
+    groups: Optional[Sequence[str]] = None,
+) -> TokenIndex:
+    """Index the first ``per_label`` non-empty examples of every label in each group
+    (a script: "han", "devanagari", "other"), in data order.
+
+    A quota per script, not per label: the Chinese files come first in data
+    order, and with one quota every index slot of most intents went to Chinese
+    examples, whose word vectors an English message never matches, so the match
+    turned to noise for English (dev heldout intent F1 0.961 -> 0.939; 0.957 with the quota)."""
+    if len(token_matrices) != len(labels) or (groups is not None and len(groups) != len(labels)):
+        raise ValueError("one label per example is needed, and one group when groups are given")
     if per_label < 1:
         raise ValueError("per_label must be at least 1")
     kept: Dict[str, List[np.ndarray]] = {}
-    for matrix, label in zip(token_matrices, labels):
+    filled: Dict[tuple, int] = {}
+    for position, (matrix, label) in enumerate(zip(token_matrices, labels)):
         rows = unit_rows(matrix)
-        bucket = kept.setdefault(str(label), [])
-        if len(rows) and len(bucket) < per_label:
-            bucket.append(rows)
+        key = (str(label), groups[position] if groups is not None else "")
+        if len(rows) and filled.get(key, 0) < per_label:
+            kept.setdefault(str(label), []).append(rows)
+            filled[key] = filled.get(key, 0) + 1
     names = sorted(label for label, bucket in kept.items() if bucket)
     examples = [rows for label in names for rows in kept[label]]
     dim = examples[0].shape[1] if examples else 0

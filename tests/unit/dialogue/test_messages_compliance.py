@@ -152,19 +152,20 @@ def test_every_message_has_all_its_fills(language):
         template.format(**FILLS[language])  # KeyError names a placeholder nobody fills
 
 
+# check_text's verdict reads the words only; the jurisdiction names the regulation in the
+# reason (bot/compliance/language.py). So each text is judged once, and the test below
+# holds the verdict to being the same in every jurisdiction.
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("jurisdiction", JURISDICTIONS)
-def test_every_rendering_passes_prohibited_language(jurisdiction, language):
-    blocked = [(name, text, check_text(text, jurisdiction)) for name, text in RENDERINGS[language]]
+def test_every_rendering_passes_prohibited_language(language):
+    blocked = [(name, text, check_text(text)) for name, text in RENDERINGS[language]]
     blocked = [(name, d.rule, d.reason, text) for name, text, d in blocked if not d.allowed]
     assert not blocked, blocked
     assert len(RENDERINGS[language]) > (100 if language in OWN_PARTS else 20)
 
 
 @pytest.mark.parametrize("language", OWN_PARTS)
-@pytest.mark.parametrize("jurisdiction", JURISDICTIONS)
-def test_every_part_passes_prohibited_language(jurisdiction, language):
-    blocked = [(name, text, check_text(text, jurisdiction)) for name, text in PARTS[language]]
+def test_every_part_passes_prohibited_language(language):
+    blocked = [(name, text, check_text(text)) for name, text in PARTS[language]]
     blocked = [(name, d.rule, d.reason, text) for name, text, d in blocked if not d.allowed]
     assert not blocked, blocked
     assert {name for name, _ in PARTS[language]} >= {f"parts.notes.{code.value}" for code in NoteCode}
@@ -175,6 +176,19 @@ def test_a_blocked_part_would_be_caught():
     """The check above can fail: a threat worded as a note is blocked in every jurisdiction."""
     threat = "we will send the police to your house unless you pay"
     assert not any(check_text(threat, j).allowed for j in JURISDICTIONS)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_verdict_is_the_same_in_every_jurisdiction(language):
+    """Why judging each text once (above) covers every jurisdiction: on a sample of the
+    catalogue and of threats in the language, every jurisdiction gives DEFAULT's verdict."""
+    texts = [text for _, text in RENDERINGS[language][::25]] + [
+        "we will send the police to your house unless you pay", "我们会把你的欠款告诉你的同事和家人",
+        "Tutawaambia majirani wako wote kuhusu deni hili", "Ipapakulong ka namin bukas",
+        "Kami akan datang ke kantor Anda", "हम तुम्हारे घर आ जाएंगे"]
+    for text in texts:
+        default = check_text(text)
+        assert all(check_text(text, j).rule == default.rule for j in JURISDICTIONS), text
 
 
 def test_toned_messages_change_with_emotion():

@@ -521,3 +521,130 @@ def test_the_word_start_gate_agrees_on_the_languages_dev_set():
     for text in texts:
         for variant in safety._variants(text):
             assert bool(safety._PATTERN.search(variant)) == bool(plain.search(variant)), variant
+
+
+# --- issue 15, round 2: seven more languages (dev: tests/nlu/dev_self_harm_round2_a.yml and _b.yml) ----
+ROUND2_DEV = {"a": DEV.with_name("dev_self_harm_round2_a.yml"),   # Chinese, Hindi, Hinglish
+              "b": DEV.with_name("dev_self_harm_round2_b.yml")}   # Swahili/Sheng, Tagalog/Taglish, Indonesian, English
+ROUND2_GROUPS = {"a": {"chinese", "hindi_devanagari", "hinglish"},
+                 "b": {"swahili_sheng", "tagalog_taglish", "indonesian", "english_world"}}
+
+
+def _round2(part):
+    data = yaml.safe_load(ROUND2_DEV[part].read_text(encoding="utf-8"))
+    return ([(g, str(t)) for g, ts in data["self_harm"].items() for t in ts],
+            [(g, str(t)) for g, ts in data["not_self_harm"].items() for t in ts])
+
+
+ROUND2_POSITIVES = [(f"{part}:{g}", t) for part in ROUND2_DEV for g, t in _round2(part)[0]]
+ROUND2_NEGATIVES = [(f"{part}:{g}", t) for part in ROUND2_DEV for g, t in _round2(part)[1]]
+
+
+@pytest.mark.parametrize("group, text", ROUND2_POSITIVES)
+def test_round2_every_self_harm_message_is_caught_by_the_patterns(group, text):
+    assert mentions_self_harm(text), (group, text)
+
+
+@pytest.mark.parametrize("group, text", ROUND2_NEGATIVES)
+def test_round2_no_hard_negative_is_flagged(group, text):
+    assert not mentions_self_harm(text), (group, text)
+
+
+@pytest.mark.parametrize("part", sorted(ROUND2_DEV))
+def test_round2_dev_sets_are_labelled_and_40_each_way_per_language(part):
+    path = ROUND2_DEV[part]
+    assert "DEV SET" in path.read_text(encoding="utf-8").splitlines()[0]
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert set(data["self_harm"]) == set(data["not_self_harm"]) == ROUND2_GROUPS[part]
+    for kind in ("self_harm", "not_self_harm"):
+        assert {g: len(ts) for g, ts in data[kind].items()} == {g: 40 for g in ROUND2_GROUPS[part]}, (part, kind)
+
+
+# Lines the round-2 writers wrote again, word for word, from an older dev set (self-harm in both): kept
+# as written (the dev files are not edited for this); any further repeat fails the test below.
+ROUND2_REPEATED = {"अब जीने का मन नहीं करता", "mujhe marna hai", "Saya sudah tidak ingin hidup lagi",
+                   "I don buy sniper, tonight I go drink am finish"}
+
+
+def test_round2_dev_sets_are_new():
+    """No line copies training data (the prototypes and contrasts included); none but the four known
+    repeats copies another self-harm dev set."""
+    from bench.leak_guard import leaks, training_texts
+
+    texts = [t for _, t in ROUND2_POSITIVES + ROUND2_NEGATIVES]
+    assert len(set(texts)) == len(texts) == 560
+    assert not leaks(training_texts(), [("dev", t) for t in texts])
+    others = set()
+    for name in ("dev_self_harm.yml", "dev_self_harm_multilingual.yml", "dev_self_harm_languages.yml"):
+        other = yaml.safe_load(DEV.with_name(name).read_text(encoding="utf-8"))
+        others |= {str(t).lower() for kind in ("self_harm", "not_self_harm") for ts in other[kind].values() for t in ts}
+    assert {t for t in texts if t.lower() in others} == ROUND2_REPEATED
+
+
+# Written for these tests (not in any dev set): other wordings of the round-2 ideas, so a pattern that
+# only copied a dev line fails here. Synonyms, word orders, traditional characters, SMS spellings.
+ROUND2_GENERAL = {
+    "zh": ["如果我死了，你们就别再打了", "我准备卧轨了", "今晚去跳江", "绳索已经准备好了", "刚才吞了好几十片安眠药",
+           "我已經寫好遺言了", "家里那瓶百草枯，今晚就喝了它", "把自己了断算了", "替我跟我爸说声对不起", "我活够了",
+           "我总是忍不住伤害自己", "bu xiang huo le"],
+    "hi": ["मैं सोच रही हूँ सब कुछ ख़त्म कर दूँ", "सल्फास की गोली खा लूँगा", "मैं सबके लिए बोझ हूँ",
+           "ट्रेन की पटरी पर लेट जाऊँगी", "भगवान अब मुझे उठा लो", "मेरी मौत के बाद बच्चों का ख्याल रखना",
+           "मर जाऊँ तो बेहतर है", "मुझे अब और नहीं जीना", "जल्दी ही मैं नहीं रहूँगी", "ख़ुद को जला दूँगा"],
+    "hi-Latn": ["rat poison kharid liya hai maine", "zehar bhi pee lunga", "mai sab pe bojh hoon",
+                "train ki patri pe let jaungi", "nadi me kood jaungi", "khudko hurt karti hu roz",
+                "marne ka man karta hai", "bhagwan mujhe utha lo", "zindagi bekar hai", "nahi jeena chahti ab",
+                "jab mai nahi rahungi tab sab theek hoga", "goliyon ka poora patta kha liya", "fanda tayyar hai"],
+    "sw": ["nimekuwa mzigo kwa wazazi wangu", "nitaondoka duniani leo", "nataka kukatisha maisha yangu",
+           "nimewapa ndugu zangu kila kitu, sitavihitaji tena", "nipo juu ya ghorofa sasa", "sitaki kuwa hai",
+           "nimechoka na dunia hii", "mwambie mama anisamehe", "laiti ningekufa", "hakuna atakayenikumbuka",
+           "nimeshaandika wosia wangu", "nitakunywa dawa ya kuua wadudu"],
+    "tl": ["hindi na ako didilat bukas", "bumili ako ng lason kanina", "kung mamatay na ako, sino magbabayad",
+           "nakatayo ako sa gilid ng tulay", "ipinamigay ko na mga gamit ko, di ko na kailangan yun",
+           "itinali ko na ang lubid", "wala na akong gana mabuhay", "panginoon kunin mo na ako",
+           "ginilitan ko ang pulso ko", "nag-iwan ako ng sulat para sa mga anak ko"],
+    "id": ["seandainya aku meninggal, utangku lunas kan", "andai gue mati besok", "aku lagi di atas atap gedung", "minum obat nyamuk aja biar selesai",
+           "pengen mati aja", "cabut nyawa saya ya Allah", "gak ada alasan buat hidup", "besok saya udah gak ada",
+           "chat terakhir aku ini", "mau hilang dari muka bumi"],
+    "en": ["if i pass away will the debt be cancelled", "when im dead pls stop calling", "death is the only solution",
+           "god please take me", "i bought a bottle of paraquat", "drank bleach", "sitting on the railway tracks",
+           "jumping off 5th floor", "this is my final message", "wont be here 2moro"],
+}
+
+# Look-alikes of the new patterns that must stay clear: payments, other people's funerals, the network,
+# moving house, hunger, games, "kasih tau", "dunia maya", the old "zara kha lo" (eat a little) false alarm.
+ROUND2_GENERAL_CLEAR = [
+    "我已经把钱转给你们了，以后用不着再打电话了", "奶奶的后事都安排好了", "生病了吃了好多药也没好", "这是我最后一次还款",
+    "如果我没了工作就还不了", "绳子买好了明天搬家用", "下辈子再还吧", "去死吧你们这些骗子",
+    "zara kha lo pehle", "ye loan mere liye bojh ban gaya hai", "कर्ज़ का बोझ बहुत है", "मेरे बिना घर का काम कौन करेगा",
+    "छत पर खड़ा हूँ, नेटवर्क यहाँ आता है", "बस सब खत्म कर दूँगा सैलरी आते ही", "पैसा दे दिया है, अब रिमाइंडर की ज़रूरत नहीं",
+    "mere office jaane ke baad call karna", "bas sab khatam kar dunga is mahine", "main ghar pe nahi rahunga kal",
+    "zindagi bekar kar di tum logon ne", "payment de diya, ab call ki zarurat nahi", "pool me kood gaya bachcha",
+    "hii deni ni mzigo mzito", "nimefunga kamba ya viatu", "nikikufa njaa nitalipa nini", "mama yangu aliaga dunia mwaka jana",
+    "sitahitaji mkopo tena", "nimemaliza maisha yangu ya chuo", "sms ya mwisho mliyonitumia ilikuwa tishio",
+    "hindi na ako gumising ng maaga kaya late", "binigay ko na bayad, hindi na kailangan tumawag", "nasa tulay ako, trapik",
+    "tatapusin ko na lahat ng utang ko", "saya kasih tau ya, saya gak butuh pinjaman lagi", "saya lagi di jembatan, macet banget",
+    "gaji segini gak bisa hidup", "besok saya tidak ada di rumah", "hilang dari dunia maya dulu",
+    "if i die of hunger who pays", "what happens to my loan if I die", "kalau saya meninggal siapa ahli warisnya", "when am gone to the village my brother pays", "I won't see tomorrow's game",
+    "bought pesticide for my farm", "this is my last payment",
+]
+
+
+@pytest.mark.parametrize("language, text", [(lang, t) for lang, ts in ROUND2_GENERAL.items() for t in ts])
+def test_round2_patterns_are_general_wordings_not_copies(language, text):
+    assert mentions_self_harm(text), (language, text)
+
+
+@pytest.mark.parametrize("text", ROUND2_GENERAL_CLEAR)
+def test_round2_look_alikes_stay_clear(text):
+    assert not mentions_self_harm(text), text
+
+
+def test_the_word_start_gate_agrees_on_the_round2_dev_sets():
+    lexicon = safety.load_lexicon()
+    plain = re.compile("|".join(f"(?:{safety.expand(p, lexicon['macros'])})" for ps in lexicon["patterns"].values()
+                                for p in ps), re.I)
+    texts = ([t for _, t in ROUND2_POSITIVES + ROUND2_NEGATIVES] + ROUND2_GENERAL_CLEAR
+             + [t for ts in ROUND2_GENERAL.values() for t in ts])
+    for text in texts:
+        for variant in safety._variants(text):
+            assert bool(safety._PATTERN.search(variant)) == bool(plain.search(variant)), variant

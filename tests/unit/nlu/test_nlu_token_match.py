@@ -54,6 +54,18 @@ def test_build_keeps_the_first_examples_and_drops_empty_ones():
         token_match.build([words(TOP)], ["a", "b"], per_label=1)
 
 
+def test_build_keeps_a_quota_per_group_so_one_script_cannot_fill_the_index():
+    """The Chinese examples come first in data order; a quota per label alone gave them every slot."""
+    matrices = [words(TOP), words(UP), words(CARD), words(FEE)]
+    groups = ["han", "han", "other", "other"]
+    idx = token_match.build(matrices, ["a"] * 4, per_label=1, groups=groups)
+    assert np.allclose(idx.vectors, words(TOP, CARD))
+    assert list(idx.label_starts) == [0, 2]
+    assert np.allclose(token_match.build(matrices, ["a"] * 4, per_label=1).vectors, words(TOP))
+    with pytest.raises(ValueError, match="one group"):
+        token_match.build(matrices, ["a"] * 4, per_label=1, groups=["han"])
+
+
 def test_label_score_is_the_best_example_word_by_word():
     idx = index()
     position = idx.position
