@@ -648,3 +648,11 @@ def test_the_word_start_gate_agrees_on_the_round2_dev_sets():
     for text in texts:
         for variant in safety._variants(text):
             assert bool(safety._PATTERN.search(variant)) == bool(plain.search(variant)), variant
+
+
+def test_the_patterns_alone_catch_every_multilingual_dev_positive():
+    """tests/nlu/dev_self_harm_multilingual.yml (dev): 12 of its Pidgin and indirect English
+    positives were left to the semantic nets (7 to none) until the issue-15 review."""
+    data = yaml.safe_load(DEV.with_name("dev_self_harm_multilingual.yml").read_text(encoding="utf-8"))
+    assert [t for ts in data["self_harm"].values() for t in ts if not safety.mentions_self_harm(str(t))] == []
+    assert [t for ts in data["not_self_harm"].values() for t in ts if safety.mentions_self_harm(str(t))] == []
