@@ -38,6 +38,7 @@ HANDLERS = {
     "action_offer": negotiation.offer,
     "action_ask_details": negotiation.ask_details,
     "action_accept_offer": negotiation.accept_offer,
+    "action_thank_pending_offer": negotiation.thank_pending_offer,
     "action_decline_offer": negotiation.decline_offer,
     "action_handoff": people.handoff,
     "action_vulnerability": people.vulnerability,

@@ -81,6 +81,14 @@ def ask_details(turn: Turn, reply: Reply, session: Session, tracker: Tracker) ->
     return events
 
 
+def thank_pending_offer(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    """"Thanks" is not a yes: the offer stays on the table, unrecorded, and the borrower is told so."""
+    offer_on_table = from_slot(turn.slot("pending_offer"))
+    reply.say("thank_pending_offer", "yes_no",
+              summary=summary(offer_on_table, turn.slot("loan")["currency"], reply.language))
+    return []
+
+
 def accept_offer(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
     """Yes to the offer on the table, for one loan or all of them: one path for both."""
     pending = turn.slot("pending_offer")

@@ -184,8 +184,9 @@ def markdown(label: str, split: str, n: dict, g: dict) -> str:
     for code in languages:
         c = g.get(code, {})
         if c.get("missed") or c.get("blocked"):
-            lines += [f"Guard, {code}: missed {len(c['missed'])}, fair texts blocked {len(c['blocked'])}; first 5 missed:", "",
-                      *[f"- {text}" for text in c["missed"][:5]], ""]
+            lines += [f"Guard, {code}: missed {len(c['missed'])}, fair texts blocked {len(c['blocked'])}."]
+            # Dev lines may be read; a blind line printed is one whoever tunes next has seen.
+            lines += [*[f"- {text}" for text in c["missed"][:5]], ""] if split == "dev" else [""]
     return "\n".join(lines) + "\n"
 
 

@@ -111,6 +111,8 @@ def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] 
     if intent == "abuse":  # warned (config/bot.yml escalation), abuse after the warning pauses
         warned = turn.slot("abuse_warned") or not escalation_settings().abuse_warnings_before_pause
         return Move("action_abuse", escalation=Escalation.ABUSE if warned else None)
+    if intent == "thank" and turn.slot("verified", False) and turn.slot("pending_offer"):
+        return Move("action_thank_pending_offer")  # "ok thanks" to an offer records nothing: ask once more
     if intent in ANY_TIME:
         return Move(ANY_TIME[intent], escalation=ESCALATES.get(intent))
     if not turn.slot("verified", False):

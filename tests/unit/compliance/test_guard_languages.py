@@ -46,6 +46,7 @@ ZH_BLOCKED = [
     ("明天到您单位等你。", "threat_of_visit"),
     ("小心点，后果自负。", "threat_of_violence"),
     ("出门注意安全，别怪我们没提醒。", "threat_of_violence"),
+    ("再不还钱，别怪我们对你不客气了。", "threat_of_violence"),
     # insults and humiliation
     ("你这个老赖。", "insult"),
     ("你就是个骗子。", "insult"),
@@ -71,6 +72,7 @@ ZH_ALLOWED = [
     "请不要为了还款去其他平台借钱。",
     "我们不会把您的欠款信息告诉任何第三方。",
     "您本期应还款1,280元，还款日为6月10日。回复“分期”可申请分期。",
+    "不客气。这项安排还没有为您办理，需要我为您办理吗？",  # "you're welcome" read as 对你不客气 before the review
 ]
 
 # Each language's kinds, one line each: the rule that fires first.

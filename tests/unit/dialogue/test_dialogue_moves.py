@@ -114,6 +114,15 @@ def test_yes_and_no_answer_the_pending_offer():
     assert decide(turn("affirm"), PRODUCTS).action == "action_ask_details"
 
 
+def test_thanks_to_an_offer_is_not_a_yes_and_asks_once_more():
+    """Issue 13: a dated promise was lost when the borrower said "thanks" instead of tapping yes."""
+    slots = {**VERIFIED, "pending_offer": {"kind": "promise_to_pay"}}
+    assert decide(turn("thank", "ok thanks", slots=slots), PRODUCTS).action == "action_thank_pending_offer"
+    assert decide(turn("thank", "thanks"), PRODUCTS).action == "action_thank"
+    unverified = {"pending_offer": {"kind": "promise_to_pay"}}
+    assert decide(turn("thank", "thanks", slots=unverified), PRODUCTS).action == "action_thank"
+
+
 def test_no_arrangement_left_goes_to_a_person():
     slots = {**VERIFIED, "loan": {**LOAN, "arrangements_count": 99}}
     move = decide(turn("request_instalments", "3 payments", slots=slots, instalments=3), PRODUCTS)

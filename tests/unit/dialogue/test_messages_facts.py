@@ -25,6 +25,7 @@ TODAY_DEBT_MESSAGES = {
     "balance_in_arrangement", "verified_statement_in_arrangement",  # issue 13: under an active arrangement
     # issue 13: record changes about the debt are confirmed first
     "confirm_dispute_debt", "confirm_already_paid", "clarify_dispute_debt", "clarify_already_paid",
+    "thank_pending_offer",  # issue 13: "thanks" to an offer repeats it and asks for the yes
 }
 TODAY_FIRST_DISCLOSURE = {"verified_statement", "verified_statement_not_overdue", "verified_statement_in_arrangement"}
 
