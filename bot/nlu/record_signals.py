@@ -38,6 +38,8 @@ _NAMED_REFERENCE = re.compile(
     r"\b(?:ref(?:erence)?|receipt|transaction|txn|trx|confirmation|code|kode|resibo)\b"
     r"[\s.:#-]{0,3}(?:(?:no|number|num|id|code)\b[\s.:#-]{0,3})?"
     r"(?=[A-Za-z0-9-]{0,19}\d)([A-Za-z0-9][A-Za-z0-9-]{4,19})(?![A-Za-z0-9-])", re.IGNORECASE)
+_LOAN_TOKEN = re.compile(r"LN[-_#:.]*\d{4,8}", re.IGNORECASE)
+_LOAN_WORD_BEFORE = re.compile(r"\b(?:loan|account|acct|a/c|mkopo|utang|pinjaman)\s*$", re.IGNORECASE)
 Rule = Tuple[Optional[re.Pattern], Optional[re.Pattern], Optional[re.Pattern]]  # match, unless, typed
 
 
@@ -116,8 +118,10 @@ def correction(text: str) -> bool:
 def payment_reference(text: str) -> Optional[str]:
     """The payment reference or transaction code the borrower gives, as typed (the first one), or None."""
     text = (text if isinstance(text, str) else "")[:1000]
-    named = _NAMED_REFERENCE.search(text)
-    if named:
+    for named in _NAMED_REFERENCE.finditer(text):
+        # "reference LN-20931", "loan ref 77310": the loan's own reference, not a payment's (issue 13 panel)
+        if _LOAN_TOKEN.fullmatch(named.group(1)) or _LOAN_WORD_BEFORE.search(text[max(0, named.start() - 12):named.start()]):
+            continue
         return named.group(1)
     code = _TRANSACTION_CODE.search(_cap(text))
     return code.group(0) if code else None

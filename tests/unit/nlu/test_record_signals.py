@@ -296,6 +296,9 @@ def test_a_contact_relation_added_to_the_lexicon_is_read(tmp_path, monkeypatch):
     ("I paid, ref 9QX-22814", "9QX-22814"), ("receipt no. TX558201", "TX558201"),
     ("transaction id: 88213", "88213"), ("QJK7H2P9XL confirmed", "QJK7H2P9XL"),
     ("I paid yesterday", None), ("the code is in my sms", None), ("I get paid on the 15th", None),
+    # the loan's own reference is not a payment's (issue 13 panel: "reference LN-20931" went on the case as a receipt)
+    ("loan reference LN-20931", None), ("reference no LN-20931 I already paid", None), ("loan ref 77310", None),
+    ("ref LN-20931 receipt TX558201", "TX558201"), ("loan LN-20931, mpesa ref RKT5ZQ1ABC", "RKT5ZQ1ABC"),
 ])
 def test_the_payment_reference_is_read_as_typed(text, reference):
     assert read_signals(text)["payment_reference"] == reference
