@@ -25,11 +25,21 @@ Phrase = Tuple[str, ...]
 Word = Tuple[str, int, int]  # normalised word, start, end
 
 
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def _split_han(token: str) -> List[str]:
+    """Chinese is written without spaces: each Han character counts as a word, so "明天不行"
+    reads as 明天 + 不, 行 and a lexicon entry "不行" as the two words 不 行."""
+    return list(token) if _HAN.search(token) else [token]
+
+
 def _phrases(words: Iterable[object]) -> List[Phrase]:
     bad = [w for w in words if not isinstance(w, str)]
     if bad:  # YAML reads a bare no/yes/on/off as a boolean: quote it
         raise ValueError(f"data/lexicons/negation.yml: {bad!r} are not words (quote yes/no/on/off)")
-    return [tuple(w.lower().replace("'", "").split()) for w in words if w.strip()]
+    return [tuple(part for word in w.lower().replace("'", "").split() for part in _split_han(word))
+            for w in words if w.strip()]
 
 
 @lru_cache(maxsize=1)
@@ -51,8 +61,13 @@ def _lexicon() -> Dict[str, object]:
 
 
 def _words(text: str, start: int, end: int) -> List[Word]:
-    return [(m.group(0).lower().replace("'", "").replace("’", ""), m.start() + start, m.end() + start)
-            for m in _WORD.finditer(text[start:end])]
+    words: List[Word] = []
+    for m in _WORD.finditer(text[start:end]):
+        if _HAN.search(m.group(0)):
+            words += [(ch.lower(), m.start() + start + i, m.start() + start + i + 1) for i, ch in enumerate(m.group(0))]
+        else:
+            words.append((m.group(0).lower().replace("'", "").replace("’", ""), m.start() + start, m.end() + start))
+    return words
 
 
 def _matches(word: str, entry: str) -> bool:

@@ -45,6 +45,12 @@ def _kinds(text: str) -> list:
     ("I cnt pay 2moro", [("not_date", "2moro")]),
     ("I can't make it tomorrow, how about friday", [("not_date", "tomorrow"), ("date", "friday")]),
     ("not today and not tomorrow", [("not_date", "today"), ("not_date", "tomorrow")]),
+    # Chinese, read a character at a time (issue 15: 明天不行 used to be offered as tomorrow)
+    ("明天不行", [("not_date", "明天")]),
+    ("明天不行，后天可以", [("not_date", "明天"), ("date", "后天")]),
+    ("我明天还不上", [("not_date", "明天")]),
+    ("不是明天", [("not_date", "明天")]),
+    ("我明天还不了，下周五可以吗", [("not_date", "明天"), ("date", "下周五")]),
 ])
 def test_a_refused_date_is_a_not_date(text, expected):
     assert _kinds(text) == expected
@@ -56,6 +62,7 @@ def test_a_refused_date_is_a_not_date(text, expected):
     "I don't know if I can pay friday", "can't I pay friday?", "not later than friday",
     "I lost my husband last month and I can't think straight", "sorry I was busy, I'll pay today",
     "bakit hindi bukas?", "kwa nini si kesho",
+    "明天我会还", "别担心明天我会还", "不能晚于明天", "明天没问题", "不是说好了我明天还吗",
 ])
 def test_an_offered_or_limiting_date_stays_a_date(text):
     kinds = _kinds(text)
