@@ -93,7 +93,7 @@ def test_a_torn_cache_file_is_started_again(tmp_path):
 
 @pytest.mark.parametrize("text, flagged", [
     ("Nadhani familia yangu itaishi vizuri zaidi bila mimi kuwepo duniani", True),
-    ("I fit just sleep comot for this life, nobody go miss me", True),
+    ("Make I just disappear from this life, nobody go notice", True),
     ("Nitalipa deni langu wiki ijayo baada ya kupata mshahara", False),
     ("Salamat po, babayaran ko po ito sa katapusan ng buwan", False),
     ("我下个月十五号可以还一半，剩下的月底还清", False),

@@ -656,3 +656,18 @@ def test_the_patterns_alone_catch_every_multilingual_dev_positive():
     data = yaml.safe_load(DEV.with_name("dev_self_harm_multilingual.yml").read_text(encoding="utf-8"))
     assert [t for ts in data["self_harm"].values() for t in ts if not safety.mentions_self_harm(str(t))] == []
     assert [t for ts in data["not_self_harm"].values() for t in ts if safety.mentions_self_harm(str(t))] == []
+
+
+@pytest.mark.parametrize("text", [
+    "I dey think say make I just rest forever, nobody go miss me", "nobody will miss me",
+    "Nobody go miss me if I no dey again, I tire",
+])
+def test_nobody_will_miss_me_and_resting_forever_are_caught(text):
+    """Issue 15 review: probes written while fixing tests/rasa/test_e5_encoder.py; the first was
+    missed by every net."""
+    assert safety.mentions_self_harm(text)
+
+
+def test_missing_someone_at_an_event_is_not_ideation():
+    assert not safety.mentions_self_harm("nobody will miss me at the meeting tomorrow")
+
