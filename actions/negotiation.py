@@ -83,9 +83,9 @@ def ask_details(turn: Turn, reply: Reply, session: Session, tracker: Tracker) ->
 
 def thank_pending_offer(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
     """"Thanks" is not a yes: the offer stays on the table, unrecorded, and the borrower is told so."""
-    offer_on_table = from_slot(turn.slot("pending_offer"))
-    reply.say("thank_pending_offer", "yes_no",
-              summary=summary(offer_on_table, turn.slot("loan")["currency"], reply.language))
+    offer_on_table, currency = from_slot(turn.slot("pending_offer")), turn.slot("loan")["currency"]
+    reply.say("thank_pending_offer", "yes_no", summary=summary(offer_on_table, currency, reply.language),
+              schedule=schedule_text(offer_on_table, currency, reply.language))
     return []
 
 

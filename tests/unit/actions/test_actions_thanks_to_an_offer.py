@@ -28,4 +28,5 @@ def test_thanks_keeps_the_offer_on_the_table_and_asks_for_the_yes():
     assert events == []  # the offer stays pending; nothing is written (no session is even given)
     [(key, text, buttons)] = reply.messages
     assert key == "thank_pending_offer" and "haven't set this up yet" in text and "13,860.00" in text
+    assert "\n1. " in text and ":." not in text  # the schedule, as the offer showed it
     assert [b["payload"] for b in buttons] == ["/affirm", "/deny"]
