@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Dict, Iterable, List, Sequence, Tuple
 
 from bot.nlu import lexicons
+from bot.nlu.language_id import SCRIPTS
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 # ".", "," and ":" end a clause unless they sit between digits ("2,000", "6:30").
@@ -25,7 +26,7 @@ Phrase = Tuple[str, ...]
 Word = Tuple[str, int, int]  # normalised word, start, end
 
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_HAN = SCRIPTS["han"]
 
 
 def _split_han(token: str) -> List[str]:
