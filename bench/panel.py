@@ -5,6 +5,7 @@ Usage::
     python bench/panel.py --label after-2f94dc7                 # all 50 conversations
     python bench/panel.py --label smoke --only panel-07,panel-12
     python bench/panel.py --label before-0328bc3 --root /tmp/panel-before   # another checkout's code
+    python bench/panel.py --label round2-<commit> --panels bench/blind/panel2   # the second blind round
 
 Builds one portfolio with the panel's loans (bench/panel_portfolio.py: due dates
 shifted so the days overdue are the panel's, since the product runs on real
@@ -194,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1,
                         help="conversations in flight at once (2 can lock the SQLite records on a loaded machine)")
     parser.add_argument("--out", default=str(RESULTS), help="results folder; LABEL is made under it")
+    parser.add_argument("--panels", default=str(PANEL_DIR),
+                        help="the panel files' folder (default bench/blind/panel; round 2: bench/blind/panel2)")
     args = parser.parse_args(argv)
     if not args.label or "/" in args.label or args.label.startswith("."):
         parser.error("--label must be a plain folder name")
@@ -202,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     if not model.exists():
         parser.error(f"no model at {model}")
     only = {p.strip() for p in args.only.split(",") if p.strip()} if args.only else None
-    panels = read_panels(PANEL_DIR, only)
+    panels = read_panels(Path(args.panels).resolve(), only)
     folder = Path(args.out).resolve() / args.label
     use_root(root)
     conversations, elapsed, errors, portfolio = run(panels, root, model, max(args.workers, 1))

@@ -64,7 +64,7 @@ def read_panel(path: Path) -> Panel:
 
 
 def read_panels(folder: Path, only: set[str] | None = None) -> list[Panel]:
-    panels = [read_panel(p) for p in sorted(folder.glob("panel-*.yml"))]
+    panels = [read_panel(p) for p in sorted(folder.glob("panel*.yml"))]
     if only:
         missing = only - {p.id for p in panels}
         if missing:

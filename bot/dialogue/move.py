@@ -144,6 +144,8 @@ def _request_dict(request: Request | None) -> dict[str, Any] | None:
         "count": request.count,
         "frequency_days": request.frequency_days,
         "waiver_percent": None if request.waiver_percent is None else str(request.waiver_percent),
+        "first_date": None if request.first_date is None else request.first_date.isoformat(),
+        "rest_amount": None if request.rest_amount is None else str(request.rest_amount),
     }
 
 
@@ -156,4 +158,6 @@ def _request(data: Any) -> Request | None:
         date=None if data.get("date") is None else date.fromisoformat(data["date"]),
         days=data.get("days"), count=data.get("count"), frequency_days=data.get("frequency_days"),
         waiver_percent=decimal(data.get("waiver_percent")),
+        first_date=None if data.get("first_date") is None else date.fromisoformat(data["first_date"]),
+        rest_amount=decimal(data.get("rest_amount")),
     )

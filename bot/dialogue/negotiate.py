@@ -125,6 +125,9 @@ def _request(turn: Turn, kind: RequestKind, amount: Decimal | None, today: date,
     said = turn.signal("period", {})
     period = _period_days(said, days)
     reason = hardship_of(turn)
+    parts = _two_parts(turn, kind, today, all_loans)
+    if parts is not None:
+        return RequestKind.PART_PAYMENT, parts
     if kind == RequestKind.AFFORDABILITY and count and not amount:
         kind = RequestKind.INSTALMENT_PLAN
     if kind == RequestKind.PART_PAYMENT and amount and (said.get("per")
@@ -156,6 +159,51 @@ def _request(turn: Turn, kind: RequestKind, amount: Decimal | None, today: date,
         return kind, Request(kind=RequestKind.INSTALMENT_PLAN)
     return Move("action_ask_details", ask=_ASK_FOR.get(kind, Ask.AFFORDABILITY), request_kind=kind,
                 hardship_reason=reason)
+
+
+# Requests a payment in two dated parts answers ("2,000 today and the rest on the 15th").
+_PARTS_KINDS = (RequestKind.PART_PAYMENT, RequestKind.PROMISE_TO_PAY, RequestKind.AFFORDABILITY,
+                RequestKind.INSTALMENT_PLAN, RequestKind.DEFERRAL)
+
+
+def _two_parts(turn: Turn, kind: RequestKind, today: date, all_loans: bool) -> Request | None:
+    """A part payment with each part's own date, when the NLU read two dated parts (the `parts` signal).
+
+    Not for a rate ("1,000 a week"), a count of instalments, or several loans at once
+    (one loan's dates are not carried to every loan)."""
+    parts = turn.signal("parts")
+    if (all_loans or kind not in _PARTS_KINDS or not isinstance(parts, list) or len(parts) != 2
+            or turn.signal("period", {}).get("per") or turn.first("instalments") is not None):
+        return None
+    first, second = parts
+    amount = _decimal(_entity(turn, "amount", first.get("amount")))
+    rest = second.get("amount")
+    rest_amount = None if rest == "rest" else _decimal(_entity(turn, "amount", rest))
+    first_date = _when(turn, first.get("when"), today)
+    rest_date = _when(turn, second.get("when"), today)
+    if amount is None or amount <= 0 or rest_date is None or (rest != "rest" and rest_amount is None):
+        return None
+    if rest_amount is not None and rest_amount <= 0:
+        return None
+    return Request(kind=RequestKind.PART_PAYMENT, amount=amount, date=rest_date,
+                   first_date=None if first_date == today else first_date, rest_amount=rest_amount)
+
+
+def _entity(turn: Turn, name: str, index: Any) -> Any:
+    values = turn.entities.get(name) or []
+    return values[index] if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(values) \
+        else None
+
+
+def _when(turn: Turn, where: Any, today: date) -> date | None:
+    """The date a part's `when` points at: a date entity, or a duration counted from today."""
+    if not isinstance(where, (list, tuple)) or len(where) != 2 or where[0] not in ("date", "duration_days"):
+        return None
+    value = _entity(turn, where[0], where[1])
+    if where[0] == "date":
+        return as_date(value)
+    days = _int(value)
+    return today + timedelta(days=days) if days is not None and days >= 0 else None
 
 
 def _previous_request(turn: Turn) -> Request | None:
@@ -339,7 +387,7 @@ def _decimal(value: Any) -> Decimal | None:
         amount = Decimal(str(value))
     except InvalidOperation:
         return None
-    return amount if amount > 0 else None
+    return amount if amount.is_finite() and amount > 0 else None
 
 
 def _int(value: Any) -> int | None:

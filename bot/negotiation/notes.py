@@ -36,6 +36,9 @@ class NoteCode(str, Enum):
     PART_MIN = "part_min"
     REST_AFTER_TODAY = "rest_after_today"
     REST_WINDOW = "rest_window"
+    REST_AFTER_FIRST = "rest_after_first"
+    REST_AMOUNT = "rest_amount"
+    PART_FIRST_WINDOW = "part_first_window"
     PLAN_MAX_DAYS = "plan_max_days"
     PLAN_MIN_COUNT = "plan_min_count"
     PLAN_MAX_COUNT = "plan_max_count"
@@ -78,6 +81,9 @@ PARAMS: dict[NoteCode, dict[str, str]] = {
     NoteCode.PART_MIN: {"amount": "money"},
     NoteCode.REST_AFTER_TODAY: {},
     NoteCode.REST_WINDOW: {"days": "count", "latest": "date"},
+    NoteCode.REST_AFTER_FIRST: {"first": "date"},
+    NoteCode.REST_AMOUNT: {"amount": "money"},
+    NoteCode.PART_FIRST_WINDOW: {"days": "count", "latest": "date"},
     NoteCode.PLAN_MAX_DAYS: {"days": "count"},
     NoteCode.PLAN_MIN_COUNT: {"count": "count"},
     NoteCode.PLAN_MAX_COUNT: {"count": "count"},

@@ -14,8 +14,9 @@ Rules that are decisions, not arithmetic (see docs/negotiation.md):
 - Days are counted from `today`: a promise (and a plan's first instalment) is
   due within `promise_window_days`, a deferral within `max_deferral_days`, the
   last instalment of a plan within `max_plan_days`.
-- A part payment is two payments: the part today (at least the down payment
-  and the minimum instalment) and the rest within the promise window.
+- A part payment is two payments: the part today or on the borrower's date (at
+  least the down payment and the minimum instalment) and the rest after it,
+  both within the promise window.
 - Paying in full is not an arrangement, so it ignores `max_arrangements`.
 """
 from __future__ import annotations
@@ -107,10 +108,13 @@ def _deferral(target: date | None, payable: Decimal, today: date, limits: Limits
 
 def _part(request: Request, payable: Decimal, currency: str, today: date, limits: Limits,
           notes: Notes) -> tuple[OfferKind, tuple[Instalment, ...]]:
+    """The part (today, or on the borrower's first date) and the rest, both within the promise window."""
     floor = max(limits.min_down_payment(payable, currency), limits.min_instalment(payable, currency),
                 unit(currency))
     if request.amount is not None and quantize(request.amount, currency) >= payable:
         notes.append(Note.of(NoteCode.COVERS_BALANCE))
+        if request.first_date is not None:
+            return _promise(request.first_date, payable, today, limits, notes)
         return _single(OfferKind.PAY_IN_FULL, today, payable)
     if floor >= payable:
         notes.append(Note.of(NoteCode.TOO_SMALL_FOR_PARTS))
@@ -120,14 +124,36 @@ def _part(request: Request, payable: Decimal, currency: str, today: date, limits
         notes.append(Note.of(NoteCode.PART_MIN, amount=floor))
         amount = floor
     edge = today + timedelta(days=limits.promise_window_days)
+    if edge <= today:  # no room for a second date: the whole amount, as a promise
+        notes.append(Note.of(NoteCode.TOO_SMALL_FOR_PARTS))
+        return _promise(target_date(request, today), payable, today, limits, notes)
+    first = _part_first(request.first_date, today, edge, notes)
     rest_due = target_date(request, today) or edge
-    if rest_due <= today:
-        notes.append(Note.of(NoteCode.REST_AFTER_TODAY))
-        rest_due = today + timedelta(days=1)
+    if rest_due <= first:
+        notes.append(Note.of(NoteCode.REST_AFTER_TODAY) if first == today
+                     else Note.of(NoteCode.REST_AFTER_FIRST, first=first))
+        rest_due = first + timedelta(days=1)
     elif rest_due > edge:
         notes.append(Note.of(NoteCode.REST_WINDOW, days=limits.promise_window_days, latest=edge))
         rest_due = edge
-    return OfferKind.PART_PAYMENT, (Instalment(today, amount), Instalment(rest_due, payable - amount))
+    rest = payable - amount
+    if request.rest_amount is not None and quantize(request.rest_amount, currency) != rest:
+        notes.append(Note.of(NoteCode.REST_AMOUNT, amount=rest))  # the rest is what is left, said so
+    return OfferKind.PART_PAYMENT, (Instalment(first, amount), Instalment(rest_due, rest))
+
+
+def _part_first(first: date | None, today: date, edge: date, notes: Notes) -> date:
+    """The first part's date: today unless they gave one; before the window's last day, so the rest fits."""
+    if first is None:
+        return today
+    if first < today:
+        notes.append(Note.of(NoteCode.FIRST_DATE_PASSED))
+        return today
+    latest = edge - timedelta(days=1)
+    if first > latest:
+        notes.append(Note.of(NoteCode.PART_FIRST_WINDOW, days=(edge - today).days, latest=latest))
+        return latest
+    return first
 
 
 def _plan(request: Request, payable: Decimal, currency: str, today: date, limits: Limits,

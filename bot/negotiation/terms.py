@@ -58,6 +58,10 @@ class Request:
     they pay now (part_payment). date: the promised date, the deferred date,
     the rest of a part payment, or a plan's first instalment. days: the same
     as a date counted from today (a plan: how long it may run at most).
+    first_date: a part payment's first part when not now ("30k next friday and
+    the rest on the 23rd"); rest_amount: the second part's amount as they said
+    it, when they said one (the rest is whatever is left: a different figure is
+    named, never silently changed).
     """
 
     kind: RequestKind  # one of PROPOSABLE; a plain string is accepted and turned into its RequestKind
@@ -67,13 +71,17 @@ class Request:
     count: int | None = None
     frequency_days: int | None = None
     waiver_percent: Decimal | None = None
+    first_date: dt.date | None = None
+    rest_amount: Decimal | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in REQUEST_KINDS:
             raise ValueError(f"unknown request kind {self.kind!r}; expected one of {_words(REQUEST_KINDS)}")
         object.__setattr__(self, "kind", RequestKind(self.kind))
-        if self.amount is not None and (not isinstance(self.amount, Decimal) or self.amount <= 0):
-            raise ValueError(f"request amount must be a positive Decimal, got {self.amount!r}")
+        for name in ("amount", "rest_amount"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, Decimal) or not value.is_finite() or value <= 0):
+                raise ValueError(f"request {name} must be a positive Decimal, got {value!r}")
         for name, smallest in (("days", 0), ("count", 1), ("frequency_days", 1)):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)

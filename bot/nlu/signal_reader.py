@@ -32,5 +32,5 @@ class SignalReader(GraphComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            message.set("signals", read_signals(message.get("text") or ""), add_to_output=True)
+            message.set("signals", read_signals(message.get("text") or "", message.get("entities") or ()), add_to_output=True)
         return messages

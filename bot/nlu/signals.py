@@ -18,7 +18,9 @@ Every parse carries ``parse["signals"]`` (docs/nlu-entities.md):
      "hardship_likely": "reduced_income" | None,   # "hours were cut", "sales dropped", "bawas sahod"
      "family_contact": bool,         # "your agent phoned my wife", "you called my boss"
      "contact_time": {"relation": "after" | "before" | "at", "hour": 0-23, "minute": 0-59} | None,
-     "correction": bool}             # "no, I didn't say that", "sikusema hivyo"
+     "correction": bool,             # "no, I didn't say that", "sikusema hivyo"
+     # bot/nlu/payment_parts.py: a payment in two parts, each amount with its own date
+     "parts": [{"amount": 0 | "rest", "when": ["date" | "duration_days", 0] | None}, ...] | None}
 
 ``evidence`` lists the record-changing moves whose claim the words make
 explicitly ("I paid", an M-Pesa-like code, "this loan is not mine", "stop
@@ -51,6 +53,7 @@ import yaml
 from bot.compliance.optout import detect_opt_out
 from bot.config.bot_file import load_bot
 from bot.nlu.lexicons import alternation
+from bot.nlu.payment_parts import check_lexicon as check_parts_lexicon, parts_of
 from bot.nlu.record_signals import check_lexicon as _check_record_signals, read_record_signals
 
 LEXICON = Path(__file__).resolve().parents[2] / "data" / "lexicons" / "signals.yml"
@@ -209,8 +212,9 @@ def loan_reference(text: str) -> Optional[str]:
     return match.group(0) if match else None
 
 
-def read_signals(text: str) -> Dict[str, Any]:
-    """Every signal of one message (the shape in the module docstring)."""
+def read_signals(text: str, entities: Optional[Iterable[Mapping[str, Any]]] = None) -> Dict[str, Any]:
+    """Every signal of one message (the shape in the module docstring); `entities` as the parse
+    has them, with their positions (only `parts` reads them)."""
     text = text if isinstance(text, str) else ""
     return {
         "scope": "all_loans" if about_all_loans(text) else "this_loan",
@@ -221,13 +225,16 @@ def read_signals(text: str) -> Dict[str, Any]:
         "opt_out": detect_opt_out(text),
         "loan_reference": loan_reference(text),
         **read_record_signals(text),
+        "parts": parts_of(text, entities),
     }
 
 
 def signals_of(parse: Mapping[str, Any]) -> Dict[str, Any]:
     """The parse's signals; read from its text when it never passed through the pipeline."""
     signals = parse.get("signals")
-    return dict(signals) if isinstance(signals, Mapping) else read_signals(parse.get("text") or "")
+    if isinstance(signals, Mapping):
+        return dict(signals)
+    return read_signals(parse.get("text") or "", parse.get("entities") or ())
 
 
 def check_lexicon() -> None:
@@ -236,3 +243,4 @@ def check_lexicon() -> None:
     _hardship_patterns()
     _arrest()
     _check_record_signals()
+    check_parts_lexicon()

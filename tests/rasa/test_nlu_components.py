@@ -215,6 +215,13 @@ def test_parse_result_carries_the_signals(agent):
     signals = parse(agent, "I lost my job, can I pay both loans 500 a week")["signals"]
     assert signals["scope"] == "all_loans" and signals["hardship"] == "job_loss"
     assert signals["period"] == {"unit": "week", "per": True, "every": True}
+    assert signals["parts"] is None
+
+
+def test_parse_result_pairs_each_part_of_a_payment_with_its_date(agent):
+    """The SignalReader sees the normaliser's entities with their positions (issue 13: two parts, two dates)."""
+    result = parse(agent, "I can pay 2000 today and the rest on friday")
+    assert result["signals"]["parts"] == [{"amount": 0, "when": ["date", 0]}, {"amount": "rest", "when": ["date", 1]}]
 
 
 def test_emotion_follows_the_message(agent):

@@ -70,7 +70,7 @@ def test_summaries_and_schedules_are_the_sentences_the_bot_always_said():
     assert summary(Offer("pay_in_full", (single,)), "JPY") == "paying JPY 3,500 by Friday 04 December 2026:"
     assert summary(Offer("promise_to_pay", (single,)), "KES") == "paying KES 3,500.00 by Friday 04 December 2026:"
     assert summary(Offer("part_payment", (single, Instalment(date(2026, 12, 7), D("1.00")))), "KES") == (
-        "a part payment now and the rest later, KES 3,501.00 in total:")
+        "a part payment first and the rest later, KES 3,501.00 in total:")
     hard = Offer("hardship_plan", PLAN.schedule, hardship=True)
     assert summary(hard, "KES") == "a hardship plan of 3 payments, KES 3,500.00 in total:"
     assert schedule_text(PLAN, "KES") == ("1. Fri 4 Dec 2026: KES 1,166.66\n2. Fri 11 Dec 2026: KES 1,166.66\n"

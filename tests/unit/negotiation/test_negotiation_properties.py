@@ -65,11 +65,13 @@ _waivers = st.none() | percents
 
 @st.composite
 def requests(draw, today):
-    offset = draw(_offsets)
+    offset, first = draw(_offsets), draw(_offsets)  # first: a part payment's own first date
     return Request(draw(_kinds), amount=draw(_amounts),
                    date=None if offset is None else today + timedelta(days=offset),
                    days=draw(_days), count=draw(_counts), frequency_days=draw(_freqs),
-                   waiver_percent=draw(_waivers))
+                   waiver_percent=draw(_waivers),
+                   first_date=None if first is None else today + timedelta(days=first),
+                   rest_amount=draw(_amounts))
 
 
 @EXAMPLES

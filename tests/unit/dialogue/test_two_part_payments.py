@@ -1,0 +1,128 @@
+"""A payment said in two parts keeps each part's own amount and date (issue 13).
+
+"500 now, the rest in two weeks" was answered with the rest tomorrow and
+"30k next friday and the balance on the 23rd" became one promise of the whole
+balance. The turns here are read as the pipeline reads them: the entity
+normaliser's entities with their positions, and the signals over both.
+"""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from bot.dialogue.move import from_dict, to_dict
+from bot.dialogue.moves import Turn, decide
+from bot.dialogue.wording import note_text
+from bot.negotiation.kinds import OfferKind
+from bot.negotiation.notes import NoteCode
+from bot.negotiation.plans import validate
+from bot.nlu.normalise import extract
+from bot.nlu.payment_parts import parts_of
+from bot.nlu.signals import read_signals
+from tests.unit.dialogue.test_dialogue_moves import NOW, PRODUCTS, TODAY, VERIFIED
+
+ZONE = "Africa/Nairobi"  # the loan's; NOW is Monday 30 November 2026, 12:00 there
+
+
+def read(text: str, intent: str = "offer_partial_payment", slots: dict | None = None) -> Turn:
+    """The message as the NLU leaves it: entities in the order written, signals over text and entities."""
+    entities = extract(text, now=NOW, tz=ZONE)
+    values: dict[str, list] = {}
+    for entity in entities:
+        values.setdefault(entity["entity"], []).append(entity.get("value_text") or entity["value"])
+    return Turn(intent=intent, text=text, now=NOW, slots=slots or VERIFIED, entities=values,
+                signals=read_signals(text, entities))
+
+
+def schedule(move) -> list[tuple[date, Decimal]]:
+    return [(i.due, i.amount) for i in move.offer.schedule]
+
+
+def codes(move) -> list[NoteCode]:
+    return [n.code for n in move.offer.notes]
+
+
+def test_a_part_today_and_the_rest_on_friday():
+    move = decide(read("I can pay 5000 today and the rest on friday"), PRODUCTS)
+    assert move.action == "action_offer" and move.offer.kind == OfferKind.PART_PAYMENT
+    assert schedule(move) == [(TODAY, Decimal("5000.00")), (date(2026, 12, 4), Decimal("8860.00"))]
+    assert not move.offer.notes
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("nitalipa 5,000 ijumaa then the balance tarehe 6", "offer_partial_payment"),
+    ("I'll pay 5000 on friday and the remaining on the 6th", "promise_to_pay"),
+    ("friday 5000, the rest on the 6th", "request_instalments"),
+])
+def test_each_part_keeps_its_own_date_whatever_the_intent(text, intent):
+    move = decide(read(text, intent), PRODUCTS)
+    assert move.action == "action_offer" and move.offer.kind == OfferKind.PART_PAYMENT
+    assert schedule(move) == [(date(2026, 12, 4), Decimal("5000.00")), (date(2026, 12, 6), Decimal("8860.00"))]
+    assert not move.offer.notes
+
+
+def test_the_rest_in_two_weeks_is_named_when_the_window_moves_it():
+    move = decide(read("2000 now, the rest in two weeks"), PRODUCTS)
+    assert schedule(move) == [(TODAY, Decimal("2000.00")), (date(2026, 12, 7), Decimal("11860.00"))]
+    assert codes(move) == [NoteCode.REST_WINDOW]
+    assert "7 days" in note_text(move.offer.notes, "KES")
+
+
+def test_a_second_amount_that_leaves_some_unpaid_is_named_not_silently_changed():
+    move = decide(read("6000 today and 7000 on friday"), PRODUCTS)
+    assert schedule(move) == [(TODAY, Decimal("6000.00")), (date(2026, 12, 4), Decimal("7860.00"))]
+    assert codes(move) == [NoteCode.REST_AMOUNT]
+    assert "7,860.00" in note_text(move.offer.notes, "KES")
+
+
+def test_a_first_date_too_late_for_the_rest_to_follow_is_moved_and_named():
+    move = decide(read("5000 on the 10th and the rest on the 12th"), PRODUCTS)
+    assert schedule(move) == [(date(2026, 12, 6), Decimal("5000.00")), (date(2026, 12, 7), Decimal("8860.00"))]
+    assert codes(move) == [NoteCode.PART_FIRST_WINDOW, NoteCode.REST_WINDOW]
+
+
+def test_the_rest_before_the_first_part_goes_after_it_and_says_so():
+    move = decide(read("5000 on friday and the rest tomorrow"), PRODUCTS)
+    assert schedule(move) == [(date(2026, 12, 4), Decimal("5000.00")), (date(2026, 12, 5), Decimal("8860.00"))]
+    assert codes(move) == [NoteCode.REST_AFTER_FIRST]
+
+
+def test_chinese_parts():
+    move = decide(read("我周五先还5000，剩下的12月6号还"), PRODUCTS)
+    assert schedule(move) == [(date(2026, 12, 4), Decimal("5000.00")), (date(2026, 12, 6), Decimal("8860.00"))]
+    later = decide(read("我周五先还5000，剩下的下周三还"), PRODUCTS)  # Wednesday 9 December: past the window
+    assert schedule(later)[1] == (date(2026, 12, 7), Decimal("8860.00")) and codes(later) == [NoteCode.REST_WINDOW]
+
+
+def test_every_two_part_offer_passes_the_independent_check():
+    for text in ("I can pay 5000 today and the rest on friday", "6000 today and 7000 on friday",
+                 "5000 on the 10th and the rest on the 12th", "5000 on friday and the rest tomorrow"):
+        move = decide(read(text), PRODUCTS)
+        assert validate(move.offer, balance=Decimal("13860.00"), fees_and_interest=Decimal("1360.00"), currency="KES",
+                        limits=PRODUCTS["WALLET-30"].standard, today=TODAY) == [], text
+
+
+def test_the_parts_survive_the_slot():
+    move = decide(read("5000 on friday and the rest on the 6th"), PRODUCTS)
+    again = from_dict(to_dict(move))
+    assert again.request.first_date == date(2026, 12, 4) and again.request.date == date(2026, 12, 6)
+
+
+@pytest.mark.parametrize("text", [
+    "I can pay 1000 a week",                       # a rate, not two parts
+    "why is it 5,600 when I borrowed 5,000?",      # two amounts, no date
+    "I will pay 3000 on friday",                   # one part
+    "what is my balance",                          # "balance" alone
+    "2000 now and the rest later",                 # the rest has no date: nothing to attach
+])
+def test_not_two_parts(text):
+    entities = extract(text, now=NOW, tz=ZONE)
+    assert parts_of(text, entities) is None
+
+
+def test_a_date_written_before_each_part():
+    text = "today 2000 and on friday the rest"
+    entities = extract(text, now=NOW, tz=ZONE)
+    assert parts_of(text, entities) == [{"amount": 0, "when": ["date", 0]}, {"amount": "rest", "when": ["date", 1]}]
