@@ -83,10 +83,16 @@ def vulnerability(turn: Turn, reply: Reply, session: Session, tracker: Tracker) 
     if state.get("loan_id"):
         writes.set_loan_status(session, state["loan_id"], "paused", actor="bot", reason="vulnerability disclosed")
     if reply.decided.escalation == Escalation.SELF_HARM:
-        return handoff_reason(turn, reply, session, tracker, _why(reply), "self_harm",
+        return handoff_reason(turn, reply, session, tracker, _why(reply), "self_harm" + _unknown(state),
                               priority=handoffs.PRIORITY_TOP, crisis_line=crisis_line(state.get("jurisdiction"), reply.language)) \
             + [SlotSet(during_handoff.SELF_HARM_CASE, True)]
-    return handoff_reason(turn, reply, session, tracker, _why(reply), "vulnerability")
+    return handoff_reason(turn, reply, session, tracker, _why(reply), "vulnerability" + _unknown(state))
+
+
+def _unknown(state: dict) -> str:
+    """The text's variant for a sender whose loan is not known: nothing about an account was paused,
+    and nothing may tell a relative writing from the phone that there is one (issue 13 panel)."""
+    return "" if state.get("loan_id") else "_unverified"
 
 
 def recorded(intent: str, undo: dict | None) -> list[dict]:
@@ -255,11 +261,11 @@ def handoff_self_harm(turn: Turn, reply: Reply, session: Session, tracker: Track
     fills = {"crisis_line": crisis_line(state.get("jurisdiction"), reply.language)}
     flagged = [SlotSet(during_handoff.SELF_HARM_CASE, True)]
     if case is None:  # the slot says handed off but the case was finished meanwhile: open a new one
-        return handoff_reason(turn, reply, session, tracker, case_reason(Escalation.SELF_HARM), "self_harm",
-                              priority=handoffs.PRIORITY_TOP, **fills) + flagged
+        return handoff_reason(turn, reply, session, tracker, case_reason(Escalation.SELF_HARM),
+                              "self_harm" + _unknown(state), priority=handoffs.PRIORITY_TOP, **fills) + flagged
     handoffs.reflag(session, tracker.sender_id, reason=case_reason(Escalation.SELF_HARM),
                     priority=handoffs.PRIORITY_TOP)
-    reply.say("self_harm", **fills)
+    reply.say("self_harm" + _unknown(state), **fills)
     return flagged
 
 
@@ -277,14 +283,26 @@ def handoff_how_to_pay(turn: Turn, reply: Reply, session: Session, tracker: Trac
 def handoff_acknowledge(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
     """The first message while waiting: added to the case, and when a person will reply."""
     _append(turn, session, tracker)
-    reply.say("handoff_acknowledge")
+    if not _crisis_reminder(turn, reply):
+        reply.say("handoff_acknowledge")
     return [SlotSet(during_handoff.ACKNOWLEDGED, True)]
 
 
 def handoff_note(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
     _append(turn, session, tracker)
-    reply.say("handoff_noted")
+    if not _crisis_reminder(turn, reply):
+        reply.say("handoff_noted")
     return []
+
+
+def _crisis_reminder(turn: Turn, reply: Reply) -> bool:
+    """After self-harm was spoken of, every acknowledgement carries the crisis line again ("What's the
+    point" after "I won't be around much longer" got only "added to your case": issue 13 panel)."""
+    if not turn.slot(during_handoff.SELF_HARM_CASE, False):
+        return False
+    state = turn.slot("loan") or {}
+    reply.say("handoff_noted_self_harm", crisis_line=crisis_line(state.get("jurisdiction"), reply.language))
+    return True
 
 
 def handoff_payment_reference(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:

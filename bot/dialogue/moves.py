@@ -9,6 +9,8 @@ negotiate.py, the Turn in turn.py.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import re
 from typing import Mapping
 
@@ -85,6 +87,8 @@ def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] 
     """The one decision of a turn: the action, and everything it says, records or hands over."""
     if during_handoff.active(turn):  # a person has the case: the thin layer answers (during_handoff.py)
         return during_handoff.decide(turn)
+    if _payday(turn):  # "I get paid on the 15th": a date to pay on, not a payment made (issue 13)
+        turn = replace(turn, intent="promise_to_pay")
     intent = turn.intent
     if turn.self_harm or intent == "disclose_vulnerability":
         return Move("action_vulnerability", hardship_reason=turn.signal("hardship") or "vulnerability",
@@ -173,6 +177,12 @@ def _third_party(turn: Turn) -> Move:
     if turn.intent == "provide_identity" or any(turn.first(e) for e in IDENTITY_ENTITIES):
         return Move("action_third_party_closed")
     return Move("action_third_party_message")
+
+
+def _payday(turn: Turn) -> bool:
+    """Read as already paid, with no word of a payment made and a date still to come."""
+    return (turn.intent == "already_paid" and "already_paid" not in (turn.signal("evidence") or ())
+            and _later_date(turn))
 
 
 def _later_date(turn: Turn) -> bool:

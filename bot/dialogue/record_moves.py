@@ -44,6 +44,18 @@ ESCALATES = {"complain": Escalation.COMPLAINT, "dispute_debt": Escalation.DISPUT
 WHO_MISREAD = frozenset({"stop_contact", "wrong_person", "third_party", "bot_challenge", "greet", "nlu_fallback",
                          "out_of_scope", "ask_balance"})
 
+# Intents a claim in the borrower's own words outweighs: questions and small talk the
+# classifier reads a claim as ("Nililipa jana kupitia paybill, code ni SLK8Y2H1QZ" read as
+# how to pay, "ok paid. confirmation is 9QX-22814" as a balance question: issue 13 panel).
+# The bot then asks what they meant (one tap), it never records on the words alone.
+# Not provide_identity: "LN-20931, 12 March 1990, I paid yesterday" is verification first.
+EVIDENCE_OVER = frozenset({
+    "ask_payment_methods", "ask_balance", "ask_due_date", "ask_fees", "ask_consequences", "pay_in_full",
+    "nlu_fallback", "out_of_scope", "greet", "thank", "goodbye", "busy_later", "apologize", "refuse_to_pay",
+    "bot_challenge", *RECORDS,
+})
+IDENTITY_ENTITIES = ("loan_reference", "date_of_birth", "phone_last4")
+
 # How sure the intent classifier must be for the bot to name the change
 # outright; below it the bot asks. Either way nothing is written before "yes".
 MIN_CONFIDENCE = 0.6
@@ -59,11 +71,30 @@ def gate(turn: Turn) -> Move | None:
         return Move(REVERT, detail=last.get("intent"))
     if turn.signal("who_is_this") and turn.intent in WHO_MISREAD and not turn.slot("verified", False):
         return Move(WHO)
+    instead = said_instead(turn)
+    if instead is not None:  # their words claim something other than what the intent read
+        if instead in VERIFIED_ONLY and not turn.slot("verified", False):
+            return Move("action_ask_identity")  # a debt claim waits for verification
+        return Move(CLARIFY, detail=instead)
     claim = claimed(turn)
     if claim is None:
         return None
     sure = claim in (turn.signal("evidence") or ()) and turn.intent_confidence >= MIN_CONFIDENCE
     return Move(CONFIRM if sure else CLARIFY, detail=claim)
+
+
+def said_instead(turn: Turn) -> str | None:
+    """The one record change the words give evidence of when the intent read something else
+    (or a record change its words do not bear out): "Nishalipa hii! Mbona mnaendelea kunitumia
+    messages?" ("I already paid! why do you keep messaging?") read as stop_contact is a payment claim."""
+    intent = turn.intent
+    evidence = set(turn.signal("evidence") or ())
+    if turn.signal("family_contact") or intent not in EVIDENCE_OVER or intent in evidence:
+        return None
+    if any(turn.first(e) for e in IDENTITY_ENTITIES):
+        return None
+    others = evidence - {intent}
+    return others.pop() if len(others) == 1 else None
 
 
 def claimed(turn: Turn) -> str | None:

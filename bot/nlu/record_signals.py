@@ -35,9 +35,13 @@ _TRANSACTION_CODE = re.compile(
 # A payment reference the borrower names ("ref 9QX-22814", "receipt no. TX558201", "transaction id: 88213"):
 # the word, then one token of 5-20 letters, digits or hyphens with at least one digit.
 _NAMED_REFERENCE = re.compile(
-    r"\b(?:ref(?:erence)?|receipt|transaction|txn|trx|confirmation|code|kode|resibo)\b"
-    r"[\s.:#-]{0,3}(?:(?:no|number|num|id|code)\b[\s.:#-]{0,3})?"
-    r"(?=[A-Za-z0-9-]{0,19}\d)([A-Za-z0-9][A-Za-z0-9-]{4,19})(?![A-Za-z0-9-])", re.IGNORECASE)
+    r"\b(?:ref(?:erence)?|receipt|transaction|txn|trx|confirmation|code|kode(?:nya)?|resibo|struk(?:nya)?)\b"
+    r"[\s.:#-]{0,3}(?:(?:no|number|num|id|code)\b[\s.:#-]{0,3})?(?:(?:is|was|ni|ay)\b[\s.:#-]{0,3})?"
+    r"(?=[A-Za-z0-9-]{0,19}\d)(\d{2,6}(?: \d{2,6}){1,4}(?![A-Za-z0-9-])|[A-Za-z0-9][A-Za-z0-9-]{4,19})"
+    r"(?![A-Za-z0-9-])", re.IGNORECASE)
+# The words that name a payment's own reference: one given is evidence of a payment made
+# ("ok paid. confirmation is 9QX-22814", "kodenya 7781 2290 1100"); a bare "ref" or "code" may be the loan's.
+_PAYMENT_WORD = re.compile(r"^(?:receipt|transaction|txn|trx|confirmation|resibo|struk|kode)", re.IGNORECASE)
 _LOAN_TOKEN = re.compile(r"LN[-_#:.]*\d{4,8}", re.IGNORECASE)
 _LOAN_WORD_BEFORE = re.compile(r"\b(?:loan|account|acct|a/c|mkopo|utang|pinjaman)\s*$", re.IGNORECASE)
 Rule = Tuple[Optional[re.Pattern], Optional[re.Pattern], Optional[re.Pattern]]  # match, unless, typed
@@ -88,7 +92,7 @@ def evidence(text: str) -> List[str]:
     found = {name for name in RECORD_INTENTS if _says(name, said, typed)}
     if detect_opt_out(text if isinstance(text, str) else ""):
         found.add("stop_contact")
-    if "already_paid" not in found and _TRANSACTION_CODE.search(_cap(text or "")):
+    if "already_paid" not in found and (_TRANSACTION_CODE.search(_cap(text or "")) or _named_payment(text)):
         found.add("already_paid")
     if _says("family_contact", said):
         found.add("complain")
@@ -115,13 +119,23 @@ def correction(text: str) -> bool:
     return _says("correction", view(text))
 
 
-def payment_reference(text: str) -> Optional[str]:
-    """The payment reference or transaction code the borrower gives, as typed (the first one), or None."""
-    text = (text if isinstance(text, str) else "")[:1000]
+def _named(text: str):
+    """Each payment reference named with its word ("ref 9QX-22814"), never the loan's own."""
     for named in _NAMED_REFERENCE.finditer(text):
         # "reference LN-20931", "loan ref 77310": the loan's own reference, not a payment's (issue 13 panel)
         if _LOAN_TOKEN.fullmatch(named.group(1)) or _LOAN_WORD_BEFORE.search(text[max(0, named.start() - 12):named.start()]):
             continue
+        yield named
+
+
+def _named_payment(text: str) -> bool:
+    return any(_PAYMENT_WORD.match(m.group(0)) for m in _named((text if isinstance(text, str) else "")[:1000]))
+
+
+def payment_reference(text: str) -> Optional[str]:
+    """The payment reference or transaction code the borrower gives, as typed (the first one), or None."""
+    text = (text if isinstance(text, str) else "")[:1000]
+    for named in _named(text):
         return named.group(1)
     code = _TRANSACTION_CODE.search(_cap(text))
     return code.group(0) if code else None

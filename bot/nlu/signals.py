@@ -99,6 +99,8 @@ def _patterns() -> Dict[str, re.Pattern]:
         "per": re.compile(rf"\b{alternation(period['per'])}\s+{alternation(period['per_units'])}\b"
                           rf"|\b{alternation(period['per_adverbs'])}\b", re.IGNORECASE),
         "every": _words(period["every"]),
+        **{f"han_{unit}": re.compile(alternation((period.get("han") or {}).get(unit) or ["(?!)"]))
+           for unit in PERIOD_UNITS},
     }
 
 
@@ -117,6 +119,9 @@ def payment_period(text: str) -> Dict[str, Any]:
     """
     text = text or ""
     found = _patterns()
+    han = next((u for u in PERIOD_UNITS if found[f"han_{u}"].search(text)), None)  # 每周: a rate of its unit
+    if han:
+        return {"unit": han, "per": True, "every": True}
     unit = next((u for u in PERIOD_UNITS if found[u].search(text)), None)
     return {"unit": unit, "per": bool(found["per"].search(text)), "every": bool(found["every"].search(text))}
 

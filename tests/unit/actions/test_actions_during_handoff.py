@@ -90,8 +90,23 @@ def test_self_harm_before_verification_gets_the_default_line(records_db):
     t = tracker("th-sh-anon", "action_handoff_self_harm", "i will die, then you'll have your peace",
                 "disclose_vulnerability", {}, Move("action_handoff_self_harm", escalation=Escalation.SELF_HARM))
     texts, _ = run(records_db, "action_handoff_self_harm", t)
-    assert texts == [render("self_harm", crisis_line=crisis_line(None), **FILLS)]
+    # nothing about an account: none is known, and a relative may be writing from the phone (issue 13 panel)
+    assert texts == [render("self_harm_unverified", crisis_line=crisis_line(None), **FILLS)]
+    assert "account" not in texts[0] and "loan" not in texts[0] and "paused" not in texts[0]
     assert the_case(records_db, cid).priority == handoffs.PRIORITY_TOP
+
+
+def test_after_self_harm_every_acknowledgement_repeats_the_crisis_line(records_db):
+    """"What's the point" after "I won't be around much longer" got only "added to your case"."""
+    cid = open_case(records_db, "th-sh-again", reason="self-harm risk")
+    loan = {"loan_id": "TH-SH-2", "jurisdiction": "UK", "timezone": "Europe/London"}
+    for action, slots in (("action_handoff_acknowledge", {}), ("action_handoff_note", {"handoff_acknowledged": True})):
+        t = tracker("th-sh-again", action, "What's the point", "nlu_fallback",
+                    {"self_harm_case": True, "verified": True, "loan_id": "TH-SH-2", "loan": loan, **slots})
+        texts, _ = run(records_db, action, t)
+        assert texts == [render("handoff_noted_self_harm", crisis_line=crisis_line("UK"), **FILLS)]
+        assert "Samaritans" in texts[0]
+    assert [m["text"] for m in the_case(records_db, cid).messages] == ["What's the point"] * 2
 
 
 def test_how_to_pay_is_answered_with_only_what_verification_allows(records_db):

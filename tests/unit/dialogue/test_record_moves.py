@@ -83,9 +83,21 @@ def test_an_amount_question_is_answered_with_the_fees_not_recorded_as_a_dispute(
     assert both.action == record_moves.CONFIRM
 
 
-def test_i_get_paid_on_the_15th_is_asked_about_not_recorded_as_paid():
-    m = move("already_paid", "I get paid on the 15th", VERIFIED, {}, entities={"date": ["2026-12-15"]})
-    assert (m.action, m.detail) == (record_moves.CLARIFY, "already_paid")
+def test_i_get_paid_on_the_15th_is_a_date_to_pay_on_not_a_payment_made():
+    """Read as already_paid, "I get paid on the 15th" was asked "have you already paid?" (issue 13 panel)."""
+    m = move("already_paid", "I get paid on the 5th", VERIFIED, {}, entities={"date": ["2026-12-05"]})
+    assert m.action == "action_offer" and m.offer.kind == "promise_to_pay" and not m.offer.notes
+    assert [i.due.isoformat() for i in m.offer.schedule] == ["2026-12-05"]
+    later = move("already_paid", "I get paid on the 15th", VERIFIED, {}, entities={"date": ["2026-12-15"]})
+    assert [n.code.value for n in later.offer.notes] == ["promise_window"]  # the limits' change, named
+
+
+def test_a_payment_made_on_a_date_is_still_a_payment_claim():
+    past = move("already_paid", "I paid on the 28th", VERIFIED, {"evidence": ["already_paid"]},
+                entities={"date": ["2026-11-28"]})
+    assert (past.action, past.detail) == (record_moves.CONFIRM, "already_paid")
+    unsure = move("already_paid", "salary comes 15th", VERIFIED, {}, entities={"date": ["2026-11-15"]})
+    assert (unsure.action, unsure.detail) == (record_moves.CLARIFY, "already_paid")  # a past date: asked
 
 
 def test_a_complaint_about_contacting_the_family_is_a_complaint_whatever_it_was_read_as():
@@ -152,3 +164,25 @@ def test_a_dated_promise_to_pay_in_full_is_offered_for_the_record():
     m = move("pay_in_full", "I'll pay it all on the 5th", VERIFIED, entities={"date": ["2026-12-05"]})
     assert (m.action, m.request.kind.value) == ("action_offer", "promise_to_pay")
     assert move("pay_in_full", "I want to pay it all now", VERIFIED).action == "action_pay_in_full"
+
+
+@pytest.mark.parametrize("intent", ["ask_payment_methods", "ask_balance", "nlu_fallback", "pay_in_full", "stop_contact"])
+def test_a_payment_claim_read_as_another_intent_is_asked_about(intent):
+    """"Nililipa jana kupitia paybill, code ni SLK8Y2H1QZ" came out as how to pay (issue 13 panel)."""
+    m = move(intent, "Nililipa jana kupitia paybill, code ni SLK8Y2H1QZ", VERIFIED, {"evidence": ["already_paid"]})
+    assert (m.action, m.detail) == (record_moves.CLARIFY, "already_paid")
+
+
+def test_a_payment_claim_before_verification_asks_who_they_are_not_about_contact():
+    m = move("stop_contact", "Nishalipa hii! Mbona mnaendelea kunitumia messages?", {}, {"evidence": ["already_paid"]})
+    assert m.action == "action_ask_identity"
+
+
+def test_the_intent_s_own_evidence_or_a_negotiation_keeps_the_reading():
+    both = move("stop_contact", "I paid already, stop texting me", {}, {"evidence": ["already_paid", "stop_contact"]})
+    assert (both.action, both.detail) == (record_moves.CONFIRM, "stop_contact")
+    promise = move("promise_to_pay", "I paid 500 yesterday, the rest on friday", VERIFIED, {"evidence": ["already_paid"]})
+    assert promise.action not in record_moves.ACTIONS
+    verifying = move("ask_balance", "LN-1 12 March 1990, I paid", {}, {"evidence": ["already_paid"]},
+                     entities={"loan_reference": ["LN-1"]})
+    assert verifying.action == "action_verify"

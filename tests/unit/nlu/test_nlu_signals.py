@@ -36,7 +36,18 @@ def test_scope(text, scope):
 @pytest.mark.parametrize("text, unit, per, every", [
     ("500 every two weeks", "fortnight", False, True),
     ("1k a week", "week", True, True),
-    ("kila week 500", "week", True, False),
+    ("kila week 500", "week", True, True),
+    # issue 13 panel: "300rb per minggu" was read as every 30 days
+    ("saya sanggup 300rb per minggu", "week", True, True),
+    ("kaya ko 500 kada linggo", "week", True, True),
+    ("naweza 1000 kila wiki", "week", True, True),
+    ("main har hafte 1000 de sakta hoon", "week", True, True),
+    ("每周还500", "week", True, True),
+    ("每两周还500", "fortnight", True, True),
+    ("每个月还1000", "month", True, True),
+    ("周五还500", None, False, False),           # Friday, not a week
+    ("bayar hari minggu", None, False, False),   # Sunday, not a week
+    ("nitalipa kwa mpesa", None, False, False),
     ("I get my sweldo on the 30th", "month", False, False),
     ("I can pay 2000 monthly", "month", True, False),
     ("I can pay 2000", None, False, False),
