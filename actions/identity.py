@@ -12,6 +12,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from sqlalchemy.orm import Session
 
+from actions import contact_times
 from actions.turns import Reply
 from bot.channels import widget_token
 from bot.config.compliance import DATE_ORDERS, date_orders
@@ -211,7 +212,10 @@ def _verified(loan, how: str, turn: Turn, reply: Reply, session: Session, tracke
         reply.say("other_loans", count=len(state["other_loan_ids"]), loan_ids=", ".join(state["other_loan_ids"]))
     if state.get("active_arrangement"):
         reply.say("active_arrangement", **arrangement_fills(state, reply.language))
-    return [SlotSet("verified", True), SlotSet("verify_attempts", 0), SlotSet("verify_locked", False),
+    kept = turn.slot(contact_times.PROPOSED_SLOT)
+    if isinstance(kept, dict):  # a contact time said before verification: checked against this loan's window
+        contact_times.note(kept, state, reply, session, tracker)
+    return [SlotSet(contact_times.PROPOSED_SLOT, None), SlotSet("verified", True), SlotSet("verify_attempts", 0), SlotSet("verify_locked", False),
             SlotSet("loan_id", loan.loan_id),
             SlotSet("loan", state), SlotSet("candidate_reference", None), SlotSet("candidate_dob", None),
             SlotSet("candidate_borrower", None)]

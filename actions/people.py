@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from sqlalchemy.orm import Session
 
 from actions.turns import Reply
-from bot.dialogue import contact_time, during_handoff, record_moves
+from bot.dialogue import during_handoff, record_moves
 from bot.dialogue.move import InvalidMove
 from bot.dialogue.moves import Turn
 from bot.dialogue.reasons import CORRECTION_DENIED, Escalation, case_reason, corrected_reason
@@ -17,6 +17,7 @@ from bot.dialogue.wording import money, note_text
 from bot.records import audit, handoffs, queries, writes
 from bot.settings import crisis_line, lender
 
+from actions import contact_times
 from actions.common import loan_slot
 from actions.identity import channel_identity
 
@@ -220,26 +221,16 @@ def third_party(turn: Turn, reply: Reply, session: Session, tracker: Tracker) ->
 
 
 def busy_later(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
-    """A better time to talk, noted only when the profile's contact window allows it."""
-    when, proposed = turn.first("date"), contact_time.proposed(turn.signal("contact_time"))
+    """A better time to talk, noted only when the loan's contact window allows it (contact_times.py)."""
+    kept = contact_times.remembered(turn.signal("contact_time"), turn.first("date"), turn.text)
     state = turn.slot("loan") or {}
-    if proposed is not None:
-        profile = contact_time.profile_of(state.get("jurisdiction"))
-        window = contact_time.bounds(profile)
-        if window is None or not contact_time.allowed(proposed, profile):
-            audit.append(session, actor="bot", kind="contact_time_refused",
-                         payload={"proposed": f"{proposed.relation} {proposed.at:%H:%M}", "profile": profile.name},
-                         loan_id=state.get("loan_id"), conversation_id=tracker.sender_id)
-            start, end = window or ("-", "-")
-            reply.say("contact_time_outside", start=start, end=end)
-            return []
-    if when or proposed is not None:
-        audit.append(session, actor="borrower", kind="preferred_contact_time", payload={
-            "date": when, "time": None if proposed is None else f"{proposed.relation} {proposed.at:%H:%M}",
-            "text": turn.text}, loan_id=state.get("loan_id"), conversation_id=tracker.sender_id)
-        reply.say("busy_later_noted")
-    else:
+    if kept is None:
         reply.say("busy_later")
+        return []
+    if not state.get("jurisdiction"):  # whose window applies is known only once they verify
+        reply.say("contact_time_verify_first")
+        return [SlotSet(contact_times.PROPOSED_SLOT, kept)]
+    contact_times.note(kept, state, reply, session, tracker)
     return []
 
 

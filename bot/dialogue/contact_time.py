@@ -54,7 +54,8 @@ def bounds(profile: Profile) -> tuple[str, str] | None:
 
 
 def profile_of(jurisdiction: str | None) -> Profile:
-    """The loan's profile; before verification, the strictest of all, the only window the bot can promise."""
+    """The loan's profile; without a jurisdiction, the strictest of all (the actions keep a time said
+    before verification and check it against the loan's own profile afterwards: actions/contact_times.py)."""
     if jurisdiction:
         return effective_profile([jurisdiction])
     return effective_profile(list(default_profiles()))

@@ -29,8 +29,9 @@ def loan(loan_id: str, status: str = "overdue", jurisdiction: str = "KE") -> dic
             "timezone": "Africa/Nairobi", "status": status, "currency": "KES"}
 
 
-def tracker(cid: str, text: str, intent: str, slots: dict, move: Move, signals: dict | None = None) -> Tracker:
-    parse = {"text": text, "intent": {"name": intent, "confidence": 0.95}, "entities": [], "message_id": "m2",
+def tracker(cid: str, text: str, intent: str, slots: dict, move: Move, signals: dict | None = None,
+            entities: list | None = None) -> Tracker:
+    parse = {"text": text, "intent": {"name": intent, "confidence": 0.95}, "entities": entities or [], "message_id": "m2",
              "signals": signals or {}}
     events = [{"event": "user", "text": "LN-1 2 Jan 1990", "timestamp": 1.0, "input_channel": "rest",
                "parse_data": {"text": "LN-1 2 Jan 1990", "intent": {"name": "provide_identity"}}, "message_id": "m1"},
@@ -181,12 +182,36 @@ def test_a_claim_left_unanswered_is_dropped_at_the_next_turn(records_db):
     assert after[record_moves.PENDING] is None and after[record_moves.LAST] is None
 
 
-def test_before_verification_a_time_is_checked_against_the_strictest_window(records_db):
-    """The bot does not know the borrower's jurisdiction yet: it promises only what every profile allows."""
-    late = {"contact_time": {"relation": "after", "hour": 19, "minute": 0}}
-    messages, _ = run(records_db, "action_busy_later", tracker(
-        "rc-9", "message me after 7pm", "busy_later", {}, Move("action_busy_later"), late))
-    assert messages[0][0].endswith(render("contact_time_outside", start="09:00", end="19:00", **FILLS))
+def test_before_verification_a_time_waits_for_the_loan_s_own_window(records_db):
+    """Contact hours differ by jurisdiction: "after 7pm" was refused in the UK and the Philippines with a
+    09:00-19:00 window no jurisdiction has (issue 13 panel). It is kept, then checked once they verify."""
+    late = {"contact_time": {"relation": "after", "hour": 17, "minute": 0}}
+    messages, after = run(records_db, "action_busy_later", tracker(
+        "rc-9", "message me after 5pm", "busy_later", {}, Move("action_busy_later"), late))
+    assert messages[0][0].endswith(render("contact_time_verify_first", **FILLS))
+    assert after["proposed_contact_time"]["hour"] == 17 and "preferred_contact_time" not in kinds(records_db, "rc-9")
+    add_loan(records_db, "RC-9")  # a KE borrower: 08:00-19:00
+    identity = [{"entity": "loan_reference", "value": "RC-9"}, {"entity": "date_of_birth", "value": "1990-01-02"}]
+    messages, done = run(records_db, "action_verify", tracker(
+        "rc-9", "RC-9 born 2 January 1990", "provide_identity", {"proposed_contact_time": after["proposed_contact_time"]},
+        Move("action_verify"), entities=identity))
+    assert done["verified"] is True and done["proposed_contact_time"] is None
+    assert messages[-1][0] == render("busy_later_noted", **FILLS)
+    with records_db.session() as s:
+        noted = s.execute(select(AuditEntry).where(AuditEntry.conversation_id == "rc-9",
+                                                   AuditEntry.kind == "preferred_contact_time")).scalar_one()
+        assert noted.payload["time"] == "after 17:00" and noted.loan_id is not None  # on the loan now
+
+
+def test_a_time_kept_before_verification_outside_the_loan_s_window_is_refused_then(records_db):
+    add_loan(records_db, "RC-9B")
+    kept = {"relation": "after", "hour": 19, "minute": 30, "date": None, "text": "after 7:30pm"}
+    identity = [{"entity": "loan_reference", "value": "RC-9B"}, {"entity": "date_of_birth", "value": "1990-01-02"}]
+    messages, _ = run(records_db, "action_verify", tracker(
+        "rc-9b", "RC-9B born 2 January 1990", "provide_identity", {"proposed_contact_time": kept},
+        Move("action_verify"), entities=identity))
+    assert messages[-1][0] == render("contact_time_outside", start="08:00", end="19:00", **FILLS)
+    assert "contact_time_refused" in kinds(records_db, "rc-9b")
 
 
 def test_a_hardship_said_before_verification_is_remembered_for_the_offers(records_db):

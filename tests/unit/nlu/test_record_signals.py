@@ -128,6 +128,8 @@ def test_amount_question(text, expected):
 
 @pytest.mark.parametrize("text, expected", [
     ("they reduced my hours", "reduced_income"), ("my hours were cut", "reduced_income"),
+    ("kak usaha warung saya omsetnya turun setengah", "reduced_income"),  # -nya on the noun (issue 13 panel)
+    ("kumita lang ako ng kalahati ngayon", "reduced_income"), ("dhandha aadha ho gaya hai", "reduced_income"),
     ("business is down 50%", "reduced_income"), ("sales dropped this month", "reduced_income"),
     ("my salary is delayed", "reduced_income"), ("salary delayed", "reduced_income"),
     ("I took a pay cut", "reduced_income"), ("I'm only getting half salary", "reduced_income"),
@@ -299,6 +301,18 @@ def test_a_contact_relation_added_to_the_lexicon_is_read(tmp_path, monkeypatch):
     # the loan's own reference is not a payment's (issue 13 panel: "reference LN-20931" went on the case as a receipt)
     ("loan reference LN-20931", None), ("reference no LN-20931 I already paid", None), ("loan ref 77310", None),
     ("ref LN-20931 receipt TX558201", "TX558201"), ("loan LN-20931, mpesa ref RKT5ZQ1ABC", "RKT5ZQ1ABC"),
+    # "is" between the word and the code, and digits in groups (issue 13 panel)
+    ("ok paid. confirmation is 9QX-22814", "9QX-22814"), ("struknya ada. kodenya 7781 2290 1100", "7781 2290 1100"),
+    ("Transfer reference was LN27403", None),
 ])
 def test_the_payment_reference_is_read_as_typed(text, reference):
     assert read_signals(text)["payment_reference"] == reference
+
+
+@pytest.mark.parametrize("text,paid", [
+    ("ok paid. confirmation is 9QX-22814", True), ("bayar lewat Indomaret, struknya ada", True),
+    ("receipt no. TX558201", True), ("yes paid", True),
+    ("ok i get paid on the 15th", False), ("what is the code 12345 for", False), ("my loan ref 77310", False),
+])
+def test_a_named_payment_reference_is_evidence_of_a_payment(text, paid):
+    assert ("already_paid" in evidence(text)) is paid
