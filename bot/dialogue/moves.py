@@ -106,9 +106,11 @@ def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] 
     if turn.signal("arrest") and intent not in REQUESTS_BY_INTENT and intent not in ESCALATES \
             and not any(turn.first(e) for e in IDENTITY_ENTITIES):  # "will the police come?": answered, to anyone
         return Move("action_consequences")
-    if turn.slot(record_moves.CLOSED, False) and not turn.slot("verified", False) and intent not in ANY_TIME:
+    if turn.slot(record_moves.CLOSED, False) and not turn.slot("verified", False) \
+            and (intent not in ANY_TIME or intent == "third_party"):  # "tell her to call me": a message, once told
         return _third_party(turn)  # not the borrower: even an unreadable message is kept for the account holder
-    if intent == "nlu_fallback" and not _awaited_answer(turn) and not all_loans_request(turn):
+    if intent == "nlu_fallback" and not _awaited_answer(turn) and not all_loans_request(turn) \
+            and not _counter_terms(turn):
         if turn.fallbacks_in_row >= escalation_settings().fallbacks_in_a_row:
             return Move("action_handoff", escalation=Escalation.NOT_UNDERSTOOD)
         return Move("action_fallback")
@@ -154,6 +156,8 @@ def _verified(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ..
         return Move("action_explain_fees")
     if turn.slot("pending_offer") and intent in ("affirm", "deny"):
         return Move("action_accept_offer") if intent == "affirm" else counter_offer(turn, products, ladder)
+    if _counter_terms(turn):  # "no. 40. not 80" read as nothing: their figure against the offer
+        return counter_offer(turn, products, ladder)
     if intent in REQUESTS_BY_INTENT:
         return negotiate(turn, products, REQUESTS_BY_INTENT[intent])
     if intent == "pay_in_full" and _later_date(turn):  # "I'll pay it all on the 12th" is a promise to record
@@ -172,11 +176,20 @@ def _third_party(turn: Turn) -> Move:
     """After "I'm not the borrower": a message or how payments work, never the account or a verification."""
     if turn.intent in ("ask_payment_methods", "pay_in_full"):
         return Move("action_third_party_payment")
+    if turn.intent in ("ask_balance", "ask_due_date", "ask_fees", "dispute_debt"):
+        return Move("action_third_party_closed")  # a question about the account: what can be done instead
     if turn.intent in ("greet", "affirm", "deny", "thank", "goodbye"):
         return Move("action_third_party_closed")
     if turn.intent == "provide_identity" or any(turn.first(e) for e in IDENTITY_ENTITIES):
         return Move("action_third_party_closed")
     return Move("action_third_party_message")
+
+
+def _counter_terms(turn: Turn) -> bool:
+    """An unreadable reply to an offer that carries an amount ("Hiyo ni mingi sana, nimesema elfu moja
+    kwa wiki"): the borrower's own figure, answered with an offer on it, not "say it another way"."""
+    return bool(turn.intent in ("nlu_fallback", "out_of_scope") and turn.slot("verified", False)
+                and turn.slot("pending_offer") and turn.first("amount") is not None)
 
 
 def _payday(turn: Turn) -> bool:

@@ -25,7 +25,7 @@ from bot.negotiation.kinds import LadderStep, OfferKind, RequestKind
 from bot.negotiation.ladder import LADDER, next_step
 from bot.negotiation.limits import Product, limits_for
 from bot.negotiation.money import fmt, quantize_down
-from bot.negotiation.notes import Note
+from bot.negotiation.notes import Note, NoteCode
 from bot.negotiation.plans import Offer, Request, propose
 
 
@@ -53,7 +53,8 @@ def counter_offer(turn: Turn, products: Mapping[str, Product], ladder: tuple[str
     """
     pending = turn.slot("pending_offer") or {}
     if any(turn.first(e) is not None for e in ("amount", "date", "duration_days", "instalments")):
-        return negotiate(turn, products, request_kind_of(pending.get("request_kind")))
+        move = negotiate(turn, products, request_kind_of(pending.get("request_kind")))
+        return _budget_refused(turn, move) or move
     reason = hardship_of(turn)
     # Every offer kind is a rung; an offer slot without one stands where a promise does.
     current = pending.get("kind") if pending.get("kind") in tuple(LadderStep) else LadderStep.PROMISE_TO_PAY
@@ -68,6 +69,25 @@ def counter_offer(turn: Turn, products: Mapping[str, Product], ladder: tuple[str
         return Move("action_decline_offer", move.request, move.offer, request_kind=kind, hardship_reason=reason,
                     ladder_step=step)
     return move
+
+
+def _budget_refused(turn: Turn, move: Move) -> Move | None:
+    """"no. 40. not 80" to a plan already built on their 40 a week: the same budget said again is a
+    refusal of what the limits allow at it, so a person takes over with the figures (issue 13 panel:
+    the bot asked them to say it another way, then recorded a promise of the whole balance)."""
+    previous = _previous_request(turn)
+    request, offer = move.request, move.offer
+    if (move.action != "action_offer" or offer is None or request is None or previous is None
+            or previous.kind != RequestKind.INSTALMENT_PLAN or previous.amount is None
+            or (request.amount, request.frequency_days) != (previous.amount, previous.frequency_days)):
+        return None
+    dues = [i.due for i in offer.schedule]
+    every = (dues[1] - dues[0]).days if len(dues) > 1 else request.frequency_days or 30
+    currency = (turn.slot("loan") or {}).get("currency", "")
+    note = Note.of(NoteCode.OVER_BUDGET, amount=request.amount, period=request.frequency_days or 30,
+                   smallest=max(i.amount for i in offer.schedule), every=every)
+    return Move("action_handoff", request=request, request_kind=move.request_kind, hardship_reason=move.hardship_reason,
+                escalation=Escalation.OVER_BUDGET, detail=_figures(note, currency), notes=(note,))
 
 
 def _request_kind_or_none(value: Any) -> RequestKind | None:
@@ -123,7 +143,7 @@ def _request(turn: Turn, kind: RequestKind, amount: Decimal | None, today: date,
     days = _int(turn.first("duration_days"))
     when = as_date(turn.first("date"))
     said = turn.signal("period", {})
-    period = _period_days(said, days)
+    period = _period_days(said, days) if _period_said(said, days) else _budget_period(turn) or _period_days(said, days)
     reason = hardship_of(turn)
     parts = _two_parts(turn, kind, today, all_loans)
     if parts is not None:
@@ -224,7 +244,7 @@ def _continued(turn: Turn, kind: RequestKind, today: date) -> Request | None:
     previous = _previous_request(turn)
     if previous is None or not (turn.slot("pending_offer") or turn.slot("awaiting")):
         return None
-    if kind != request_kind_of(turn.slot("request_kind")):
+    if kind != request_kind_of(turn.slot("request_kind")) and not _budget_dated(previous, kind):
         return None  # they asked for something else
     if any(turn.first(e) is not None for e in ("amount", "instalments")):
         return None
@@ -235,6 +255,25 @@ def _continued(turn: Turn, kind: RequestKind, today: date) -> Request | None:
     if when is None or (days is not None and turn.slot("awaiting") != Ask.DATE):
         return None
     return replace(previous, date=when, days=None if previous.kind != RequestKind.INSTALMENT_PLAN else previous.days)
+
+
+def _budget_dated(previous: Request, kind: RequestKind) -> bool:
+    """"Can it start next friday?" to a plan built on their budget: the plan's first date, read as a
+    promise by the NLU (issue 13 panel: the $40-a-week budget became a promise of the whole balance)."""
+    return (previous.kind == RequestKind.INSTALMENT_PLAN and previous.amount is not None
+            and kind in (RequestKind.PROMISE_TO_PAY, RequestKind.DEFERRAL, RequestKind.AFFORDABILITY))
+
+
+def _period_said(said: Mapping[str, Any], days: int | None) -> bool:
+    return bool(said.get("unit")) or (days in (7, 14, 30) and bool(said.get("every")))
+
+
+def _budget_period(turn: Turn) -> int | None:
+    """The period of the budget on the table: "no. 40. not 80" after "$40 a week" is still a week."""
+    previous = _previous_request(turn)
+    if previous is None or previous.amount is None or previous.kind != RequestKind.INSTALMENT_PLAN:
+        return None
+    return previous.frequency_days
 
 
 def _keep_waiver(turn: Turn, request: Request) -> Request:

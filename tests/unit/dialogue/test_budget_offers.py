@@ -193,3 +193,35 @@ def test_500_now_the_rest_in_two_weeks():
 def test_a_deferral_to_today_is_named_not_silently_moved():
     move = decide(turn("request_deferral", "can I move it to today", date=TODAY.isoformat()), PRODUCTS)
     assert move.offer.notes == (Note.of(NoteCode.DEFERRAL_AFTER_TODAY),)
+
+
+# --- the budget refused, restated, or dated (issue 13 panel) ----------------------------
+
+def _offered_on_budget():
+    first = decide(said(JOB_LOSS, "cannot_pay", VERIFIED, amount="1000"), PRODUCTS)
+    assert first.action == "action_offer" and [i.amount for i in first.offer.schedule] == [Decimal("3465.00")] * 4
+    return first, after(first, {**VERIFIED, "hardship_reason": "job_loss"})
+
+
+def test_the_same_budget_said_again_hands_over_with_the_figures():
+    """"no. 40. not 80, not 60. forty" was answered "say it another way", then a promise of the whole."""
+    _, slots = _offered_on_budget()
+    move = decide(said("no. 1000. not 3465. one thousand", "nlu_fallback", slots, amount="1000"), PRODUCTS)
+    assert move.action == "action_handoff" and move.escalation == Escalation.OVER_BUDGET
+    assert "can pay KES 1,000.00 every 7 days" in case_reason(move.escalation, move.detail)
+
+
+def test_an_unreadable_reply_with_a_new_figure_is_a_counter_offer():
+    _, slots = _offered_on_budget()
+    move = decide(said("hiyo ni mingi, 1500 kwa wiki", "nlu_fallback", slots, amount="1500"), PRODUCTS)
+    assert move.action in ("action_offer", "action_decline_offer", "action_handoff") and move.request.amount == 1500
+    assert move.request.frequency_days == 7
+
+
+def test_a_start_date_keeps_the_budget_plan():
+    """"can it start next friday? cant pay today" became a promise of the whole balance."""
+    _, slots = _offered_on_budget()
+    friday = (TODAY + timedelta(days=4)).isoformat()
+    move = decide(said("can it start friday? cant pay today", "promise_to_pay", slots, date=friday), PRODUCTS)
+    assert move.action == "action_offer" and len(move.offer.schedule) > 1
+    assert move.offer.schedule[0].due.isoformat() == friday and within(move, "1000", 7)

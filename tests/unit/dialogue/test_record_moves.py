@@ -113,6 +113,10 @@ def test_someone_who_is_not_the_borrower_is_never_verified_in_that_conversation(
     assert move("ask_payment_methods", "how can I pay it for her", closed).action == "action_third_party_payment"
     assert move("request_deferral", "she needs more time", closed).action == "action_third_party_message"
     assert move("nlu_fallback", "ok tell her to call me", closed).action == "action_third_party_message"
+    # once closed, "tell her to call me" read as third_party is a message too, not the same paragraph again
+    assert move("third_party", "Ok tell her to call me then", closed).action == "action_third_party_message"
+    # a question about the account gets what can be done instead (a message, how to pay), not "noted"
+    assert move("ask_balance", "I want to help her pay. How much is it?", closed).action == "action_third_party_closed"
     # the thin layer too: no verification of a stranger during a hand-off
     handed = {**closed, during_handoff.HANDED_OFF: True}
     assert move("provide_identity", "LN-1", handed, entities={"loan_reference": ["LN-1"]}).action != "action_verify"
