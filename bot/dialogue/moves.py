@@ -103,7 +103,8 @@ def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] 
     if turn.signal("contact_time") and intent not in REQUESTS_BY_INTENT \
             and not any(turn.first(e) for e in IDENTITY_ENTITIES):  # "message me after 7pm", "saturday 10am then"
         return Move("action_busy_later")
-    if turn.signal("arrest") and intent not in REQUESTS_BY_INTENT and intent not in ESCALATES \
+    if turn.signal("arrest") and (intent not in REQUESTS_BY_INTENT or not turn.slot("verified", False)) \
+            and intent not in ESCALATES \
             and not any(turn.first(e) for e in IDENTITY_ENTITIES):  # "will the police come?": answered, to anyone
         return Move("action_consequences")
     if turn.slot(record_moves.CLOSED, False) and not turn.slot("verified", False) \

@@ -136,6 +136,13 @@ def test_can_i_be_arrested_is_answered_before_verification():
     assert move("ask_consequences", "what happens if I don't pay", {}).action == "action_ask_identity"
     assert move("nlu_fallback", "will police come to my house", {}, {"arrest": True}).action == "action_consequences"
     assert move("greet", "hello, will I go to jail?", VERIFIED, {"arrest": True}).action == "action_consequences"
+    # read as a payment request, the arrest question still comes first before verification (issue 13 panel:
+    # "someone said he is police and I'll be arrested tomorrow if I haven't paid, is it true??" got the
+    # verification request twice); after it, the request is negotiated
+    fear = "Mtu amenipigia akisema ni polisi na nitakamatwa kesho kama sijalipa hii loan. Ni kweli??"
+    assert move("cannot_pay", fear, {}, {"arrest": True}).action == "action_consequences"
+    assert move("promise_to_pay", "I'll pay friday, no need for police", VERIFIED, {"arrest": True},
+                entities={"date": ["2026-12-04"]}).action == "action_offer"
 
 
 def test_a_proposed_contact_time_goes_to_the_window_check():

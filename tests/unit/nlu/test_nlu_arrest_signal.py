@@ -19,6 +19,7 @@ from bot.nlu.signals import arrest, hardship_reason, read_signals
     "will the police come for me? please be honest", "una go carry me go police for this small money?",
     "is it a crime not to pay?", "will they lock me up", "nitakamatwa?", "makukulong ba ako?",
     "apa saya bisa dipenjara?", "kya mujhe giraftar karenge", "Will I be IMPRISONED",
+    "So siwezi kamatwa?", "watanikamata kweli?", "police wale utha lenge kya",
 ])
 def test_arrest_jail_or_police_is_read(text):
     assert arrest(text) is True
