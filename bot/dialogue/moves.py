@@ -90,7 +90,7 @@ def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] 
     if _payday(turn):  # "I get paid on the 15th": a date to pay on, not a payment made (issue 13)
         turn = replace(turn, intent="promise_to_pay")
     intent = turn.intent
-    if turn.self_harm or intent == "disclose_vulnerability":
+    if turn.self_harm or intent == "disclose_vulnerability" or _unread_hardship(turn):
         return Move("action_vulnerability", hardship_reason=turn.signal("hardship") or "vulnerability",
                     escalation=Escalation.SELF_HARM if turn.self_harm else Escalation.VULNERABILITY)
     if turn.signal("legal_threat"):
@@ -184,6 +184,13 @@ def _third_party(turn: Turn) -> Move:
     if turn.intent == "provide_identity" or any(turn.first(e) for e in IDENTITY_ENTITIES):
         return Move("action_third_party_closed")
     return Move("action_third_party_message")
+
+
+def _unread_hardship(turn: Turn) -> bool:
+    """A death or an illness the classifier could not read ("Mtoto wangu ameaga wiki iliyopita" came back
+    as "say it another way"): a person takes it, as a disclosed vulnerability (issue 13 panel)."""
+    return turn.intent in ("nlu_fallback", "out_of_scope", "apologize", "greet") \
+        and turn.signal("hardship") in ("bereavement", "illness")
 
 
 def _counter_terms(turn: Turn) -> bool:

@@ -119,6 +119,8 @@ def _negotiate_loan(turn: Turn, products: Mapping[str, Product], kind: RequestKi
 
     if request is None and not all_loans:  # one loan's terms are not carried to every loan
         request = _continued(turn, kind, today)
+        if request is not None and turn.slot("request_kind"):
+            kind = request_kind_of(turn.slot("request_kind"))  # still the request on the table
     if request is None:
         built = _request(turn, kind, amount, today, all_loans)
         if isinstance(built, Move):
@@ -254,14 +256,20 @@ def _continued(turn: Turn, kind: RequestKind, today: date) -> Request | None:
         when = today + timedelta(days=days)  # "in two weeks" answers "which date?"
     if when is None or (days is not None and turn.slot("awaiting") != Ask.DATE):
         return None
+    said = turn.signal("period", {})
+    if previous.kind == RequestKind.INSTALMENT_PLAN and previous.amount is None and said.get("unit"):
+        # "每月还一次，从12月20号开始" (monthly, from the 20th): the count's plan, at their interval and date
+        previous = replace(previous, frequency_days=_period_days(said, None))
     return replace(previous, date=when, days=None if previous.kind != RequestKind.INSTALMENT_PLAN else previous.days)
 
 
 def _budget_dated(previous: Request, kind: RequestKind) -> bool:
-    """"Can it start next friday?" to a plan built on their budget: the plan's first date, read as a
-    promise by the NLU (issue 13 panel: the $40-a-week budget became a promise of the whole balance)."""
-    return (previous.kind == RequestKind.INSTALMENT_PLAN and previous.amount is not None
-            and kind in (RequestKind.PROMISE_TO_PAY, RequestKind.DEFERRAL, RequestKind.AFFORDABILITY))
+    """"Can it start next friday?" to a plan on their budget or count: the plan's first date, read as a
+    promise by the NLU (issue 13 panel: the $40-a-week budget became a promise of the whole balance,
+    and "每月还一次，从12月20号开始" turned a 3-instalment plan into a promise)."""
+    return (previous.kind == RequestKind.INSTALMENT_PLAN and (previous.amount is not None or previous.count)
+            and kind in (RequestKind.PROMISE_TO_PAY, RequestKind.DEFERRAL, RequestKind.AFFORDABILITY,
+                         RequestKind.INSTALMENT_PLAN))
 
 
 def _period_said(said: Mapping[str, Any], days: int | None) -> bool:

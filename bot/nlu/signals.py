@@ -157,8 +157,10 @@ def _hardship_patterns() -> Dict[str, List[re.Pattern]]:
     unknown = set(local) - set(HARDSHIP_REASONS)
     if unknown:
         raise ValueError(f"{LEXICON}: hardship: unknown reasons {sorted(unknown)}")
+    han = lexicon().get("hardship_han") or {}
     return {reason: [re.compile(p, re.IGNORECASE) for p in patterns]
             + ([_words(local[reason])] if local.get(reason) else [])
+            + ([re.compile(alternation(han[reason]))] if han.get(reason) else [])
             for reason, patterns in _HARDSHIP.items()}
 
 

@@ -197,3 +197,9 @@ def test_the_intent_s_own_evidence_or_a_negotiation_keeps_the_reading():
     verifying = move("ask_balance", "LN-1 12 March 1990, I paid", {}, {"evidence": ["already_paid"]},
                      entities={"loan_reference": ["LN-1"]})
     assert verifying.action == "action_verify"
+
+
+def test_a_death_the_classifier_could_not_read_goes_to_a_person_with_condolence():
+    m = move("nlu_fallback", "Samahani kwa kuchelewa. Mtoto wangu ameaga wiki iliyopita", {}, {"hardship": "bereavement"})
+    assert m.action == "action_vulnerability" and m.escalation == Escalation.VULNERABILITY
+    assert move("nlu_fallback", "asdf", {}, {"hardship": "job_loss"}).action == "action_fallback"

@@ -126,3 +126,17 @@ def test_a_date_written_before_each_part():
     text = "today 2000 and on friday the rest"
     entities = extract(text, now=NOW, tz=ZONE)
     assert parts_of(text, entities) == [{"amount": 0, "when": ["date", 0]}, {"amount": "rest", "when": ["date", 1]}]
+
+
+def test_monthly_from_a_date_keeps_the_count_plan():
+    """"每月还一次，从12月20号开始" to a 3-instalment offer turned it into a promise (issue 13 panel)."""
+    from tests.unit.dialogue.test_budget_offers import after
+    ill = {**VERIFIED, "hardship_reason": "illness"}  # the hardship limits: three months fit
+    first = decide(Turn(intent="request_instalments", text="可以分三期还吗？", now=NOW, slots=ill,
+                        entities={"instalments": [3]}, signals=read_signals("可以分三期还吗？")), PRODUCTS)
+    assert first.action == "action_offer" and len(first.offer.schedule) == 3
+    move = decide(read("每月还一次，从12月6号开始", "promise_to_pay", after(first, ill)), PRODUCTS)
+    assert move.action == "action_offer" and len(move.offer.schedule) == 3
+    assert move.request_kind == "instalment_plan"
+    dues = [i.due for i in move.offer.schedule]
+    assert dues[0] == date(2026, 12, 6) and (dues[1] - dues[0]).days == 30

@@ -61,6 +61,11 @@ def test_payment_period(text, unit, per, every):
     ("the shop is open", None), ("my business collapsed", "business_failure"), ("I was in hospital", "illness"),
     ("my father passed away", "bereavement"), ("our house flooded", "disaster"),
     ("I will pay on friday", None), ("", None),
+    # other languages (issue 13 panel: a Swahili bereavement came back as "say it another way")
+    ("Mtoto wangu ameaga wiki iliyopita", "bereavement"), ("namatay ang tatay ko", "bereavement"),
+    ("ibu saya meninggal minggu lalu", "bereavement"), ("mere papa guzar gaye", "bereavement"),
+    ("我妈妈上个月去世了", "bereavement"), ("nimelazwa hospitalini", "illness"), ("kena phk bulan lalu", "job_loss"),
+    ("sakit hati aku sama kalian", None), ("habari za asubuhi", None),
 ])
 def test_hardship(text, reason):
     assert hardship_reason(text) == reason
