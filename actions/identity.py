@@ -16,6 +16,7 @@ from actions import contact_times
 from actions.turns import Reply
 from bot.channels import widget_token
 from bot.config.compliance import DATE_ORDERS, date_orders
+from bot.dialogue import record_moves
 from bot.dialogue.moves import Turn
 from bot import clock
 from bot.records import audit, handoffs, queries, sends, writes
@@ -73,6 +74,9 @@ def _from_telegram(tracker: Tracker) -> bool:
 
 def ask_identity(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
     reply.say("ask_identity")
+    claim = reply.decided.detail
+    if claim in record_moves.RECORDS:  # "I paid this on Friday, why the letters?": kept for after verification
+        return [SlotSet(record_moves.EARLIER, record_moves.pending_claim(turn, claim))]
     return []
 
 
@@ -215,7 +219,14 @@ def _verified(loan, how: str, turn: Turn, reply: Reply, session: Session, tracke
     kept = turn.slot(contact_times.PROPOSED_SLOT)
     if isinstance(kept, dict):  # a contact time said before verification: checked against this loan's window
         contact_times.note(kept, state, reply, session, tracker)
-    return [SlotSet(contact_times.PROPOSED_SLOT, None), SlotSet("verified", True), SlotSet("verify_attempts", 0), SlotSet("verify_locked", False),
+    earlier = turn.slot(record_moves.EARLIER)
+    asked = []
+    if isinstance(earlier, dict) and earlier.get("intent") in record_moves.RECORDS:
+        # the claim they made before verifying is asked about now, one tap, never dropped (issue 13 panel)
+        reply.say(f"clarify_{earlier['intent']}", "confirm")
+        asked = [SlotSet(record_moves.PENDING, dict(earlier))]
+    return asked + [SlotSet(record_moves.EARLIER, None), SlotSet(contact_times.PROPOSED_SLOT, None),
+                    SlotSet("verified", True), SlotSet("verify_attempts", 0), SlotSet("verify_locked", False),
             SlotSet("loan_id", loan.loan_id),
             SlotSet("loan", state), SlotSet("candidate_reference", None), SlotSet("candidate_dob", None),
             SlotSet("candidate_borrower", None)]

@@ -18,7 +18,7 @@ from bot.dialogue import during_handoff, record_moves
 from bot.dialogue.escalation import escalation_settings
 from bot.dialogue.move import Ask, Move
 from bot.dialogue.negotiate import (
-    all_loans_kind, all_loans_request, as_date, counter_offer, negotiate, request_kind_of,
+    all_loans_kind, all_loans_request, as_date, counter_offer, kept_request, negotiate, request_kind_of,
 )
 from bot.dialogue.reasons import Escalation
 from bot.dialogue.turn import Turn, in_a_row, is_angry, is_fallback, local_today, turn_from_parse
@@ -114,12 +114,12 @@ def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] 
             and not _counter_terms(turn):
         if turn.fallbacks_in_row >= escalation_settings().fallbacks_in_a_row:
             return Move("action_handoff", escalation=Escalation.NOT_UNDERSTOOD)
-        return Move("action_fallback")
+        return Move("action_fallback", request=kept_request(turn))
     if intent == "abuse":  # warned (config/bot.yml escalation), abuse after the warning pauses
         warned = turn.slot("abuse_warned") or not escalation_settings().abuse_warnings_before_pause
         return Move("action_abuse", escalation=Escalation.ABUSE if warned else None)
     if intent == "thank" and turn.slot("verified", False) and turn.slot("pending_offer"):
-        return Move("action_thank_pending_offer")  # "ok thanks" to an offer records nothing: ask once more
+        return Move("action_thank_pending_offer", request=kept_request(turn))  # "ok thanks" to an offer records nothing: ask once more
     if intent in ANY_TIME:
         return Move(ANY_TIME[intent], escalation=ESCALATES.get(intent))
     if not turn.slot("verified", False):
@@ -138,6 +138,8 @@ def _unverified(turn: Turn) -> Move:
         return Move("action_verify")
     if turn.slot("verify_locked", False):
         return Move("action_verification_locked")
+    if turn.intent in record_moves.VERIFIED_ONLY:  # "I already paid": asked about once they verify
+        return Move("action_ask_identity", detail=turn.intent)
     if turn.intent == "greet":
         return Move("action_greet")
     if turn.intent == "out_of_scope":

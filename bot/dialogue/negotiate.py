@@ -228,6 +228,13 @@ def _when(turn: Turn, where: Any, today: date) -> date | None:
     return today + timedelta(days=days) if days is not None and days >= 0 else None
 
 
+def kept_request(turn: Turn) -> Request | None:
+    """The request on the table, for a move that answers something else while an offer waits
+    ("say it another way", "you're welcome, shall I set it up?"): the budget survives the detour
+    (issue 13 panel: "$40 a week" was lost after one unreadable reply)."""
+    return _previous_request(turn) if turn.slot("pending_offer") else None
+
+
 def _previous_request(turn: Turn) -> Request | None:
     """The request of the move before this message (the `move` slot still holds it when the
     policy decides): the terms the borrower is negotiating, with their budget and concessions."""

@@ -22,6 +22,7 @@ from bot.dialogue.turn import Turn
 PENDING = "pending_record"  # {"intent", "text", "opt_out"}: a change waiting for the borrower's yes
 LAST = "last_record"  # {"intent", "undo": {...}}: the last change made, so "I didn't say that" can undo it
 CLOSED = "third_party_closed"  # someone said they are not the borrower: no verification in this conversation
+EARLIER = "claim_before_verification"  # a debt claim made before verification: asked about once they verify
 
 CONFIRM = "action_confirm_record"  # evidence and a sure reading: "I'll record X. Shall I?"
 CLARIFY = "action_clarify_record"  # no evidence or an unsure reading: "Do you mean X?"
@@ -66,6 +67,8 @@ def gate(turn: Turn) -> Move | None:
     pending = turn.slot(PENDING)
     if isinstance(pending, Mapping) and turn.intent in ("affirm", "deny"):
         return confirmed(turn, pending) if turn.intent == "affirm" else Move(DECLINED, detail=pending.get("intent"))
+    if isinstance(pending, Mapping) and turn.intent == "thank" and pending.get("intent") == "already_paid":
+        return confirmed(turn, pending)  # "ok thanks" to "have you already paid?": their payment, for a person to find
     last = turn.slot(LAST)
     if turn.signal("correction") and isinstance(last, Mapping):
         return Move(REVERT, detail=last.get("intent"))
@@ -74,7 +77,7 @@ def gate(turn: Turn) -> Move | None:
     instead = said_instead(turn)
     if instead is not None:  # their words claim something other than what the intent read
         if instead in VERIFIED_ONLY and not turn.slot("verified", False):
-            return Move("action_ask_identity")  # a debt claim waits for verification
+            return Move("action_ask_identity", detail=instead)  # a debt claim waits for verification
         return Move(CLARIFY, detail=instead)
     claim = claimed(turn)
     if claim is None:

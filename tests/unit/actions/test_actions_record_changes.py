@@ -257,3 +257,20 @@ def test_who_is_this_as_the_first_message_says_who_we_are_once(records_db):
     text = done["messages"][0][0]
     assert text == render("who_is_this", **FILLS)
     assert text.count("automated assistant") == 1
+
+
+def test_a_payment_claim_before_verification_is_asked_about_once_they_verify(records_db):
+    """"I paid this on Friday by bank transfer" before verifying was dropped after it (issue 13 panel)."""
+    messages, after = run(records_db, "action_ask_identity", tracker(
+        "rc-12", "I paid this on Friday by bank transfer. Why the letters?", "already_paid", {},
+        Move("action_ask_identity", detail="already_paid"), {"evidence": ["already_paid"]}))
+    kept = after[record_moves.EARLIER]
+    assert kept["intent"] == "already_paid" and "bank transfer" in kept["text"]
+    add_loan(records_db, "RCP-12")
+    identity = [{"entity": "loan_reference", "value": "RCP-12"}, {"entity": "date_of_birth", "value": "1990-01-02"}]
+    messages, done = run(records_db, "action_verify", tracker(
+        "rc-12", "RCP-12 born 2 January 1990", "provide_identity", {record_moves.EARLIER: kept},
+        Move("action_verify"), entities=identity))
+    text, buttons = messages[-1]
+    assert text == render("clarify_already_paid", **FILLS) and [b["payload"] for b in buttons] == ["/affirm", "/deny"]
+    assert done[record_moves.PENDING] == kept and done[record_moves.EARLIER] is None

@@ -225,3 +225,15 @@ def test_a_start_date_keeps_the_budget_plan():
     move = decide(said("can it start friday? cant pay today", "promise_to_pay", slots, date=friday), PRODUCTS)
     assert move.action == "action_offer" and len(move.offer.schedule) > 1
     assert move.offer.schedule[0].due.isoformat() == friday and within(move, "1000", 7)
+
+
+def test_the_budget_survives_an_unreadable_reply():
+    """"no. 40. not 80, not 60. forty" got "say it another way"; then "can it start next friday?" made a
+    promise of the whole balance: the fallback had dropped the budget on the table."""
+    _, slots = _offered_on_budget()
+    lost = decide(said("no. forty. not that", "nlu_fallback", slots), PRODUCTS)
+    assert lost.action == "action_fallback" and lost.request.amount == Decimal("1000")
+    friday = (TODAY + timedelta(days=4)).isoformat()
+    move = decide(said("can it start friday? cant pay today", "promise_to_pay", after(lost, slots), date=friday),
+                  PRODUCTS)
+    assert move.action == "action_offer" and len(move.offer.schedule) > 1 and within(move, "1000", 7)

@@ -186,7 +186,16 @@ def test_a_payment_claim_read_as_another_intent_is_asked_about(intent):
 
 def test_a_payment_claim_before_verification_asks_who_they_are_not_about_contact():
     m = move("stop_contact", "Nishalipa hii! Mbona mnaendelea kunitumia messages?", {}, {"evidence": ["already_paid"]})
-    assert m.action == "action_ask_identity"
+    assert (m.action, m.detail) == ("action_ask_identity", "already_paid")  # the claim waits for verification
+    read = move("already_paid", "I paid this on Friday by bank transfer. Why the letters?", {}, {"evidence": ["already_paid"]})
+    assert (read.action, read.detail) == ("action_ask_identity", "already_paid")
+
+
+def test_thanks_to_have_you_already_paid_is_a_yes():
+    pending = {**VERIFIED, record_moves.PENDING: {"intent": "already_paid", "text": "I paid", "payment_reference": None}}
+    assert move("thank", "ok thanks, I'll wait", pending).action == "action_already_paid"
+    stop = {**VERIFIED, record_moves.PENDING: {"intent": "stop_contact", "text": "stop"}}
+    assert move("thank", "ok thanks", stop).action != "action_stop_contact"  # a cease needs the tap
 
 
 def test_the_intent_s_own_evidence_or_a_negotiation_keeps_the_reading():
