@@ -1,4 +1,6 @@
-"""The catalogues of other languages (issue 15): Chinese in full, the safety texts in sw/tl/id/hi.
+"""The catalogues of other languages (issue 15): every language in full (Chinese first; sw, tl, id
+and hi completed after the issue 13 panel, whose judges read English replies to Indonesian borrowers
+as not understood).
 
 A translated text that lost a placeholder says less than English (a crisis line
 missing from the self-harm text); one with a placeholder English lacks fails
@@ -21,7 +23,7 @@ from bot.config.messages import ENGLISH, RESERVED, languages, load_messages, pat
 from bot.dialogue.messages import render
 
 ENGLISH_FILE = yaml.safe_load(path_for(ENGLISH).read_text(encoding="utf-8"))
-PARTIAL = ("sw", "tl", "id", "hi")
+OTHERS = ("zh", "sw", "tl", "id", "hi")
 # What someone in crisis, asking for a person, or asking us to stop must read in their language.
 SAFETY = ("self_harm", "vulnerability", "condolence", "handoff", "handoff_acknowledge", "handoff_noted",
           "handoff_timeout", "handoff_reason_updated", "handoff_payment_reference", "handoff_pay_unverified",
@@ -52,37 +54,25 @@ def test_the_shipped_languages():
     assert languages() == ("en", "hi", "id", "sw", "tl", "zh")
 
 
-def test_chinese_has_every_entry_variant_and_part_of_english():
-    zh = raw("zh")
-    assert set(zh) == set(ENGLISH_FILE)
-    assert set(zh["tone"]) == set(ENGLISH_FILE["tone"])
+@pytest.mark.parametrize("language", OTHERS)
+def test_every_language_has_every_entry_variant_and_part_of_english(language):
+    found = raw(language)
+    assert set(found) == set(ENGLISH_FILE)
+    assert set(found["tone"]) == set(ENGLISH_FILE["tone"])
     for key, english in ENGLISH_FILE.items():
         if key in RESERVED:
             continue
-        assert set(zh[key]) == set(english), key  # every emotion variant, facts, toned
-        assert zh[key]["facts"] == english["facts"], key
+        assert set(found[key]) == set(english), key  # every emotion variant, facts, toned
+        assert found[key]["facts"] == english["facts"], key
         for name, text in texts(english).items():
-            assert placeholders(zh[key][name]) == placeholders(text), (key, name)
-    english_parts, zh_parts = dict(leaves(ENGLISH_FILE["parts"])), dict(leaves(zh["parts"]))
-    assert set(zh_parts) == set(english_parts)
+            assert placeholders(found[key][name]) == placeholders(text), (key, name)
+    english_parts, their_parts = dict(leaves(ENGLISH_FILE["parts"])), dict(leaves(found["parts"]))
+    assert set(their_parts) == set(english_parts)
     for path, text in english_parts.items():
-        assert placeholders(str(zh_parts[path])) == placeholders(str(text)), path
+        assert placeholders(str(their_parts[path])) == placeholders(str(text)), path
 
 
-@pytest.mark.parametrize("language", PARTIAL)
-def test_a_partial_language_keeps_the_english_facts_and_placeholders(language):
-    found = raw(language)
-    assert set(found) <= set(ENGLISH_FILE) - set(RESERVED)
-    for key, entry in found.items():
-        english = ENGLISH_FILE[key]
-        assert entry["facts"] == english["facts"], key
-        assert entry.get("toned", False) == english.get("toned", False), key
-        assert set(texts(entry)) <= set(texts(english)), key
-        for name, text in texts(entry).items():
-            assert placeholders(text) == placeholders(english[name]), (key, name)
-
-
-@pytest.mark.parametrize("language", ("zh", *PARTIAL))
+@pytest.mark.parametrize("language", OTHERS)
 def test_every_language_has_the_safety_texts_in_its_own_words(language):
     catalogue = load_messages(language=language).messages
     english = load_messages().messages
@@ -93,7 +83,8 @@ def test_every_language_has_the_safety_texts_in_its_own_words(language):
 
 def test_hindi_is_written_in_devanagari():
     for key, entry in raw("hi").items():
-        assert re.search("[\u0900-\u097f]{3}", entry["default"]), key
+        if key not in RESERVED:
+            assert re.search("[\u0900-\u097f]{3}", entry["default"]), key
 
 
 def test_chinese_is_polite_and_has_no_pressure_words():
@@ -103,12 +94,14 @@ def test_chinese_is_polite_and_has_no_pressure_words():
         assert not re.search("必须|立即|否则|你", text), text  # 您, never 你
 
 
-def test_a_language_without_a_key_says_it_in_english():
+def test_a_language_without_a_key_says_it_in_english(tmp_path):
     fills = {"crisis_line": load_bot().crisis_line("KE", "sw"), "lender": "Tawi Credit"}
     swahili = render("self_harm", language="sw", **fills)
     assert swahili != render("self_harm", **fills) and "+254 722 178 177" in swahili
-    assert render("greet", language="sw") == render("greet")
-    assert render("greet", language="zh") != render("greet")
+    assert render("greet", language="sw") != render("greet") and render("greet", language="zh") != render("greet")
+    english = _catalogues(tmp_path, 'thank:\n  facts: {mentions_debt: false, first_disclosure: false}\n'
+                                    '  default: "Karibu."\n')
+    assert "greet" not in load_messages(english, "xx").messages  # a partial file: the rest is said in English
 
 
 def _catalogues(tmp_path, text: str):
