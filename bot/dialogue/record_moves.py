@@ -69,6 +69,8 @@ def gate(turn: Turn) -> Move | None:
         return confirmed(turn, pending) if turn.intent == "affirm" else Move(DECLINED, detail=pending.get("intent"))
     if isinstance(pending, Mapping) and turn.intent == "thank" and pending.get("intent") == "already_paid":
         return confirmed(turn, pending)  # "ok thanks" to "have you already paid?": their payment, for a person to find
+    if isinstance(pending, Mapping) and turn.intent == pending.get("intent") and turn.intent in RECORDS:
+        return confirmed(turn, pending)  # "yes, wrong number" to "we've reached the wrong person?": the claim again is a yes
     last = turn.slot(LAST)
     if turn.signal("correction") and isinstance(last, Mapping):
         return Move(REVERT, detail=last.get("intent"))

@@ -113,8 +113,9 @@ def _part(request: Request, payable: Decimal, currency: str, today: date, limits
                 unit(currency))
     if request.amount is not None and quantize(request.amount, currency) >= payable:
         notes.append(Note.of(NoteCode.COVERS_BALANCE))
-        if request.first_date is not None:
-            return _promise(request.first_date, payable, today, limits, notes)
+        when = request.first_date or target_date(request, today)
+        if when is not None and when != today:  # "the whole 2,300 tomorrow": their date, not today
+            return _promise(when, payable, today, limits, notes)
         return _single(OfferKind.PAY_IN_FULL, today, payable)
     if floor >= payable:
         notes.append(Note.of(NoteCode.TOO_SMALL_FOR_PARTS))

@@ -212,3 +212,12 @@ def test_a_death_the_classifier_could_not_read_goes_to_a_person_with_condolence(
     m = move("nlu_fallback", "Samahani kwa kuchelewa. Mtoto wangu ameaga wiki iliyopita", {}, {"hardship": "bereavement"})
     assert m.action == "action_vulnerability" and m.escalation == Escalation.VULNERABILITY
     assert move("nlu_fallback", "asdf", {}, {"hardship": "job_loss"}).action == "action_fallback"
+
+
+def test_the_claim_said_again_to_its_confirmation_is_a_yes():
+    """"yes, wrong number" to "we've reached the wrong person, shall I record that?" was asked again (panel)."""
+    pending = {record_moves.PENDING: {"intent": "wrong_person", "text": "wrong number"}}
+    assert move("wrong_person", "yes, wrong number", pending, {"evidence": ["wrong_person"]}).action == \
+        "action_wrong_person"
+    other = {record_moves.PENDING: {"intent": "complain", "text": "I want to complain"}}
+    assert move("wrong_person", "wrong number", other, {"evidence": ["wrong_person"]}).action == record_moves.CONFIRM

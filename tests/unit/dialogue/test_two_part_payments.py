@@ -140,3 +140,11 @@ def test_monthly_from_a_date_keeps_the_count_plan():
     assert move.request_kind == "instalment_plan"
     dues = [i.due for i in move.offer.schedule]
     assert dues[0] == date(2026, 12, 6) and (dues[1] - dues[0]).days == 30
+
+
+def test_the_whole_balance_as_a_part_keeps_its_date():
+    """"I'll pay the 13,860 tomorrow" read as a part payment became "pay in full today" (panel round 2)."""
+    move = decide(Turn(intent="offer_partial_payment", text="I'll send 13860 tomorrow", now=NOW, slots=VERIFIED,
+                       entities={"amount": ["13860"], "date": ["2026-12-01"]},
+                       signals=read_signals("I'll send 13860 tomorrow")), PRODUCTS)
+    assert move.action == "action_offer" and schedule(move) == [(date(2026, 12, 1), Decimal("13860.00"))]
