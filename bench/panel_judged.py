@@ -53,7 +53,8 @@ def pct(part: int, whole: int) -> str:
 
 
 def table(turns: list[dict], conversations: list[dict]) -> str:
-    runs = sorted({t["run"] for t in turns}, key=lambda r: (r != "before", r))  # before, after, after2...
+    # round 1 (bench/blind/panel) first, then round 2 (bench/blind/panel2); before, then after, after2...
+    runs = sorted({t["run"] for t in turns}, key=lambda r: (r.startswith("round2"), not r.endswith("before"), r))
     s = {run: summary(turns, conversations, run) for run in runs}
     rows = [
         ("records match what was agreed (conversations)", "≥ 95 %", lambda x: pct(x["records"], x["conversations"])),
