@@ -28,7 +28,7 @@ from __future__ import annotations
 from bot.dialogue import record_moves
 from bot.dialogue.move import Move
 from bot.dialogue.reasons import CORRECTION_DENIED, REASON_OF_INTENT, Escalation
-from bot.dialogue.turn import Turn
+from bot.dialogue.turn import IDENTITY_ENTITIES, Turn
 
 HANDED_OFF = "handed_off"  # set when a case opens, cleared when the agent hands back or closes
 ACKNOWLEDGED = "handoff_acknowledged"  # the borrower was told when a person will reply
@@ -38,8 +38,6 @@ SELF_HARM_CASE = "self_harm_case"  # the borrower spoke of self-harm in this con
 
 SELF_HARM_INTENT = "disclose_vulnerability"  # the intent the safety net forces (bot/nlu/safety.py)
 HOW_TO_PAY = ("ask_payment_methods", "pay_in_full")
-# The entities that make a message an identity attempt (as moves.IDENTITY_ENTITIES).
-IDENTITY_ENTITIES = ("loan_reference", "date_of_birth", "phone_last4")
 
 # The thin layer's own actions (domain.yml), besides action_verify.
 SELF_HARM = "action_handoff_self_harm"

@@ -21,7 +21,7 @@ from bot.dialogue.negotiate import (
     all_loans_kind, all_loans_request, as_date, counter_offer, kept_request, negotiate, request_kind_of,
 )
 from bot.dialogue.reasons import Escalation
-from bot.dialogue.turn import Turn, in_a_row, is_angry, is_fallback, local_today, turn_from_parse
+from bot.dialogue.turn import IDENTITY_ENTITIES, Turn, in_a_row, is_angry, is_fallback, local_today, turn_from_parse
 from bot.negotiation.kinds import RequestKind
 from bot.negotiation.ladder import LADDER
 from bot.negotiation.limits import Product
@@ -80,7 +80,6 @@ VERIFIED_ONLY = {
     "out_of_scope": "action_out_of_scope",
 }
 
-IDENTITY_ENTITIES = ("loan_reference", "date_of_birth", "phone_last4")
 
 
 def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] = LADDER) -> Move:

@@ -17,7 +17,7 @@ from typing import Any, Mapping
 
 from bot.dialogue.move import Move
 from bot.dialogue.reasons import Escalation
-from bot.dialogue.turn import Turn
+from bot.dialogue.turn import IDENTITY_ENTITIES, Turn
 
 PENDING = "pending_record"  # {"intent", "text", "opt_out"}: a change waiting for the borrower's yes
 LAST = "last_record"  # {"intent", "undo": {...}}: the last change made, so "I didn't say that" can undo it
@@ -55,7 +55,6 @@ EVIDENCE_OVER = frozenset({
     "nlu_fallback", "out_of_scope", "greet", "thank", "goodbye", "busy_later", "apologize", "refuse_to_pay",
     "bot_challenge", *RECORDS,
 })
-IDENTITY_ENTITIES = ("loan_reference", "date_of_birth", "phone_last4")
 
 # How sure the intent classifier must be for the bot to name the change
 # outright; below it the bot asks. Either way nothing is written before "yes".

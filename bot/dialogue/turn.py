@@ -11,6 +11,10 @@ from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
 
+# The entities that make a message an identity attempt.
+IDENTITY_ENTITIES = ("loan_reference", "date_of_birth", "phone_last4")
+
+
 @dataclass(frozen=True)
 class Turn:
     """What the dialogue knows when the borrower has just spoken."""
