@@ -213,6 +213,12 @@ def run_key(name: str, tracker: Tracker) -> str | None:
 RASAS_OWN = frozenset({"action_default_fallback"})
 
 
+def _previous_language(tracker: Tracker) -> str | None:
+    """The language the borrower's message before this one was read in."""
+    said = [e for e in tracker.events if e.get("event") == "user"]
+    return ((said[-2].get("parse_data") or {}).get("language")) if len(said) > 1 else None
+
+
 def _run(name: str, handler: Handler, tracker: Tracker, session: Session) -> dict:
     turn = current_turn(tracker)
     try:
@@ -221,7 +227,7 @@ def _run(name: str, handler: Handler, tracker: Tracker, session: Session) -> dic
         move, refused = None, str(problem)
         log.error("action %s has no move it can execute: %s", name, refused)
     spoken = reply_language((tracker.latest_message or {}).get("language"), turn.slot(LANGUAGE_SLOT),
-                            (turn.slot("loan") or {}).get("language"))
+                            (turn.slot("loan") or {}).get("language"), before=_previous_language(tracker))
     reply = Reply(turn, move, spoken or ENGLISH)
     first = _is_first_bot_message(tracker)
     expired, clearing = _expired_verification(turn, tracker)

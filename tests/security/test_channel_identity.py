@@ -16,6 +16,7 @@ import pytest
 import socketio
 
 from tests.conftest import Borrower, get_json
+from tests.security.webchat import close
 
 pytestmark = pytest.mark.e2e
 
@@ -76,7 +77,7 @@ class WebChat:
         return self.replies.get(timeout=WAIT_S)
 
     def close(self) -> None:
-        self.client.disconnect()
+        close(self.client)
 
 
 @pytest.mark.parametrize("claim", CLAIMS)
