@@ -70,6 +70,7 @@ HANDLERS = {
     "action_revert_record": confirmations.revert_record,
     "action_who_is_this": simple("who_is_this"),
     "action_third_party_closed": confirmations.third_party_closed,
+    "action_death_reported": people.death_reported,
     "action_third_party_payment": simple("third_party_payment"),
     "action_third_party_message": confirmations.third_party_message,
     "action_review_first": confirmations.review_first,

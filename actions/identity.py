@@ -219,7 +219,7 @@ def _verified(loan, how: str, turn: Turn, reply: Reply, session: Session, tracke
     kept = turn.slot(contact_times.PROPOSED_SLOT)
     if isinstance(kept, dict):  # a contact time said before verification: checked against this loan's window
         contact_times.note(kept, state, reply, session, tracker)
-    earlier = turn.slot(record_moves.EARLIER)
+    earlier = turn.slot(record_moves.EARLIER) or record_moves.unanswered(turn.slot(record_moves.PENDING))
     asked = []
     if isinstance(earlier, dict) and earlier.get("intent") in record_moves.RECORDS:
         # the claim they made before verifying is asked about now, one tap, never dropped (issue 13 panel)

@@ -220,6 +220,17 @@ def third_party(turn: Turn, reply: Reply, session: Session, tracker: Tracker) ->
             SlotSet(record_moves.CLOSED, True)]
 
 
+def death_reported(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    """A relative reports the borrower's death: condolence, a person at once, nothing about the account.
+    The loan is not known here (nobody verified), so the person links and pauses it."""
+    events = handoff_reason(turn, reply, session, tracker, _why(reply), "death_reported",
+                            priority=handoffs.PRIORITY_HIGH)  # the case first: it is locked before any audit entry
+    audit.append(session, actor="borrower", kind="death_reported", payload={"text": turn.text[:300]},
+                 conversation_id=tracker.sender_id)
+    return events + [SlotSet("verified", False), SlotSet("loan", None), SlotSet("loan_id", None),
+                     SlotSet(record_moves.CLOSED, True)]
+
+
 def busy_later(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
     """A better time to talk, noted only when the loan's contact window allows it (contact_times.py)."""
     kept = contact_times.remembered(turn.signal("contact_time"), turn.first("date"), turn.text)

@@ -278,7 +278,11 @@ ONE_TURN_SLOTS = (record_moves.PENDING, record_moves.LAST)
 
 def _expired_record_slots(turn: Turn, events: list[dict]) -> list[dict]:
     set_now = {e.get("name") for e in events if e.get("event") == "slot"}
-    return [SlotSet(name, None) for name in ONE_TURN_SLOTS if turn.slot(name) is not None and name not in set_now]
+    expired = [SlotSet(name, None) for name in ONE_TURN_SLOTS if turn.slot(name) is not None and name not in set_now]
+    kept = record_moves.unanswered(turn.slot(record_moves.PENDING)) if record_moves.PENDING not in set_now else None
+    if kept and not turn.slot("verified", False) and not turn.slot(record_moves.EARLIER):
+        expired.append(SlotSet(record_moves.EARLIER, kept))  # asked about again once they verify
+    return expired
 
 
 def _remembered_hardship(turn: Turn, events: list[dict]) -> list[dict]:

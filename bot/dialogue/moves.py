@@ -89,6 +89,8 @@ def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] 
     if _payday(turn):  # "I get paid on the 15th": a date to pay on, not a payment made (issue 13)
         turn = replace(turn, intent="promise_to_pay")
     intent = turn.intent
+    if not turn.self_harm and _death_reported(turn):  # a daughter writing from her late mother's phone
+        return Move("action_death_reported", escalation=Escalation.DEATH_REPORTED)
     if turn.self_harm or intent == "disclose_vulnerability" or _unread_hardship(turn):
         return Move("action_vulnerability", hardship_reason=turn.signal("hardship") or "vulnerability",
                     escalation=Escalation.SELF_HARM if turn.self_harm else Escalation.VULNERABILITY)
@@ -99,6 +101,8 @@ def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] 
     gated = record_moves.gate(turn)  # a change to the record only ever after the borrower's yes
     if gated is not None:
         return gated
+    if _yes_to_offer(turn):  # "Yep, Monday's fine" read as a new promise got the same offer again
+        return Move("action_accept_offer")
     if turn.signal("contact_time") and intent not in REQUESTS_BY_INTENT \
             and not any(turn.first(e) for e in IDENTITY_ENTITIES):  # "message me after 7pm", "saturday 10am then"
         return Move("action_busy_later")
@@ -187,11 +191,29 @@ def _third_party(turn: Turn) -> Move:
     return Move("action_third_party_message")
 
 
+def _death_reported(turn: Turn) -> bool:
+    """Someone not the borrower reports a death: a person handles the account, not a note for the
+    account holder (issue 13 panel, round 2: a daughter was told her message was noted for her mother)."""
+    not_borrower = turn.intent == "third_party" or (turn.slot(record_moves.CLOSED, False)
+                                                   and not turn.slot("verified", False))
+    return not_borrower and turn.signal("hardship") == "bereavement"
+
+
 def _unread_hardship(turn: Turn) -> bool:
     """A death or an illness the classifier could not read ("Mtoto wangu ameaga wiki iliyopita" came back
     as "say it another way"): a person takes it, as a disclosed vulnerability (issue 13 panel)."""
     return turn.intent in ("nlu_fallback", "out_of_scope", "apologize", "greet") \
         and turn.signal("hardship") in ("bereavement", "illness")
+
+
+def _yes_to_offer(turn: Turn) -> bool:
+    """A message opening with a yes to the offer on the table, naming no other amount or date."""
+    offer = turn.slot("pending_offer")
+    if not (offer and turn.slot("verified", False) and turn.signal("yes_first")) or turn.intent == "deny":
+        return False
+    offered = {due for due, _ in offer.get("schedule") or ()}
+    dates = [str(d)[:10] for d in turn.entities.get("date") or ()]
+    return turn.first("amount") is None and turn.first("not_date") is None and all(d in offered for d in dates)
 
 
 def _counter_terms(turn: Turn) -> bool:

@@ -24,6 +24,7 @@ class Escalation(Kind):
     DISPUTE = "dispute"
     COMPLAINT = "complaint"
     PAUSED_REVIEW = "paused_review"  # a paused (vulnerable) account asked for a new arrangement
+    DEATH_REPORTED = "death_reported"  # someone writing for the borrower says the borrower has died
 
 
 # What the case queue (the console) shows as the case's reason; `{detail}`
@@ -42,6 +43,8 @@ CASE_REASON = {
     Escalation.DISPUTE: "debt disputed",
     Escalation.COMPLAINT: "complaint",
     Escalation.PAUSED_REVIEW: "account paused: a person must review it before any new arrangement",
+    Escalation.DEATH_REPORTED: "someone writing for the borrower reports the borrower has died: "
+                               "bereavement handling, collection messages to this contact to stop",
 }
 
 

@@ -66,6 +66,8 @@ def gate(turn: Turn) -> Move | None:
     pending = turn.slot(PENDING)
     if isinstance(pending, Mapping) and turn.intent in ("affirm", "deny"):
         return confirmed(turn, pending) if turn.intent == "affirm" else Move(DECLINED, detail=pending.get("intent"))
+    if isinstance(pending, Mapping) and turn.signal("yes_first"):
+        return confirmed(turn, pending)  # "Ndio, hakuna simu wala SMS" to "stop contact?": a yes, whatever the rest reads as
     if isinstance(pending, Mapping) and turn.intent == "thank" and pending.get("intent") == "already_paid":
         return confirmed(turn, pending)  # "ok thanks" to "have you already paid?": their payment, for a person to find
     if isinstance(pending, Mapping) and turn.intent == pending.get("intent") and turn.intent in RECORDS:
@@ -130,6 +132,16 @@ def confirmed(turn: Turn, pending: Mapping[str, Any]) -> Move:
     if intent in VERIFIED_ONLY and not turn.slot("verified", False):
         return Move("action_ask_identity")
     return Move(RECORDS[intent], escalation=ESCALATES.get(intent), detail="confirmed")
+
+
+def unanswered(pending: Any) -> dict[str, Any] | None:
+    """A claim the bot asked about before verification that the borrower answered by verifying
+    instead ("someone called my workplace" -> "shall I record a complaint?" -> "LN-10487, 04/17/81"):
+    kept to ask again once they are verified (issue 13 panel: such complaints were lost). Not a
+    wrong number: verifying says it is theirs."""
+    if isinstance(pending, Mapping) and pending.get("intent") in RECORDS and pending.get("intent") != "wrong_person":
+        return dict(pending)
+    return None
 
 
 def pending_claim(turn: Turn, intent: str) -> dict[str, Any]:

@@ -221,3 +221,39 @@ def test_the_claim_said_again_to_its_confirmation_is_a_yes():
         "action_wrong_person"
     other = {record_moves.PENDING: {"intent": "complain", "text": "I want to complain"}}
     assert move("wrong_person", "wrong number", other, {"evidence": ["wrong_person"]}).action == record_moves.CONFIRM
+
+
+def test_a_message_opening_with_a_yes_confirms_the_change_on_the_table():
+    """"Ndio, hakuna simu wala SMS" to "stop contact, shall I record it?" came back as "say it another way"."""
+    pending = {record_moves.PENDING: {"intent": "stop_contact", "text": "stop contacting me"}}
+    assert move("nlu_fallback", "Ndio, hakuna simu wala SMS", pending, {"yes_first": True}).action == \
+        "action_stop_contact"
+    assert move("nlu_fallback", "Ndio, hakuna simu wala SMS", pending, {}).action != "action_stop_contact"
+
+
+OFFERED = {**VERIFIED, "pending_offer": {"kind": "promise_to_pay", "request_kind": "promise_to_pay",
+                                         "schedule": [["2026-12-14", "13860.00"]], "notes": []}}
+
+
+@pytest.mark.parametrize("entities, accepted", [
+    ({}, True), ({"date": ["2026-12-14"]}, True), ({"date": ["2026-12-15"]}, False),
+    ({"amount": [5000]}, False), ({"not_date": ["2026-12-14"]}, False),
+])
+def test_a_message_opening_with_a_yes_accepts_the_offer_unless_it_names_other_terms(entities, accepted):
+    """"Yep, Monday's fine" (read as a promise to pay) got the same offer again, never recorded (panel, round 2)."""
+    m = move("promise_to_pay", "Yep, Monday's fine", OFFERED, {"yes_first": True}, entities=entities)
+    assert (m.action == "action_accept_offer") is accepted
+    assert move("promise_to_pay", "Monday's fine", OFFERED, {}, entities=entities).action != "action_accept_offer"
+
+
+@pytest.mark.parametrize("intent, slots, reported", [
+    ("third_party", {}, True),  # "I'm her daughter; she died last month"
+    ("nlu_fallback", {record_moves.CLOSED: True}, True),  # said after "I'm not the borrower"
+    ("disclose_vulnerability", {}, False),  # the borrower's own loss: their vulnerability, not a death report
+    ("cannot_pay", VERIFIED, False),
+])
+def test_someone_else_reporting_the_borrowers_death_goes_to_a_person(intent, slots, reported):
+    m = move(intent, "she passed away on the 20th", slots, {"hardship": "bereavement"})
+    assert (m.action == "action_death_reported") is reported
+    if reported:
+        assert m.escalation == Escalation.DEATH_REPORTED

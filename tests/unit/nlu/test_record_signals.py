@@ -316,3 +316,14 @@ def test_the_payment_reference_is_read_as_typed(text, reference):
 ])
 def test_a_named_payment_reference_is_evidence_of_a_payment(text, paid):
     assert ("already_paid" in evidence(text)) is paid
+
+
+@pytest.mark.parametrize("text, yes", [
+    ("Yep, Monday's fine", True), ("Ndio, hakuna simu wala SMS", True), ("对。投诉的事你们一定要给我一个说法", True),
+    ("oo sige", True), ("ya udah ok", True), ("yes confirm", True), ("ji haan", True), ("好的", True),
+    ("yes but not friday", False), ("ok lakini sio kesho", False), ("yesterday I paid", False),
+    ("Okay so what do I owe", False), ("好像不对", False), ("no", False), ("I'll pay monday", False),
+])
+def test_a_message_that_opens_with_a_yes(text, yes):
+    """A yes to what is on the table whatever the rest reads as; a "but" makes it a counter."""
+    assert read_signals(text)["yes_first"] is yes
