@@ -205,11 +205,15 @@ def wrong_person(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -
         writes.set_contact_preferences(session, borrower_id=named, actor="bot", opt_out=[channel],
                                        reason="someone on this channel says they are not the borrower",
                                        conversation_id=tracker.sender_id)
+    # Which borrower this number belongs to is not known here (web chat, REST): the bot cannot stop
+    # the messages itself, so it does not say it will; a person corrects the contact details.
+    opened, case = ([], None) if named else _opening(session, tracker, lambda: handoff_reason(
+        turn, reply, session, tracker, case_reason(Escalation.WRONG_NUMBER), message=None))
     audit.append(session, actor="borrower", kind="wrong_person", payload={"channel": channel, "opted_out": bool(named)},
                  conversation_id=tracker.sender_id)
-    reply.say("wrong_person")
-    return [SlotSet("verified", False), SlotSet("loan", None), SlotSet("loan_id", None),
-            SlotSet(record_moves.CLOSED, True), *recorded("wrong_person", {"borrower_id": named, "channel": channel})]
+    reply.say("wrong_person" if named else "wrong_person_handoff")
+    return [SlotSet("verified", False), SlotSet("loan", None), SlotSet("loan_id", None), SlotSet(record_moves.CLOSED, True),
+            *opened, *recorded("wrong_person", {"borrower_id": named, "channel": channel, "case": case})]
 
 
 def third_party(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import re
-from typing import Mapping
+from decimal import Decimal
+from typing import Any, Mapping
 
 from bot.dialogue import during_handoff, record_moves
 from bot.dialogue.escalation import escalation_settings
@@ -207,13 +208,22 @@ def _unread_hardship(turn: Turn) -> bool:
 
 
 def _yes_to_offer(turn: Turn) -> bool:
-    """A message opening with a yes to the offer on the table, naming no other amount or date."""
+    """A message opening with a yes to the offer on the table, naming no amount or date but its own
+    ("opo, 2,000 ngayong araw then 2,720 sa 10" to that very offer)."""
     offer = turn.slot("pending_offer")
     if not (offer and turn.slot("verified", False) and turn.signal("yes_first")) or turn.intent == "deny":
         return False
-    offered = {due for due, _ in offer.get("schedule") or ()}
-    dates = [str(d)[:10] for d in turn.entities.get("date") or ()]
-    return turn.first("amount") is None and turn.first("not_date") is None and all(d in offered for d in dates)
+    schedule = offer.get("schedule") or ()
+    dates, amounts = {due for due, _ in schedule}, {_decimal(amount) for _, amount in schedule}
+    return turn.first("not_date") is None and all(str(d)[:10] in dates for d in turn.entities.get("date") or ()) \
+        and all(_decimal(a) in amounts for a in turn.entities.get("amount") or ())
+
+
+def _decimal(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value))
+    except (ArithmeticError, ValueError):
+        return None
 
 
 def _counter_terms(turn: Turn) -> bool:

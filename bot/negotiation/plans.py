@@ -78,6 +78,11 @@ def _promise(target: date | None, payable: Decimal, today: date, limits: Limits,
         notes.append(Note.of(NoteCode.DATE_PASSED))
         due = today
     elif due > edge:
+        if limits.max_deferral_days > limits.promise_window_days:
+            # "I'll pay it all on the 18th, when my wages come": beyond the promise window the
+            # whole payment on a later date is a deferral, which may reach their date; moving
+            # their payday earlier to fit the window broke the promise before it was made.
+            return _deferral(due, payable, today, limits, notes)
         notes.append(Note.of(NoteCode.PROMISE_WINDOW, days=limits.promise_window_days, latest=edge))
         due = edge
     return _single(OfferKind.PROMISE_TO_PAY, due, payable)

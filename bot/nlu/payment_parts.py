@@ -58,9 +58,13 @@ def _items(text: str, entities: Iterable[Mapping[str, Any]]) -> List[Tuple[int, 
         elif name in WHENS:
             items.append((start, "when", [name, index]))
     spans = [(e.get("start"), e.get("end")) for e in entities if isinstance(e.get("start"), int)]
+    amounts_at = [e.get("start") for e in entities if e.get("entity") == "amount" and isinstance(e.get("start"), int)]
     for match in _rest().finditer(text):
-        if not any(s <= match.start() < (e or s) for s, e in spans):  # "balance" inside an entity is not ours
-            items.append((match.start(), "anchor", "rest"))
+        if any(s <= match.start() < (e or s) for s, e in spans):  # "balance" inside an entity is not ours
+            continue
+        if any(match.end() <= at <= match.end() + 3 for at in amounts_at):
+            continue  # "the other 3,600 on the 16th": the rest's amount is written, that amount is the part
+        items.append((match.start(), "anchor", "rest"))
     return sorted(items, key=lambda item: item[0])
 
 

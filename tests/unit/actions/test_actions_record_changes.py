@@ -319,3 +319,24 @@ def test_a_relative_reporting_the_borrowers_death_reaches_a_person_not_a_note(re
         case = s.execute(select(Handoff).where(Handoff.conversation_id == "rc-17")).scalar_one()
         assert case.priority == handoffs.PRIORITY_HIGH and "died" in case.reason and case.loan_pk is None
     assert "death_reported" in kinds(records_db, "rc-17")
+
+
+def test_a_wrong_number_the_channel_cannot_name_goes_to_a_person_and_nothing_false_is_said(records_db):
+    """"We'll update our records and won't contact this number" was said where nothing could be updated
+    (web chat, REST: the channel names no borrower). Now a person gets it, and the bot says so; undone by
+    "I didn't say that" like any change."""
+    pending = {record_moves.PENDING: {"intent": "wrong_person", "text": "wrong number, I bought this sim last month"}}
+    messages, after = run(records_db, "action_wrong_person", tracker(
+        "rc-18", "yes", "affirm", pending, Move("action_wrong_person", detail="confirmed")))
+    said = " ".join(t for t, _ in messages)
+    assert render("wrong_person_handoff", **FILLS) in said and render("wrong_person", **FILLS) not in said
+    assert after[during_handoff.HANDED_OFF] is True and after[record_moves.LAST]["undo"]["case"]
+    with records_db.session() as s:
+        case = s.execute(select(Handoff).where(Handoff.conversation_id == "rc-18")).scalar_one()
+        assert "wrong number" in case.reason and case.status == "open"
+    run(records_db, record_moves.REVERT, tracker(
+        "rc-18", "I never said that", "deny", {record_moves.LAST: after[record_moves.LAST], during_handoff.HANDED_OFF: True},
+        Move(record_moves.REVERT, detail="wrong_person"), {"correction": True}))
+    with records_db.session() as s:
+        case = s.execute(select(Handoff).where(Handoff.conversation_id == "rc-18")).scalar_one()
+        assert (case.status, case.outcome) == ("closed", "handed_back")

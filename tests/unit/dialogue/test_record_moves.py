@@ -16,6 +16,7 @@ from bot.dialogue import during_handoff, record_moves
 from bot.dialogue.moves import decide
 from bot.dialogue.reasons import Escalation
 from bot.dialogue.turn import Turn
+from bot.negotiation.notes import NoteCode
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
 LOAN = {"loan_id": "LN-1", "borrower_id": "B-1", "currency": "KES", "total": "13860.00", "outstanding_principal":
@@ -89,7 +90,8 @@ def test_i_get_paid_on_the_15th_is_a_date_to_pay_on_not_a_payment_made():
     assert m.action == "action_offer" and m.offer.kind == "promise_to_pay" and not m.offer.notes
     assert [i.due.isoformat() for i in m.offer.schedule] == ["2026-12-05"]
     later = move("already_paid", "I get paid on the 15th", VERIFIED, {}, entities={"date": ["2026-12-15"]})
-    assert [n.code.value for n in later.offer.notes] == ["promise_window"]  # the limits' change, named
+    assert later.offer.kind == "deferral"  # beyond the promise window: their date as a deferral, as near as it goes
+    assert [n.code for n in later.offer.notes] == [NoteCode.DEFERRAL_MAX]  # the limits' change, named
 
 
 def test_a_payment_made_on_a_date_is_still_a_payment_claim():
@@ -238,6 +240,7 @@ OFFERED = {**VERIFIED, "pending_offer": {"kind": "promise_to_pay", "request_kind
 @pytest.mark.parametrize("entities, accepted", [
     ({}, True), ({"date": ["2026-12-14"]}, True), ({"date": ["2026-12-15"]}, False),
     ({"amount": [5000]}, False), ({"not_date": ["2026-12-14"]}, False),
+    ({"amount": [13860], "date": ["2026-12-14"]}, True),  # the offer's own terms said back with the yes
 ])
 def test_a_message_opening_with_a_yes_accepts_the_offer_unless_it_names_other_terms(entities, accepted):
     """"Yep, Monday's fine" (read as a promise to pay) got the same offer again, never recorded (panel, round 2)."""

@@ -113,8 +113,17 @@ def test_deferral_not_allowed_becomes_promise():
     assert said(o) == "I can't move the due date on this loan, but you can promise a date"
 
 
-def test_promise_beyond_window_goes_to_window_edge():
+def test_promise_beyond_the_window_keeps_its_date_as_a_deferral_when_the_limits_allow():
+    """"All of it on the 18th, when my wages come": moved to the window's edge, the payday was
+    broken before it was agreed (issue 13 panel); a deferral within its own limit keeps the date."""
+    o = offer(Request("promise_to_pay", date=days(10)))
+    assert o.kind == "deferral" and dues(o) == [days(10)] and not o.adjusted
     o = offer(Request("promise_to_pay", date=days(20)))
+    assert o.kind == "deferral" and dues(o) == [days(14)] and codes(o) == [NoteCode.DEFERRAL_MAX]
+
+
+def test_promise_beyond_window_goes_to_window_edge_when_no_deferral_reaches_further():
+    o = offer(Request("promise_to_pay", date=days(20)), limits=replace(STANDARD, max_deferral_days=7))
     assert o.kind == "promise_to_pay" and dues(o) == [days(7)]
     assert o.adjusted and "within 7 days" in said(o) and "Mon 7 Dec 2026" in said(o)
 

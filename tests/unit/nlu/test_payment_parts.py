@@ -35,9 +35,13 @@ def test_a_duration_is_the_rest_s_date():
         {"amount": 0, "when": ["date", 0]}, {"amount": "rest", "when": ["duration_days", 0]}]
 
 
-def test_two_amounts_two_dates():
-    assert parts("nitatuma 2k leo then 2.7k tarehe 15") == [
-        {"amount": 0, "when": ["date", 0]}, {"amount": 1, "when": ["date", 1]}]
+@pytest.mark.parametrize("text", [
+    "nitatuma 2k leo then 2.7k tarehe 15",
+    "Yes leo 1000, the other 3,600 on the 16th",  # the rest's amount written after its word: one part
+    "2,000 today and the remaining 2,720 on the 10th",
+])
+def test_two_amounts_two_dates(text):
+    assert parts(text) == [{"amount": 0, "when": ["date", 0]}, {"amount": 1, "when": ["date", 1]}]
 
 
 def test_a_first_part_without_a_date_is_now():
