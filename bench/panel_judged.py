@@ -12,6 +12,7 @@ counts, so the table can be re-made and checked against the lines.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -52,9 +53,15 @@ def pct(part: int, whole: int) -> str:
     return f"{part}/{whole} ({100 * part / whole:.0f} %)" if whole else "-"
 
 
+def run_order(run: str) -> tuple:
+    """Round 1 (bench/blind/panel, runs named before, after, after2...) first, then round N
+    ("roundN-before", "roundN-after"...); in each round before, then the afters."""
+    round_ = re.match(r"round(\d+)-", run)
+    return int(round_.group(1)) if round_ else 1, not run.endswith("before"), run
+
+
 def table(turns: list[dict], conversations: list[dict]) -> str:
-    # round 1 (bench/blind/panel) first, then round 2 (bench/blind/panel2); before, then after, after2...
-    runs = sorted({t["run"] for t in turns}, key=lambda r: (r.startswith("round2"), not r.endswith("before"), r))
+    runs = sorted({t["run"] for t in turns}, key=run_order)
     s = {run: summary(turns, conversations, run) for run in runs}
     rows = [
         ("records match what was agreed (conversations)", "≥ 95 %", lambda x: pct(x["records"], x["conversations"])),

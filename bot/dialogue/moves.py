@@ -104,7 +104,7 @@ def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] 
         return gated
     if _yes_to_offer(turn):  # "Yep, Monday's fine" read as a new promise got the same offer again
         return Move("action_accept_offer")
-    if turn.signal("contact_time") and intent not in REQUESTS_BY_INTENT \
+    if turn.signal("contact_time") and intent not in REQUESTS_BY_INTENT and not _reported_contact(turn) \
             and not any(turn.first(e) for e in IDENTITY_ENTITIES):  # "message me after 7pm", "saturday 10am then"
         return Move("action_busy_later")
     if turn.signal("arrest") and (intent not in REQUESTS_BY_INTENT or not turn.slot("verified", False)) \
@@ -190,6 +190,14 @@ def _third_party(turn: Turn) -> Move:
     if turn.intent == "provide_identity" or any(turn.first(e) for e in IDENTITY_ENTITIES):
         return Move("action_third_party_closed")
     return Move("action_third_party_message")
+
+
+def _reported_contact(turn: Turn) -> bool:
+    """A time in a report of contact that happened ("they messaged my sister on 1 December around
+    7pm"), not a time to be contacted: it was noted as a contact preference (issue 13 panel, round 2)."""
+    past = any((when := as_date(d)) is not None and when < local_today(turn) for d in turn.entities.get("date") or ())
+    return past or bool(turn.signal("family_contact")) or "complain" in (turn.signal("evidence") or ()) \
+        or (turn.slot(record_moves.PENDING) or {}).get("intent") == "complain"
 
 
 def _death_reported(turn: Turn) -> bool:

@@ -260,3 +260,18 @@ def test_someone_else_reporting_the_borrowers_death_goes_to_a_person(intent, slo
     assert (m.action == "action_death_reported") is reported
     if reported:
         assert m.escalation == Escalation.DEATH_REPORTED
+
+
+@pytest.mark.parametrize("slots, signals, entities", [
+    (VERIFIED, {}, {"date": ["2026-11-28"]}),  # "di-WA tanggal 28 November sekitar jam 7 malam": a past date
+    (VERIFIED, {"family_contact": True}, {}),
+    ({**VERIFIED, record_moves.PENDING: {"intent": "complain", "text": "your agent called my sister"}}, {}, {}),
+])
+def test_a_time_in_a_report_of_contact_is_not_a_time_to_be_contacted(slots, signals, entities):
+    """The details of a complaint ("messaged my sister on 1 December around 7pm") were noted as a
+    preferred contact time (issue 13 panel, round 2)."""
+    at = {"contact_time": {"relation": "at", "hour": 19, "minute": 0}, **signals}
+    assert move("inform", "they messaged my sister around 7pm", slots, at, entities=entities).action != \
+        "action_busy_later"
+    assert move("inform", "message me around 7pm", VERIFIED, {"contact_time": at["contact_time"]},
+                entities={"date": ["2026-12-02"]}).action == "action_busy_later"
