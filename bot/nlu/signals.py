@@ -100,6 +100,7 @@ def _patterns() -> Dict[str, re.Pattern]:
         "per": re.compile(rf"\b{alternation(period['per'])}\s+{alternation(period['per_units'])}\b"
                           rf"|\b{alternation(period['per_adverbs'])}\b", re.IGNORECASE),
         "every": _words(period["every"]),
+        "weekday_rate": _words(period["weekday_rate"]),
         **{f"han_{unit}": re.compile(alternation((period.get("han") or {}).get(unit) or ["(?!)"]))
            for unit in PERIOD_UNITS},
     }
@@ -124,6 +125,8 @@ def payment_period(text: str) -> Dict[str, Any]:
     if han:
         return {"unit": han, "per": True, "every": True}
     unit = next((u for u in PERIOD_UNITS if found[u].search(text)), None)
+    if unit is None and found["weekday_rate"].search(text):  # "5k every Friday": a rate of a week
+        return {"unit": "week", "per": True, "every": True}
     return {"unit": unit, "per": bool(found["per"].search(text)), "every": bool(found["every"].search(text))}
 
 

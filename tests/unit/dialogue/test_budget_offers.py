@@ -237,3 +237,15 @@ def test_the_budget_survives_an_unreadable_reply():
     move = decide(said("can it start friday? cant pay today", "promise_to_pay", after(lost, slots), date=friday),
                   PRODUCTS)
     assert move.action == "action_offer" and len(move.offer.schedule) > 1 and within(move, "1000", 7)
+
+
+def test_an_amount_every_friday_is_a_weekly_budget_from_their_first_friday():
+    """"I fit manage 5k every Friday, start Friday 11th" (after a job loss) was read as 5k every
+    30 days, found to fit nothing and handed to a person (issue 13 panel, round 2)."""
+    slots = with_loan(total="13860.00")
+    slots["hardship_reason"] = "job_loss"
+    friday = TODAY + timedelta(days=(4 - TODAY.weekday()) % 7 + 7)
+    move = decide(said("Wetin I fit manage na 5k every Friday. Make e start Friday", "offer_partial_payment",
+                       slots, amount="5000", date=friday.isoformat()), PRODUCTS)
+    assert move.action == "action_offer" and within(move, "5000", 7), move
+    assert move.offer.schedule[0].due == friday

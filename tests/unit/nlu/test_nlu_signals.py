@@ -45,6 +45,12 @@ def test_scope(text, scope):
     ("每周还500", "week", True, True),
     ("每两周还500", "fortnight", True, True),
     ("每个月还1000", "month", True, True),
+    # issue 13 panel, round 2: "5k every Friday" was read as 5k every 30 days
+    ("Wetin I fit manage na 5k every Friday", "week", True, True),
+    ("nitalipa 1000 kila ijumaa", "week", True, True),
+    ("500 tuwing biyernes", "week", True, True),
+    ("nitalipa 5000 kwa ijumaa", None, False, False),  # "by Friday": once
+    ("I will pay on friday", None, False, False),
     ("周五还500", None, False, False),           # Friday, not a week
     ("bayar hari minggu", None, False, False),   # Sunday, not a week
     ("nitalipa kwa mpesa", None, False, False),
