@@ -171,7 +171,8 @@ def _with_disclosures(text: str, key: str, ctx: OutboundContext, said: Iterable[
         profile = effective_profile(list(ctx.jurisdictions))
         earlier = " ".join(said).lower()
         needed += [d for d in disclosures_for(profile, language).get("debt_collection", ()) if d.lower() not in earlier]
-    missing = [d for d in needed if d.lower() not in text.lower()]
+    # On a first message that verifies at once, the notice is asked for twice (first message, first disclosure)
+    missing = [d for d in dict.fromkeys(needed) if d.lower() not in text.lower()]
     return " ".join([*missing, text])
 
 

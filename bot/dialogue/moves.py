@@ -17,7 +17,7 @@ from typing import Any, Mapping
 
 from bot.dialogue import during_handoff, record_moves
 from bot.dialogue.escalation import escalation_settings
-from bot.dialogue.move import Ask, Move
+from bot.dialogue.move import MOVE_SLOT, Ask, Move
 from bot.dialogue.negotiate import (
     all_loans_kind, all_loans_request, as_date, counter_offer, kept_request, negotiate, request_kind_of,
 )
@@ -104,7 +104,8 @@ def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] 
         return gated
     if _yes_to_offer(turn):  # "Yep, Monday's fine" read as a new promise got the same offer again
         return Move("action_accept_offer")
-    if turn.signal("contact_time") and intent not in REQUESTS_BY_INTENT and not _reported_contact(turn) \
+    if turn.signal("contact_time") and (intent not in REQUESTS_BY_INTENT or _answers_contact_question(turn)) \
+            and not _reported_contact(turn) \
             and not any(turn.first(e) for e in IDENTITY_ENTITIES):  # "message me after 7pm", "saturday 10am then"
         return Move("action_busy_later")
     if turn.signal("arrest") and (intent not in REQUESTS_BY_INTENT or not turn.slot("verified", False)) \
@@ -190,6 +191,13 @@ def _third_party(turn: Turn) -> Move:
     if turn.intent == "provide_identity" or any(turn.first(e) for e in IDENTITY_ENTITIES):
         return Move("action_third_party_closed")
     return Move("action_third_party_message")
+
+
+def _answers_contact_question(turn: Turn) -> bool:
+    """"ok fine, Saturday 10 am" right after "which time suits you?": the time asked for, not a
+    promise to pay on Saturday (issue 13 panel, round 2), unless it names an amount."""
+    last = turn.slot(MOVE_SLOT)
+    return isinstance(last, Mapping) and last.get("action") == "action_busy_later" and turn.first("amount") is None
 
 
 def _reported_contact(turn: Turn) -> bool:

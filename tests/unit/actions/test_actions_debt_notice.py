@@ -81,3 +81,9 @@ def test_with_disclosures_adds_the_notice_only_when_no_earlier_text_carried_it()
     # The identity disclosure on the first message is not affected by what was said.
     opened = _with_disclosures(statement, "balance", context(True), [NOTICE])
     assert opened.startswith(IDENTITY) and opened.endswith(statement)
+
+
+def test_a_first_message_that_verifies_at_once_carries_the_notice_once():
+    """"LN-…, born …" as the first message: the notice was printed twice in one reply (issue 13 panel)."""
+    statement = "Thank you, you're verified. Loan LN-1: you owe USD 10.00."
+    assert _with_disclosures(statement, "verified_statement", context(True)).count(NOTICE) == 1

@@ -275,3 +275,18 @@ def test_a_time_in_a_report_of_contact_is_not_a_time_to_be_contacted(slots, sign
         "action_busy_later"
     assert move("inform", "message me around 7pm", VERIFIED, {"contact_time": at["contact_time"]},
                 entities={"date": ["2026-12-02"]}).action == "action_busy_later"
+
+
+def test_a_time_right_after_which_time_suits_you_is_that_time_not_a_promise():
+    """"ok fine, Saturday 10 am" after the bot asked for a time became an offer to pay on Saturday
+    (issue 13 panel, round 2)."""
+    from bot.dialogue.move import MOVE_SLOT, Move, to_dict
+    asked = {**VERIFIED, MOVE_SLOT: to_dict(Move("action_busy_later"))}
+    at = {"contact_time": {"relation": "at", "hour": 10, "minute": 0}}
+    saturday = {"date": ["2026-12-05"]}
+    assert move("promise_to_pay", "ok fine, Saturday 10 am", asked, at, entities=saturday).action == \
+        "action_busy_later"
+    assert move("promise_to_pay", "ok fine, Saturday 10 am", VERIFIED, at, entities=saturday).action != \
+        "action_busy_later"
+    assert move("promise_to_pay", "I'll pay 500 on Saturday at 10", asked, at,
+                entities={**saturday, "amount": [500]}).action != "action_busy_later"
