@@ -322,7 +322,8 @@ def test_a_named_payment_reference_is_evidence_of_a_payment(text, paid):
     ("Yep, Monday's fine", True), ("Ndio, hakuna simu wala SMS", True), ("对。投诉的事你们一定要给我一个说法", True),
     ("oo sige", True), ("ya udah ok", True), ("yes confirm", True), ("ji haan", True), ("好的", True),
     ("I gree. Abeg set am", True), ("sounds good", True), ("Great, thank you!", True), ("no wahala", True),
-    ("great job ruining my credit", False), ("ok thanks", False),
+    ("great job ruining my credit", False), ("ok thanks", False), ("brilliant, thank you", True),
+    ("sure thing", True), ("cool story", False),
     ("yes but not friday", False), ("ok lakini sio kesho", False), ("yesterday I paid", False),
     ("Okay so what do I owe", False), ("好像不对", False), ("no", False), ("I'll pay monday", False),
 ])
