@@ -105,15 +105,14 @@ def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] 
     if _yes_to_offer(turn):  # "Yep, Monday's fine" read as a new promise got the same offer again
         return Move("action_accept_offer")
     if turn.signal("contact_time") and (intent not in REQUESTS_BY_INTENT or _answers_contact_question(turn)) \
-            and not _reported_contact(turn) \
+            and not _reported_contact(turn) and not _closed(turn) \
             and not any(turn.first(e) for e in IDENTITY_ENTITIES):  # "message me after 7pm", "saturday 10am then"
         return Move("action_busy_later")
     if turn.signal("arrest") and (intent not in REQUESTS_BY_INTENT or not turn.slot("verified", False)) \
             and intent not in ESCALATES \
             and not any(turn.first(e) for e in IDENTITY_ENTITIES):  # "will the police come?": answered, to anyone
         return Move("action_consequences")
-    if turn.slot(record_moves.CLOSED, False) and not turn.slot("verified", False) \
-            and (intent not in ANY_TIME or intent == "third_party"):  # "tell her to call me": a message, once told
+    if _closed(turn) and (intent not in ANY_TIME or intent in ("third_party", "busy_later")):  # "tell her to call me": a message
         return _third_party(turn)  # not the borrower: even an unreadable message is kept for the account holder
     if intent == "nlu_fallback" and not _awaited_answer(turn) and not all_loans_request(turn) \
             and not _counter_terms(turn):
@@ -191,6 +190,12 @@ def _third_party(turn: Turn) -> Move:
     if turn.intent == "provide_identity" or any(turn.first(e) for e in IDENTITY_ENTITIES):
         return Move("action_third_party_closed")
     return Move("action_third_party_message")
+
+
+def _closed(turn: Turn) -> bool:
+    """Someone said they are not the borrower: nothing in this conversation asks them to verify
+    (a daughter's "call me after 5pm" was answered with a request for her father's details)."""
+    return bool(turn.slot(record_moves.CLOSED, False)) and not turn.slot("verified", False)
 
 
 def _answers_contact_question(turn: Turn) -> bool:

@@ -290,3 +290,11 @@ def test_a_time_right_after_which_time_suits_you_is_that_time_not_a_promise():
         "action_busy_later"
     assert move("promise_to_pay", "I'll pay 500 on Saturday at 10", asked, at,
                 entities={**saturday, "amount": [500]}).action != "action_busy_later"
+
+
+def test_a_contact_time_from_someone_not_the_borrower_is_a_message_not_a_verification_request():
+    """A daughter with power of attorney asked for a call after 5pm and was asked for her father's
+    loan reference and date of birth (issue 13 panel, round 3)."""
+    at = {"contact_time": {"relation": "after", "hour": 17, "minute": 0}}
+    m = move("busy_later", "have someone call me after 5pm", {record_moves.CLOSED: True}, at)
+    assert m.action == "action_third_party_message"
