@@ -216,9 +216,7 @@ def _reported_contact(turn: Turn) -> bool:
 def _death_reported(turn: Turn) -> bool:
     """Someone not the borrower reports a death: a person handles the account, not a note for the
     account holder (issue 13 panel, round 2: a daughter was told her message was noted for her mother)."""
-    not_borrower = turn.intent == "third_party" or (turn.slot(record_moves.CLOSED, False)
-                                                   and not turn.slot("verified", False))
-    return not_borrower and turn.signal("hardship") == "bereavement"
+    return (turn.intent == "third_party" or _closed(turn)) and turn.signal("hardship") == "bereavement"
 
 
 def _unread_hardship(turn: Turn) -> bool:
@@ -234,6 +232,8 @@ def _yes_to_offer(turn: Turn) -> bool:
     offer = turn.slot("pending_offer")
     if not (offer and turn.slot("verified", False) and turn.signal("yes_first")) or turn.intent == "deny":
         return False
+    if (turn.slot("loan") or {}).get("status") == "paused":
+        return False  # a paused account gets no arrangement before a person reviews it (the intent's path says so)
     schedule = offer.get("schedule") or ()
     dates, amounts = {due for due, _ in schedule}, {_decimal(amount) for _, amount in schedule}
     return turn.first("not_date") is None and all(str(d)[:10] in dates for d in turn.entities.get("date") or ()) \

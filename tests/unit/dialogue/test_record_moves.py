@@ -298,3 +298,9 @@ def test_a_contact_time_from_someone_not_the_borrower_is_a_message_not_a_verific
     at = {"contact_time": {"relation": "after", "hour": 17, "minute": 0}}
     m = move("busy_later", "have someone call me after 5pm", {record_moves.CLOSED: True}, at)
     assert m.action == "action_third_party_message"
+
+
+def test_a_yes_to_an_offer_on_a_paused_account_goes_to_review_not_to_the_record():
+    paused = {**OFFERED, "loan": {**LOAN, "status": "paused"}}
+    m = move("promise_to_pay", "Yep, Monday's fine", paused, {"yes_first": True}, entities={"date": ["2026-12-14"]})
+    assert m.action == "action_review_first"
