@@ -89,6 +89,10 @@ def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] 
         return during_handoff.decide(turn)
     if _payday(turn):  # "I get paid on the 15th": a date to pay on, not a payment made (issue 13)
         turn = replace(turn, intent="promise_to_pay")
+    if _instalments_said(turn):  # "3 EMI kar do, har 2 hafte, pehli wali is Saturday" read as a promise
+        turn = replace(turn, intent="request_instalments")
+    if _payment_read_as_later(turn):  # "ok cn i py 10k 2moro n d rest on mon" read as "talk later"
+        turn = replace(turn, intent="offer_partial_payment")
     intent = turn.intent
     if not turn.self_harm and _death_reported(turn):  # a daughter writing from her late mother's phone
         return Move("action_death_reported", escalation=Escalation.DEATH_REPORTED)
@@ -162,6 +166,8 @@ def _verified(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ..
     if intent == "dispute_debt" and turn.signal("amount_question"):  # "why 5,600 when I borrowed 5,000?"
         return Move("action_explain_fees")
     if turn.slot("pending_offer") and intent in ("affirm", "deny"):
+        if intent == "affirm" and not _only_offered_terms(turn):  # "yes the 18th, all of it" to an offer for the 11th
+            return counter_offer(turn, products, ladder)
         return Move("action_accept_offer") if intent == "affirm" else counter_offer(turn, products, ladder)
     if _counter_terms(turn):  # "no. 40. not 80" read as nothing: their figure against the offer
         return counter_offer(turn, products, ladder)
@@ -234,10 +240,32 @@ def _yes_to_offer(turn: Turn) -> bool:
         return False
     if (turn.slot("loan") or {}).get("status") == "paused":
         return False  # a paused account gets no arrangement before a person reviews it (the intent's path says so)
-    schedule = offer.get("schedule") or ()
+    return _only_offered_terms(turn)
+
+
+def _only_offered_terms(turn: Turn) -> bool:
+    """Whether the message names no amount or date but those of the offer on the table."""
+    schedule = (turn.slot("pending_offer") or {}).get("schedule") or ()
     dates, amounts = {due for due, _ in schedule}, {_decimal(amount) for _, amount in schedule}
     return turn.first("not_date") is None and all(str(d)[:10] in dates for d in turn.entities.get("date") or ()) \
         and all(_decimal(a) in amounts for a in turn.entities.get("amount") or ())
+
+
+# Intents a message with a count of instalments is misread as; the count says what they ask for.
+_NOT_A_PLAN = frozenset({"promise_to_pay", "request_deferral", "offer_partial_payment", "pay_in_full"})
+
+
+def _instalments_said(turn: Turn) -> bool:
+    try:
+        count = int(turn.first("instalments") or 0)
+    except (TypeError, ValueError):
+        return False
+    return turn.intent in _NOT_A_PLAN and count >= 2
+
+
+def _payment_read_as_later(turn: Turn) -> bool:
+    """"Talk later" that names an amount and two dated parts is a payment offer."""
+    return turn.intent == "busy_later" and turn.first("amount") is not None and bool(turn.signal("parts"))
 
 
 def _decimal(value: Any) -> Decimal | None:

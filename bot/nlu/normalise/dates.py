@@ -112,6 +112,10 @@ def _weekday(m, today, birth):
     return _next_weekday(today, _weekday_index(m["wd"] or m["wda"]))
 
 
+def _weekday_after_next(m, today, birth):
+    return _next_weekday(today, _weekday_index(m["wd"] or m["wd2"])) + timedelta(days=7)
+
+
 def _next_week_weekday(m, today, birth):
     monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
     return monday + timedelta(days=_weekday_index(m["wd"] or m["wd2"]))
@@ -225,6 +229,9 @@ _ENGLISH_RULES: List[Tuple[re.Pattern, Callable, bool]] = [
     (_r(rf"\b{_TOMORROW}\b"), _rel_days(1), False),
     (_r(r"\b(?:today|tonight|tonite|2day|2nite|tdy|this\s+(?:evening|afternoon|morning)|later\s+today|end\s+of\s+(?:the\s+)?day|eod|leo\s+hii|(?-i:leo)|aaj|hari\s+ini|ngayong\s+araw)\b"), _rel_days(0), False),
     (_r(rf"\bn(?:e)?xt\s+w(?:ee)?k\s+(?:on\s+)?(?P<wd>{_WD_FULL_L}|{_WD_ABBR})|\b(?P<wd2>{_WD_FULL_L})\s+n(?:e)?xt\s+w(?:ee)?k\b"), _next_week_weekday, False),
+    # "not this Friday, the Friday after", "friday after next": a week after the next one
+    (_r(rf"\b(?P<wd>{_WD_FULL_L})\s+after\s+next\b|\bthe\s+(?P<wd2>{_WD_FULL_L})\s+after(?:\s+(?:that|this\s+one))?"
+        rf"(?=\s*(?:[.,;:!?]|$))"), _weekday_after_next, False),
     (_r(rf"\b{_PRE}?(?P<wd>{_WD_FULL_L})(?![a-z])|\b{_PRE}(?P<wda>{_WD_ABBR})"), _weekday, False),
     (_r(r"\b(?:(?:the\s+)?end\s+of\s+next\s+month|next\s+month\s*end)\b"), _end_of_month(1), False),
     (_r(r"\b(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?month|(?:this\s+)?month[\s-]?end|end\s+month|eom|mwisho\s+wa\s+mwezi|katapusan\s+ng\s+buwan|akhir\s+bulan)\b"), _end_of_month(0), False),

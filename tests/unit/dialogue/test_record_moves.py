@@ -304,3 +304,27 @@ def test_a_yes_to_an_offer_on_a_paused_account_goes_to_review_not_to_the_record(
     paused = {**OFFERED, "loan": {**LOAN, "status": "paused"}}
     m = move("promise_to_pay", "Yep, Monday's fine", paused, {"yes_first": True}, entities={"date": ["2026-12-14"]})
     assert m.action == "action_review_first"
+
+
+def test_a_yes_naming_another_date_is_a_counter_not_an_acceptance():
+    """"yes the 18th, all of it" to an offer for the 11th recorded the 11th (issue 13 panel, round 3)."""
+    assert move("affirm", "yes the 18th, all of it", OFFERED, {}, entities={"date": ["2026-12-18"]}).action != \
+        "action_accept_offer"
+    assert move("affirm", "yes, the 14th", OFFERED, {}, entities={"date": ["2026-12-14"]}).action == \
+        "action_accept_offer"
+
+
+def test_a_count_of_instalments_asks_for_a_plan_whatever_intent_it_was_read_as():
+    """"3 EMI kar do, har 2 hafte, pehli wali is Saturday" read as a promise became one payment (round 3)."""
+    m = move("promise_to_pay", "3 EMI kar do, har 2 hafte, pehli wali is Saturday", VERIFIED,
+             {"period": {"unit": "fortnight", "per": False, "every": True}},
+             entities={"instalments": [3], "duration_days": [14], "date": ["2026-12-05"]})
+    assert m.action == "action_offer" and len(m.offer.schedule) == 3, m
+
+
+def test_talk_later_with_an_amount_in_two_dated_parts_is_a_payment_offer():
+    """"ok cn i py 10k 2moro n d rest on mon" read as busy_later was noted as a time to talk (round 3)."""
+    parts = [{"amount": 0, "when": ["date", 0]}, {"amount": "rest", "when": ["date", 1]}]
+    m = move("busy_later", "ok cn i py 10k 2moro n d rest on mon", VERIFIED, {"parts": parts},
+             entities={"amount": [10000], "date": ["2026-12-01", "2026-12-07"]})
+    assert m.action == "action_offer" and [str(i.due) for i in m.offer.schedule] == ["2026-12-01", "2026-12-07"], m

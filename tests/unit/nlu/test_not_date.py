@@ -166,3 +166,12 @@ def test_the_dialogue_turn_carries_the_refused_day_apart_from_the_offered_ones()
              "signals": {}}
     turn = turn_from_parse(parse, VERIFIED, MONDAY)
     assert turn.entities["not_date"] == ["2026-11-30"] and turn.entities["date"] == ["2026-12-04"]
+
+
+def test_the_friday_after_is_a_week_after_the_friday_ruled_out():
+    """"not this Friday, the Friday after" gave the refused Friday as the date (issue 13 panel, round 3)."""
+    said = [(e["entity"], e["value"]) for e in extract("not this Friday, the Friday after. salary comes late",
+                                                       MONDAY, "UTC") if e["entity"] in ("date", "not_date")]
+    assert said == [("not_date", "2026-12-04"), ("date", "2026-12-11")]
+    assert [e["value"] for e in extract("friday after next", MONDAY, "UTC")] == ["2026-12-11"]
+    assert [e["value"] for e in extract("the friday after payday", MONDAY, "UTC")] == ["2026-12-04"]
