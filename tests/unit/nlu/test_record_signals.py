@@ -323,7 +323,7 @@ def test_a_named_payment_reference_is_evidence_of_a_payment(text, paid):
     ("oo sige", True), ("ya udah ok", True), ("yes confirm", True), ("ji haan", True), ("好的", True),
     ("I gree. Abeg set am", True), ("sounds good", True), ("Great, thank you!", True), ("no wahala", True),
     ("great job ruining my credit", False), ("ok thanks", False), ("brilliant, thank you", True),
-    ("sure thing", True), ("cool story", False),
+    ("sure thing", True), ("cool story", False), ("ya dats fyn. wat acct", True), ("yes thats fine", True),
     ("yes but not friday", False), ("ok lakini sio kesho", False), ("yesterday I paid", False),
     ("Okay so what do I owe", False), ("好像不对", False), ("no", False), ("I'll pay monday", False),
 ])
