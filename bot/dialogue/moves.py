@@ -12,14 +12,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 import re
-from decimal import Decimal
-from typing import Any, Mapping
+from typing import Mapping
 
 from bot.dialogue import during_handoff, record_moves
 from bot.dialogue.escalation import escalation_settings
 from bot.dialogue.move import MOVE_SLOT, Ask, Move
 from bot.dialogue.negotiate import (
-    all_loans_kind, all_loans_request, as_date, counter_offer, kept_request, negotiate, request_kind_of,
+    all_loans_kind, all_loans_request, as_date, counter_offer, kept_request, negotiate, positive_decimal,
+    request_kind_of,
 )
 from bot.dialogue.reasons import Escalation
 from bot.dialogue.turn import IDENTITY_ENTITIES, Turn, in_a_row, is_angry, is_fallback, local_today, turn_from_parse
@@ -80,7 +80,6 @@ VERIFIED_ONLY = {
     "apologize": "action_apologize_ack",
     "out_of_scope": "action_out_of_scope",
 }
-
 
 
 def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] = LADDER) -> Move:
@@ -166,9 +165,9 @@ def _verified(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ..
     if intent == "dispute_debt" and turn.signal("amount_question"):  # "why 5,600 when I borrowed 5,000?"
         return Move("action_explain_fees")
     if turn.slot("pending_offer") and intent in ("affirm", "deny"):
-        if intent == "affirm" and not _only_offered_terms(turn):  # "yes the 18th, all of it" to an offer for the 11th
-            return counter_offer(turn, products, ladder)
-        return Move("action_accept_offer") if intent == "affirm" else counter_offer(turn, products, ladder)
+        if intent == "affirm" and _only_offered_terms(turn):  # not "yes the 18th, all of it" to an offer for the 11th
+            return Move("action_accept_offer")
+        return counter_offer(turn, products, ladder)
     if _counter_terms(turn):  # "no. 40. not 80" read as nothing: their figure against the offer
         return counter_offer(turn, products, ladder)
     if intent in REQUESTS_BY_INTENT:
@@ -246,9 +245,9 @@ def _yes_to_offer(turn: Turn) -> bool:
 def _only_offered_terms(turn: Turn) -> bool:
     """Whether the message names no amount or date but those of the offer on the table."""
     schedule = (turn.slot("pending_offer") or {}).get("schedule") or ()
-    dates, amounts = {due for due, _ in schedule}, {_decimal(amount) for _, amount in schedule}
+    dates, amounts = {due for due, _ in schedule}, {positive_decimal(amount) for _, amount in schedule}
     return turn.first("not_date") is None and all(str(d)[:10] in dates for d in turn.entities.get("date") or ()) \
-        and all(_decimal(a) in amounts for a in turn.entities.get("amount") or ())
+        and all(positive_decimal(a) in amounts for a in turn.entities.get("amount") or ())
 
 
 # Intents a message with a count of instalments is misread as; the count says what they ask for.
@@ -266,13 +265,6 @@ def _instalments_said(turn: Turn) -> bool:
 def _payment_read_as_later(turn: Turn) -> bool:
     """"Talk later" that names an amount and two dated parts is a payment offer."""
     return turn.intent == "busy_later" and turn.first("amount") is not None and bool(turn.signal("parts"))
-
-
-def _decimal(value: Any) -> Decimal | None:
-    try:
-        return Decimal(str(value))
-    except (ArithmeticError, ValueError):
-        return None
 
 
 def _counter_terms(turn: Turn) -> bool:

@@ -99,7 +99,7 @@ def negotiate(turn: Turn, products: Mapping[str, Product], kind: RequestKind,
     loan = turn.slot("loan") or {}
     if request is None and loan.get("others") and about_all_loans(turn):
         return _negotiate_all(turn, products, all_loans_kind(turn, kind), [loan, *loan["others"]])
-    return _negotiate_loan(turn, products, kind, loan, request, _decimal(turn.first("amount")))
+    return _negotiate_loan(turn, products, kind, loan, request, positive_decimal(turn.first("amount")))
 
 
 def _negotiate_loan(turn: Turn, products: Mapping[str, Product], kind: RequestKind, loan: Mapping[str, Any],
@@ -198,9 +198,9 @@ def _two_parts(turn: Turn, kind: RequestKind, today: date, all_loans: bool) -> R
             or turn.signal("period", {}).get("per") or turn.first("instalments") is not None):
         return None
     first, second = parts
-    amount = _decimal(_entity(turn, "amount", first.get("amount")))
+    amount = positive_decimal(_entity(turn, "amount", first.get("amount")))
     rest = second.get("amount")
-    rest_amount = None if rest == "rest" else _decimal(_entity(turn, "amount", rest))
+    rest_amount = None if rest == "rest" else positive_decimal(_entity(turn, "amount", rest))
     first_date = _when(turn, first.get("when"), today)
     rest_date = _when(turn, second.get("when"), today)
     if amount is None or amount <= 0 or rest_date is None or (rest != "rest" and rest_amount is None):
@@ -294,9 +294,9 @@ def _budget_period(turn: Turn) -> int | None:
 def _keep_waiver(turn: Turn, request: Request) -> Request:
     """A fee waiver on the table stays when another term changes (issue 13: dropped on a new date)."""
     pending = turn.slot("pending_offer") or {}
-    if request.waiver_percent is not None or (_decimal(pending.get("waiver")) or 0) <= 0:
+    if request.waiver_percent is not None or (positive_decimal(pending.get("waiver")) or 0) <= 0:
         return request
-    return replace(request, waiver_percent=_decimal(pending.get("waiver_percent")) or Decimal(100))
+    return replace(request, waiver_percent=positive_decimal(pending.get("waiver_percent")) or Decimal(100))
 
 
 def _figures(note: Note, currency: str) -> str:
@@ -346,7 +346,7 @@ def _negotiate_all(turn: Turn, products: Mapping[str, Product], kind: RequestKin
     different currencies an amount can't be shared and a person takes over.
     If any loan can get no offer, none is made: a person takes over.
     """
-    shares = _shares(_decimal(turn.first("amount")), loans)
+    shares = _shares(positive_decimal(turn.first("amount")), loans)
     if shares is None:
         return Move("action_handoff", request_kind=kind, hardship_reason=hardship_of(turn),
                     escalation=Escalation.NO_ARRANGEMENT, detail=turn.intent)
@@ -434,7 +434,8 @@ def _period_days(said: Mapping[str, Any], days: int | None) -> int:
     return 30
 
 
-def _decimal(value: Any) -> Decimal | None:
+def positive_decimal(value: Any) -> Decimal | None:
+    """An entity's or a slot's amount as a Decimal; None when absent, not a number or not positive."""
     if value is None:
         return None
     try:

@@ -64,14 +64,10 @@ MIN_CONFIDENCE = 0.6
 def gate(turn: Turn) -> Move | None:
     """The move when this turn confirms, declines, undoes or claims a record change; None otherwise."""
     pending = turn.slot(PENDING)
-    if isinstance(pending, Mapping) and turn.intent in ("affirm", "deny"):
-        return confirmed(turn, pending) if turn.intent == "affirm" else Move(DECLINED, detail=pending.get("intent"))
-    if isinstance(pending, Mapping) and turn.signal("yes_first"):
-        return confirmed(turn, pending)  # "Ndio, hakuna simu wala SMS" to "stop contact?": a yes, whatever the rest reads as
-    if isinstance(pending, Mapping) and turn.intent == "thank" and pending.get("intent") == "already_paid":
-        return confirmed(turn, pending)  # "ok thanks" to "have you already paid?": their payment, for a person to find
-    if isinstance(pending, Mapping) and turn.intent == pending.get("intent") and turn.intent in RECORDS:
-        return confirmed(turn, pending)  # "yes, wrong number" to "we've reached the wrong person?": the claim again is a yes
+    if isinstance(pending, Mapping) and turn.intent == "deny":
+        return Move(DECLINED, detail=pending.get("intent"))
+    if isinstance(pending, Mapping) and _yes_to(turn, pending):
+        return confirmed(turn, pending)
     last = turn.slot(LAST)
     if turn.signal("correction") and isinstance(last, Mapping):
         return Move(REVERT, detail=last.get("intent"))
@@ -87,6 +83,14 @@ def gate(turn: Turn) -> Move | None:
         return None
     sure = claim in (turn.signal("evidence") or ()) and turn.intent_confidence >= MIN_CONFIDENCE
     return Move(CONFIRM if sure else CLARIFY, detail=claim)
+
+
+def _yes_to(turn: Turn, pending: Mapping[str, Any]) -> bool:
+    """Whether this turn says yes to the change the bot asked about."""
+    return (turn.intent == "affirm"
+            or bool(turn.signal("yes_first"))  # "Ndio, hakuna simu wala SMS" to "stop contact?", whatever the rest reads as
+            or (turn.intent == "thank" and pending.get("intent") == "already_paid")  # "ok thanks" to "have you paid?"
+            or (turn.intent == pending.get("intent") and turn.intent in RECORDS))  # "yes, wrong number": the claim again
 
 
 def said_instead(turn: Turn) -> str | None:
