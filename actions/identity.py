@@ -86,8 +86,13 @@ def verification_locked(turn: Turn, reply: Reply, session: Session, tracker: Tra
 
 
 def verify(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
-    reference = turn.first("loan_reference") or turn.signal("loan_reference") or turn.slot("candidate_reference")
-    dob = _typed_dob(turn, tracker) or turn.slot("candidate_dob")
+    typed_reference = turn.first("loan_reference") or turn.signal("loan_reference")
+    typed_dob = _typed_dob(turn, tracker)
+    # A failed pair is kept, so "wait typo, LN-52139" is tried with the date of birth
+    # already given; it is never tried again as it was (that would only spend a try).
+    retry = bool(turn.slot("verify_attempts")) and not (typed_reference or typed_dob)
+    reference = typed_reference or (None if retry else turn.slot("candidate_reference"))
+    dob = typed_dob or (None if retry else turn.slot("candidate_dob"))
     # A channel's word carried in the slot counts only while the borrower still writes through that channel.
     vouched = (turn.slot("candidate_borrower") if _from_telegram(tracker) else None) \
         or _channel_identity(session, tracker)
@@ -133,9 +138,10 @@ def verify(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list
     failure = lockout.record_failure(
         session, conversation_id=tracker.sender_id, limits=LIMITS, how=how,
         loan_id=subject, borrower_id=target.borrower.borrower_id if target else None)
-    # The channel's word on who is writing stays; the typed details are asked again.
-    events = [SlotSet("verify_attempts", failure.sender_failures), SlotSet("candidate_reference", None),
-              SlotSet("candidate_dob", None), SlotSet("candidate_borrower", vouched)]
+    # The channel's word on who is writing stays, and so do the typed details: the next
+    # message usually corrects one of them, and is tried with the other.
+    events = [SlotSet("verify_attempts", failure.sender_failures), SlotSet("candidate_reference", reference),
+              SlotSet("candidate_dob", dob), SlotSet("candidate_borrower", vouched)]
     if failure.locked:
         reply.say("verification_locked")
         return events + [SlotSet("verify_locked", True)]

@@ -92,6 +92,8 @@ def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] 
         turn = replace(turn, intent="request_instalments")
     if _payment_read_as_later(turn):  # "ok cn i py 10k 2moro n d rest on mon" read as "talk later"
         turn = replace(turn, intent="offer_partial_payment")
+    if _terms_read_as_identity(turn):  # "yep, 214 on the 15th" once verified: terms, not details
+        turn = replace(turn, intent=_terms_intent(turn))
     intent = turn.intent
     if not turn.self_harm and _death_reported(turn):  # a daughter writing from her late mother's phone
         return Move("action_death_reported", escalation=Escalation.DEATH_REPORTED)
@@ -265,6 +267,24 @@ def _instalments_said(turn: Turn) -> bool:
 def _payment_read_as_later(turn: Turn) -> bool:
     """"Talk later" that names an amount and two dated parts is a payment offer."""
     return turn.intent == "busy_later" and turn.first("amount") is not None and bool(turn.signal("parts"))
+
+
+def _terms_read_as_identity(turn: Turn) -> bool:
+    """A verified borrower's amount or date read as identity details ("Iya, semuanya 944 ribu tanggal
+    25 Desember" got the statement again): with no reference or date of birth in it, they are terms."""
+    return turn.intent == "provide_identity" and bool(turn.slot("verified", False)) \
+        and not any(turn.first(e) for e in IDENTITY_ENTITIES) and not turn.signal("loan_reference") \
+        and (turn.first("amount") is not None or turn.first("date") is not None)
+
+
+def _terms_intent(turn: Turn) -> str:
+    """What terms said without a readable intent ask: an answer to the offer on the table, two
+    parts, or a payment on a date."""
+    if turn.slot("pending_offer"):
+        return "affirm"  # the offer's terms accept it, any other term is a counter (_verified)
+    if turn.signal("parts") or len(turn.entities.get("date") or ()) >= 2:
+        return "offer_partial_payment"
+    return "promise_to_pay"
 
 
 def _counter_terms(turn: Turn) -> bool:

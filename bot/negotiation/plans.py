@@ -148,6 +148,28 @@ def _part(request: Request, payable: Decimal, currency: str, today: date, limits
     return OfferKind.PART_PAYMENT, (Instalment(first, amount), Instalment(rest_due, rest))
 
 
+def _parts_as_plan(request: Request, payable: Decimal, waiver: Decimal, fees: Decimal, currency: str,
+                   today: date, limits: Limits, arrangements_so_far: int,
+                   hardship: bool) -> tuple[OfferKind, tuple[Instalment, ...]] | None:
+    """Two parts whose rest falls after the promise window but one plan interval after the first
+    ("145 today and the other 145 on the 23rd" was answered with the rest in 7 days): the
+    borrower's own amounts and dates, as a two-instalment plan, when the limits allow that plan."""
+    rest_due = target_date(request, today)
+    if request.amount is None or rest_due is None \
+            or rest_due <= today + timedelta(days=limits.promise_window_days):
+        return None
+    amount = quantize(request.amount, currency)
+    rest = payable - amount
+    if rest <= 0 or (request.rest_amount is not None and quantize(request.rest_amount, currency) != rest):
+        return None
+    kind = _plan_kind(hardship)
+    schedule = (Instalment(request.first_date or today, amount), Instalment(rest_due, rest))
+    offer = Offer(kind, schedule, waiver, hardship)
+    fits = not validate(offer, balance=payable + waiver, fees_and_interest=fees, currency=currency,
+                        limits=limits, today=today, arrangements_so_far=arrangements_so_far)
+    return (kind, schedule) if fits else None
+
+
 def _part_first(first: date | None, today: date, edge: date, notes: Notes) -> date:
     """The first part's date: today unless they gave one; before the window's last day, so the rest fits."""
     if first is None:
@@ -311,7 +333,9 @@ def propose(request: Request, *, balance: Decimal, fees_and_interest: Decimal, c
     elif request.kind == RequestKind.DEFERRAL:
         kind, schedule = _deferral(target, payable, today, limits, notes)
     elif request.kind == RequestKind.PART_PAYMENT:
-        kind, schedule = _part(request, payable, currency, today, limits, notes)
+        kind, schedule = _parts_as_plan(request, payable, waiver, fees, currency, today, limits,
+                                        arrangements_so_far, hardship) \
+            or _part(request, payable, currency, today, limits, notes)
     elif request.kind == RequestKind.INSTALMENT_PLAN and request.amount is not None:
         kind, schedule = _afford(request.amount, request.frequency_days or 30, request.date, payable,
                                  currency, today, limits, hardship, notes)

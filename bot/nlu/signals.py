@@ -215,7 +215,11 @@ def arrest(text: str) -> bool:
 
 # A loan reference anywhere in free text ("it's TW-20931"), in whatever shape the
 # borrower wrote it; the records compare references loosely (bot/records/queries.py).
-_REFERENCE = re.compile(r"\b[A-Z]{2,4}[-\s]?\d{4,8}\b", re.IGNORECASE)
+# A lower-case word before a number is not one ("my number ends 4471", "pay 2000"
+# were taken as references and failed verification), nor is a currency or "DOB".
+_REFERENCE = re.compile(
+    r"\b(?!(?i:kes|ksh|ngn|inr|rs|php|idr|rp|usd|gbp|cny|rmb|eur|dob)[-\s]?\d)"
+    r"(?:[A-Za-z]{2,4}-\d{4,8}|[A-Za-z]{2,4}\d{4,8}|[A-Z]{2,4}\s\d{4,8}|(?i:ln)\s\d{4,8})\b")
 
 
 def loan_reference(text: str) -> Optional[str]:

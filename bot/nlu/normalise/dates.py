@@ -197,7 +197,8 @@ def _holiday(m, today, birth):
 
 
 _PRE = r"(?:(?:on|by|before|until|till|this|coming|next|ths|sa)\s+)"
-_ORD_NOT_TIMES = r"(?!\s*times?\b)"  # "for the 5th time" is not a date
+# "for the 5th time", "1st part 3450", "2nd instalment" are not dates
+_ORD_NOT_TIMES = r"(?!\s*(?:times?|parts?|payments?|instal+ments?|emis?|kisht|hulog|cicilan|awamu|one|half)\b)"
 # Spans that look like dates but are not one day: recurrences and plurals.
 _NOT_A_DATE = re.compile(
     rf"\b(?:every|each|all)\s+(?:other\s+)?(?:{_WD_FULL_L}|{_WD_ABBR}|day|week|month|{_MONTH_NC})(?![a-z])"

@@ -144,3 +144,34 @@ def test_the_sender_lock_survives_a_restart_of_the_conversation(records_db):  # 
             attempt(s, tracker, reference="NO-SUCH-1", dob=WRONG)
         # /restart empties every slot; the sender id stays and so does its lock.
         assert attempt(s, tracker, reference=loan, dob=RIGHT, slots={})[0] == ["verification_locked"]
+
+
+def test_a_corrected_reference_is_tried_with_the_date_of_birth_already_given(records_db):  # noqa: F811
+    """ "LN-52193, bday 7/4/88" fails; "wait typo. LN-52139" verifies without asking the date again."""
+    loan = new_loan(records_db)
+    tracker = FakeTracker()
+    with records_db.session() as s:
+        said, slots = attempt(s, tracker, reference="LN-00000", dob=RIGHT)
+        assert said == ["verify_failed"]
+        assert slots["candidate_reference"] == "LN-00000" and slots["candidate_dob"] == RIGHT
+        said, slots = attempt(s, tracker, reference=loan, slots={**slots, "verify_attempts": 1})
+    assert said[0].startswith("verified") and slots["verified"] is True
+
+
+def test_a_corrected_date_of_birth_is_tried_with_the_reference_already_given(records_db):  # noqa: F811
+    loan = new_loan(records_db)
+    tracker = FakeTracker()
+    with records_db.session() as s:
+        _, slots = attempt(s, tracker, reference=loan, dob=WRONG)
+        said, slots = attempt(s, tracker, dob=RIGHT, slots={**slots, "verify_attempts": 1})
+    assert said[0].startswith("verified") and slots["verified"] is True
+
+
+def test_a_failed_pair_is_never_tried_again_as_it_was(records_db):  # noqa: F811
+    loan = new_loan(records_db)
+    tracker = FakeTracker()
+    with records_db.session() as s:
+        _, slots = attempt(s, tracker, reference=loan, dob=WRONG)
+        said, _ = attempt(s, tracker, slots={**slots, "verify_attempts": 1})  # "I don't have it" read as identity
+        failures = lockout.refusal(s, conversation_id=tracker.sender_id, loan_id=loan)
+    assert said == ["ask_missing_reference"] and failures is None

@@ -182,10 +182,17 @@ def test_500_now_the_rest_in_two_weeks():
     assert move.action == "action_offer" and move.offer.kind == "part_payment" and not move.offer.adjusted
     assert [(i.due, i.amount) for i in move.offer.schedule] == [
         (TODAY, Decimal("500.00")), (TODAY + timedelta(days=14), Decimal("4500.00"))]
-    # under the standard limits the rest is due within 7 days: moved, and the rule named
+    # under the standard limits the rest of a part payment is due within 7 days, but a fortnight
+    # after the first payment is a two-instalment plan they allow: their own dates and amounts
     standard = {**VERIFIED, "loan": {**LOAN, "total": "5000.00", "accrued_interest": "300.00", "late_fees": "0.00"}}
     move = decide(said("500 now, the rest in two weeks", "offer_partial_payment", standard, amount="500",
                        duration_days=14), PRODUCTS)
+    assert move.offer.kind == "instalment_plan" and not move.offer.notes
+    assert [(i.due, i.amount) for i in move.offer.schedule] == [
+        (TODAY, Decimal("500.00")), (TODAY + timedelta(days=14), Decimal("4500.00"))]
+    # ten days is no plan interval: the rest is moved into the window, and the rule named
+    move = decide(said("500 now, the rest in ten days", "offer_partial_payment", standard, amount="500",
+                       duration_days=10), PRODUCTS)
     assert move.offer.schedule[1].due == TODAY + timedelta(days=7)
     assert move.offer.notes == (Note.of(NoteCode.REST_WINDOW, days=7, latest=TODAY + timedelta(days=7)),)
 

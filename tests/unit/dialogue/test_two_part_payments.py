@@ -63,8 +63,8 @@ def test_each_part_keeps_its_own_date_whatever_the_intent(text, intent):
     assert not move.offer.notes
 
 
-def test_the_rest_in_two_weeks_is_named_when_the_window_moves_it():
-    move = decide(read("2000 now, the rest in two weeks"), PRODUCTS)
+def test_the_rest_in_ten_days_is_named_when_the_window_moves_it():
+    move = decide(read("2000 now, the rest in ten days"), PRODUCTS)
     assert schedule(move) == [(TODAY, Decimal("2000.00")), (date(2026, 12, 7), Decimal("11860.00"))]
     assert codes(move) == [NoteCode.REST_WINDOW]
     assert "7 days" in note_text(move.offer.notes, "KES")
@@ -148,3 +148,36 @@ def test_the_whole_balance_as_a_part_keeps_its_date():
                        entities={"amount": ["13860"], "date": ["2026-12-01"]},
                        signals=read_signals("I'll send 13860 tomorrow")), PRODUCTS)
     assert move.action == "action_offer" and schedule(move) == [(date(2026, 12, 1), Decimal("13860.00"))]
+
+
+@pytest.mark.parametrize("text", [
+    "3450 on 1 dec and the rest on 15 dec",
+    "1st part 3450 on 1 dec n 2nd part on 15 dec ok?",
+])
+def test_a_rest_one_plan_interval_after_the_first_part_is_a_two_instalment_plan(text):
+    """The rest beyond the promise window was moved to its last day; a fortnight after the first
+    part is a plan the limits allow, on the borrower's own amounts and dates (issue 13 panel)."""
+    move = decide(read(text), PRODUCTS)
+    assert move.offer.kind == OfferKind.INSTALMENT_PLAN and not move.offer.notes
+    assert schedule(move) == [(date(2026, 12, 1), Decimal("3450.00")), (date(2026, 12, 15), Decimal("10410.00"))]
+
+
+def test_a_rest_no_plan_interval_after_the_first_part_still_names_the_window():
+    move = decide(read("3450 on 1 dec and the rest on 12 dec"), PRODUCTS)
+    assert move.offer.kind == OfferKind.PART_PAYMENT and codes(move) == [NoteCode.REST_WINDOW]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("yep, 13860 on the 3rd", [(date(2026, 12, 3), Decimal("13860.00"))]),
+    ("semuanya 13860 tanggal 3 Desember", [(date(2026, 12, 3), Decimal("13860.00"))]),
+    ("5000 on friday, 8860 on the 6th", [(date(2026, 12, 4), Decimal("5000.00")), (date(2026, 12, 6), Decimal("8860.00"))]),
+])
+def test_terms_read_as_identity_details_once_verified_are_terms(text, expected):
+    """"Iya, semuanya 944 ribu tanggal 25 Desember" got the statement again: read as identity."""
+    move = decide(read(text, "provide_identity"), PRODUCTS)
+    assert move.action == "action_offer" and schedule(move) == expected
+
+
+def test_identity_details_once_verified_are_not_terms():
+    move = decide(read("LN-20931, born 17 April 1991", "provide_identity"), PRODUCTS)
+    assert move.action == "action_state_balance"

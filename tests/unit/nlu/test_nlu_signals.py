@@ -102,6 +102,9 @@ def test_opt_out_cease_phrases_come_from_the_compliance_profiles():
 
 @pytest.mark.parametrize("text, reference", [
     ("my ref is TW-20931", "TW-20931"), ("it's LN 20931", "LN 20931"), ("my reference is lost", None),
+    ("ln 20931", "ln 20931"), ("TW 20931 it is", "TW 20931"), ("tw20931", "tw20931"),
+    ("DOB 12th March 1990, and my number ends 4471", None), ("can I pay 2000 on friday", None),
+    ("KES 5000 by the 12th", None), ("USD 412", None), ("dob 12031990", None),
 ])
 def test_loan_reference_in_free_text(text, reference):
     assert loan_reference(text) == reference
