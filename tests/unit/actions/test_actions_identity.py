@@ -146,24 +146,19 @@ def test_the_sender_lock_survives_a_restart_of_the_conversation(records_db):  # 
         assert attempt(s, tracker, reference=loan, dob=RIGHT, slots={})[0] == ["verification_locked"]
 
 
-def test_a_corrected_reference_is_tried_with_the_date_of_birth_already_given(records_db):  # noqa: F811
-    """ "LN-52193, bday 7/4/88" fails; "wait typo. LN-52139" verifies without asking the date again."""
+@pytest.mark.parametrize("corrected", ["reference", "dob"])
+def test_a_corrected_detail_is_tried_with_the_other_already_given(records_db, corrected):  # noqa: F811
+    """ "LN-52193, bday 7/4/88" fails; "wait typo. LN-52139" verifies without asking the date again,
+    and a corrected date of birth is tried with the reference given before."""
     loan = new_loan(records_db)
     tracker = FakeTracker()
+    first = {"reference": "LN-00000", "dob": RIGHT} if corrected == "reference" else {"reference": loan, "dob": WRONG}
     with records_db.session() as s:
-        said, slots = attempt(s, tracker, reference="LN-00000", dob=RIGHT)
+        said, slots = attempt(s, tracker, **first)
         assert said == ["verify_failed"]
-        assert slots["candidate_reference"] == "LN-00000" and slots["candidate_dob"] == RIGHT
-        said, slots = attempt(s, tracker, reference=loan, slots={**slots, "verify_attempts": 1})
-    assert said[0].startswith("verified") and slots["verified"] is True
-
-
-def test_a_corrected_date_of_birth_is_tried_with_the_reference_already_given(records_db):  # noqa: F811
-    loan = new_loan(records_db)
-    tracker = FakeTracker()
-    with records_db.session() as s:
-        _, slots = attempt(s, tracker, reference=loan, dob=WRONG)
-        said, slots = attempt(s, tracker, dob=RIGHT, slots={**slots, "verify_attempts": 1})
+        assert slots["candidate_reference"] == first["reference"] and slots["candidate_dob"] == first["dob"]
+        again = {"reference": loan} if corrected == "reference" else {"dob": RIGHT}
+        said, slots = attempt(s, tracker, **again, slots={**slots, "verify_attempts": 1})
     assert said[0].startswith("verified") and slots["verified"] is True
 
 
