@@ -161,6 +161,8 @@ def complain(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> li
     else:
         events, case = _opening(session, tracker, lambda: handoff_reason(turn, reply, session, tracker, _why(reply),
                                                                          "complain"))
+    if case is not None:  # the case is the complaint, whatever words confirmed it: the debt stays the bot's
+        events.append(SlotSet(during_handoff.CASE_INTENT, "complain"))
     return events + recorded("complain", {"case": case})
 
 

@@ -21,7 +21,9 @@ Five rules, in this order:
    correction of what the case is about updates its reason.
 
 While an agent holds the case (`handoff_taken`, set by the console) rules 4
-and 5 append without a bot reply: the agent is the one answering. Pure, no I/O.
+and 5 append without a bot reply: the agent is the one answering. A case opened
+on a complaint leaves the debt to the bot: `beside_complaint` lets moves.py
+negotiate as usual while no agent holds it. Pure, no I/O.
 """
 from __future__ import annotations
 
@@ -53,6 +55,16 @@ ACTIONS = (SELF_HARM, HOW_TO_PAY_ACTION, ACKNOWLEDGE, NOTE, CORRECTION, APPEND, 
 def active(turn: Turn) -> bool:
     """Whether a person has (or is about to take) this conversation."""
     return bool(turn.slot(HANDED_OFF, False))
+
+
+def beside_complaint(turn: Turn) -> bool:
+    """A case opened on a complaint is about how the lender behaved, not about the debt: while no
+    agent holds it, a verified borrower may still agree terms with the bot (issue 13 panel: "I'll
+    pay the £174 on the 18th, but the complaint stands" was only appended to the case). Never after
+    self-harm was spoken of; a paused account still goes to a person first (moves.py)."""
+    return (turn.slot(CASE_INTENT) == "complain" and bool(turn.slot("verified", False))
+            and not turn.slot(TAKEN, False) and not turn.slot(SELF_HARM_CASE, False)
+            and not turn.self_harm and turn.intent != SELF_HARM_INTENT)
 
 
 def decide(turn: Turn) -> Move:

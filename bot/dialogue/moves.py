@@ -84,8 +84,8 @@ VERIFIED_ONLY = {
 
 def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] = LADDER) -> Move:
     """The one decision of a turn: the action, and everything it says, records or hands over."""
-    if during_handoff.active(turn):  # a person has the case: the thin layer answers (during_handoff.py)
-        return during_handoff.decide(turn)
+    if during_handoff.active(turn) and not (during_handoff.beside_complaint(turn) and _wants_arrangement(turn)):
+        return during_handoff.decide(turn)  # a person has the case: the thin layer answers (during_handoff.py)
     if _payday(turn):  # "I get paid on the 15th": a date to pay on, not a payment made (issue 13)
         turn = replace(turn, intent="promise_to_pay")
     if _instalments_said(turn):  # "3 EMI kar do, har 2 hafte, pehli wali is Saturday" read as a promise
@@ -94,6 +94,8 @@ def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] 
         turn = replace(turn, intent="offer_partial_payment")
     if _terms_read_as_identity(turn):  # "yep, 214 on the 15th" once verified: terms, not details
         turn = replace(turn, intent=_terms_intent(turn))
+    if _budget_unread(turn):  # "Naeza toa 1,500 kila wiki, sio zaidi" came back as "say it another way"
+        turn = replace(turn, intent="cannot_pay")
     intent = turn.intent
     if not turn.self_harm and _death_reported(turn):  # a daughter writing from her late mother's phone
         return Move("action_death_reported", escalation=Escalation.DEATH_REPORTED)
@@ -104,6 +106,9 @@ def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] 
         return Move("action_handoff", escalation=Escalation.LEGAL_OR_REGULATOR)
     if turn.angry_in_row >= escalation_settings().angry_in_a_row:
         return Move("action_handoff", escalation=Escalation.RISING_ANGER)
+    if _yes_to_offer(turn) and not turn.slot(record_moves.PENDING) and not turn.signal("evidence") \
+            and not turn.signal("family_contact"):  # "Ok. And that caller was really not from your side?"
+        return Move("action_accept_offer")  # the yes is the record; a question with no claim does not undo it
     gated = record_moves.gate(turn)  # a change to the record only ever after the borrower's yes
     if gated is not None:
         return gated
@@ -287,6 +292,14 @@ def _terms_intent(turn: Turn) -> str:
     return "promise_to_pay"
 
 
+def _budget_unread(turn: Turn) -> bool:
+    """An amount said as a rate ("1,500 kila wiki") by a verified borrower that no intent read,
+    with no offer on the table (then it is a counter): what they can afford each period."""
+    return turn.intent in ("nlu_fallback", "out_of_scope") and bool(turn.slot("verified", False)) \
+        and not turn.slot("pending_offer") and turn.first("amount") is not None \
+        and bool(turn.signal("period", {}).get("per"))
+
+
 def _counter_terms(turn: Turn) -> bool:
     """An unreadable reply to an offer that carries an amount ("Hiyo ni mingi sana, nimesema elfu moja
     kwa wiki"): the borrower's own figure, answered with an offer on it, not "say it another way"."""
@@ -309,7 +322,7 @@ def _wants_arrangement(turn: Turn) -> bool:
     """Whether this turn would make or accept an arrangement (what a paused account may not get)."""
     if turn.intent in REQUESTS_BY_INTENT or (turn.intent == "pay_in_full" and _later_date(turn)):
         return True
-    if turn.slot("pending_offer") and turn.intent == "affirm":
+    if turn.slot("pending_offer") and (turn.intent == "affirm" or _yes_to_offer(turn)):
         return True
     awaiting = turn.slot("awaiting")
     return bool(awaiting and _answers(turn, awaiting))

@@ -156,8 +156,10 @@ def _request(turn: Turn, kind: RequestKind, amount: Decimal | None, today: date,
                                                         or turn.slot("awaiting") == Ask.AFFORDABILITY):
         kind = RequestKind.AFFORDABILITY  # "35,000 a month" is what they can afford each month, not a part now
     if kind in (RequestKind.AFFORDABILITY, RequestKind.INSTALMENT_PLAN) and amount:
-        # What they can pay per period; a date they gave is the first instalment's.
-        return kind, Request(kind=RequestKind.INSTALMENT_PLAN, amount=amount, frequency_days=period, date=when)
+        # What they can pay per period; a date they gave is the first instalment's, and
+        # "every Friday" is the next Friday after today.
+        return kind, Request(kind=RequestKind.INSTALMENT_PLAN, amount=amount, frequency_days=period,
+                             date=when or _next_weekday(said.get("weekday"), today))
     if kind == RequestKind.INSTALMENT_PLAN and (count or days):
         # "split it over 3 months": the span bounds the plan, the limits pick the count.
         return kind, Request(kind=RequestKind.INSTALMENT_PLAN, count=count, days=None if count else days,
@@ -211,6 +213,13 @@ def _two_parts(turn: Turn, kind: RequestKind, today: date, all_loans: bool) -> R
                    first_date=None if first_date == today else first_date, rest_amount=rest_amount)
 
 
+def _next_weekday(weekday: Any, today: date) -> date | None:
+    """The first of the weekday a rate names ("2000 every Friday"), after today: nothing falls due today unasked."""
+    if not isinstance(weekday, int) or isinstance(weekday, bool) or not 0 <= weekday <= 6:
+        return None
+    return today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
+
+
 def _entity(turn: Turn, name: str, index: Any) -> Any:
     values = turn.entities.get(name) or []
     return values[index] if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(values) \
@@ -253,6 +262,9 @@ def _continued(turn: Turn, kind: RequestKind, today: date) -> Request | None:
     previous = _previous_request(turn)
     if previous is None or not (turn.slot("pending_offer") or turn.slot("awaiting")):
         return None
+    restated = _part_restated(turn, previous, kind, today)
+    if restated is not None:
+        return restated
     if kind != request_kind_of(turn.slot("request_kind")) and not _budget_dated(previous, kind):
         return None  # they asked for something else
     if any(turn.first(e) is not None for e in ("amount", "instalments")):
@@ -268,6 +280,22 @@ def _continued(turn: Turn, kind: RequestKind, today: date) -> Request | None:
         # "每月还一次，从12月20号开始" (monthly, from the 20th): the count's plan, at their interval and date
         previous = replace(previous, frequency_days=_period_days(said, None))
     return replace(previous, date=when, days=None if previous.kind != RequestKind.INSTALMENT_PLAN else previous.days)
+
+
+def _part_restated(turn: Turn, previous: Request, kind: RequestKind, today: date) -> Request | None:
+    """One part of a two-part offer said again: "make it 2,500 sa Saturday" changes the first part
+    and keeps the rest's date; "make it the 15th" moves the rest (issue 13 panel: the first became
+    today and the rest Saturday; the 15th became a deferral of the whole balance)."""
+    if previous.kind != RequestKind.PART_PAYMENT or not turn.slot("pending_offer") or turn.signal("parts") \
+            or kind not in (RequestKind.PART_PAYMENT, RequestKind.PROMISE_TO_PAY, RequestKind.DEFERRAL) \
+            or turn.first("instalments") is not None or turn.first("duration_days") is not None \
+            or len(turn.entities.get("amount") or ()) > 1 or len(turn.entities.get("date") or ()) > 1:
+        return None
+    amount, when = positive_decimal(turn.first("amount")), as_date(turn.first("date"))
+    if amount is not None:
+        first = previous.first_date if when is None else (None if when == today else when)
+        return replace(previous, amount=amount, first_date=first, rest_amount=None)
+    return replace(previous, date=when) if when is not None else None
 
 
 def _budget_dated(previous: Request, kind: RequestKind) -> bool:

@@ -17,7 +17,7 @@ from typing import Any, Mapping
 
 from bot.dialogue.move import Move
 from bot.dialogue.reasons import Escalation
-from bot.dialogue.turn import IDENTITY_ENTITIES, Turn
+from bot.dialogue.turn import IDENTITY_ENTITIES, Turn, local_today
 
 PENDING = "pending_record"  # {"intent", "text", "opt_out"}: a change waiting for the borrower's yes
 LAST = "last_record"  # {"intent", "undo": {...}}: the last change made, so "I didn't say that" can undo it
@@ -90,7 +90,15 @@ def _yes_to(turn: Turn, pending: Mapping[str, Any]) -> bool:
     return (turn.intent == "affirm"
             or bool(turn.signal("yes_first"))  # "Ndio, hakuna simu wala SMS" to "stop contact?", whatever the rest reads as
             or (turn.intent == "thank" and pending.get("intent") == "already_paid")  # "ok thanks" to "have you paid?"
+            or (pending.get("intent") == "already_paid" and _payment_details(turn))  # "3,450 on Dec 3. GCash ref 5013..."
             or (turn.intent == pending.get("intent") and turn.intent in RECORDS))  # "yes, wrong number": the claim again
+
+
+def _payment_details(turn: Turn) -> bool:
+    """The payment's reference, or a day already past: details of a payment made, which answer
+    "have you already paid?" (issue 13 panel: they were answered with the statement)."""
+    today = local_today(turn).isoformat()
+    return bool(turn.signal("payment_reference")) or any(str(d)[:10] < today for d in turn.entities.get("date") or ())
 
 
 def said_instead(turn: Turn) -> str | None:
@@ -99,6 +107,8 @@ def said_instead(turn: Turn) -> str | None:
     messages?" ("I already paid! why do you keep messaging?") read as stop_contact is a payment claim."""
     intent = turn.intent
     evidence = set(turn.signal("evidence") or ())
+    if intent == "affirm" and "already_paid" in evidence and turn.signal("payment_reference"):
+        return "already_paid"  # "Done. Confirmation 8HT2K9QX" to an offer: a payment made, not a yes to it
     if turn.signal("family_contact") or intent not in EVIDENCE_OVER or intent in evidence:
         return None
     if any(turn.first(e) for e in IDENTITY_ENTITIES):
@@ -157,6 +167,6 @@ def pending_claim(turn: Turn, intent: str) -> dict[str, Any]:
 def claim_of(turn: Turn) -> Mapping[str, Any]:
     """The claim a confirmed change executes: the pending one, or this turn's own words."""
     pending = turn.slot(PENDING)
-    if isinstance(pending, Mapping) and turn.intent == "affirm":
-        return pending
+    if isinstance(pending, Mapping) and _yes_to(turn, pending):
+        return {**pending, "payment_reference": pending.get("payment_reference") or turn.signal("payment_reference")}
     return pending_claim(turn, turn.intent)

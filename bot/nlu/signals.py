@@ -5,7 +5,8 @@ Pipeline entry (after the entity normaliser): - name: bot.nlu.signal_reader.Sign
 Every parse carries ``parse["signals"]`` (docs/nlu-entities.md):
 
     {"scope": "all_loans" | "this_loan",
-     "period": {"unit": "fortnight" | "week" | "month" | None, "per": bool, "every": bool},
+     "period": {"unit": "fortnight" | "week" | "month" | None, "per": bool, "every": bool,
+                "weekday": 0-6},              # only for a weekday said as a rate: "2000 every Friday" -> 4
      "hardship": "job_loss" | "business_failure" | "illness" | "bereavement" | "disaster" | None,
      "legal_threat": bool,
      "arrest": bool,
@@ -60,6 +61,7 @@ from bot.nlu.record_signals import check_lexicon as _check_record_signals, read_
 LEXICON = Path(__file__).resolve().parents[2] / "data" / "lexicons" / "signals.yml"
 SCOPES = ("all_loans", "this_loan")
 PERIOD_UNITS = ("fortnight", "week", "month")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")  # date.weekday() order
 HARDSHIP_REASONS = ("job_loss", "business_failure", "illness", "bereavement", "disaster")
 
 
@@ -100,7 +102,7 @@ def _patterns() -> Dict[str, re.Pattern]:
         "per": re.compile(rf"\b{alternation(period['per'])}\s+{alternation(period['per_units'])}\b"
                           rf"|\b{alternation(period['per_adverbs'])}\b", re.IGNORECASE),
         "every": _words(period["every"]),
-        "weekday_rate": _words(period["weekday_rate"]),
+        **{f"weekday_{day}": _words(phrases) for day, phrases in period["weekday_rate"].items()},
         **{f"han_{unit}": re.compile(alternation((period.get("han") or {}).get(unit) or ["(?!)"]))
            for unit in PERIOD_UNITS},
     }
@@ -125,8 +127,9 @@ def payment_period(text: str) -> Dict[str, Any]:
     if han:
         return {"unit": han, "per": True, "every": True}
     unit = next((u for u in PERIOD_UNITS if found[u].search(text)), None)
-    if unit is None and found["weekday_rate"].search(text):  # "5k every Friday": a rate of a week
-        return {"unit": "week", "per": True, "every": True}
+    weekday = next((n for n, day in enumerate(WEEKDAYS) if found[f"weekday_{day}"].search(text)), None)
+    if unit is None and weekday is not None:  # "5k every Friday": a rate of a week, paid on Fridays
+        return {"unit": "week", "per": True, "every": True, "weekday": weekday}
     return {"unit": unit, "per": bool(found["per"].search(text)), "every": bool(found["every"].search(text))}
 
 

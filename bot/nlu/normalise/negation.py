@@ -56,6 +56,7 @@ def _lexicon() -> Dict[str, object]:
         "breaks": _phrases(data.get("clause_breaks") or ()),
         "after_breaks": _phrases(data.get("after_breaks") or ()),
         "resets": _phrases(data.get("resets") or ()),
+        "corrections": _phrases(data.get("corrections") or ()),
         "max_gap": int(data.get("max_gap", 4)),
         "max_gap_after": int(data.get("max_gap_after", 2)),
     }
@@ -150,10 +151,20 @@ def _negated_after(text: str, end: int, others: List[Tuple[int, int]]) -> bool:
     return not (tail and any(tail[0][1] <= s < tail[-1][2] for s, _ in others))
 
 
+def _corrected(text: str, end: int, later: List[Tuple[int, int]]) -> bool:
+    """"I get paid the 18th, wait no, the 17th": the next date takes this one back (the 18th was
+    offered). Only what lies between the two dates is read, and only when it opens with a correction."""
+    if not later:
+        return False
+    lex = _lexicon()
+    words = _words(text, end, min(start for start, _ in later))
+    return 0 < len(words) <= lex["max_gap"] and any(s == 0 for s, _ in _occurrences(words, lex["corrections"]))
+
+
 def negated(text: str, start: int, end: int, others: Sequence[Tuple[int, int]] = ()) -> bool:
     """Whether the date at text[start:end] is ruled out; `others` are the message's other date spans."""
     later = [span for span in others if span[0] >= end]
-    return _negated_before(text, start, end) or _negated_after(text, end, later)
+    return _negated_before(text, start, end) or _negated_after(text, end, later) or _corrected(text, end, later)
 
 
 def check_lexicon() -> None:

@@ -67,7 +67,9 @@ def _numerals(text: str) -> Iterable[Piece]:
             continue
         digits = zh_number(m.group(0))
         if digits is not None and digits != m.group(0):
-            yield m.start(), m.end(), digits
+            # "2280一次还不上" is 2280, once: a Chinese numeral never joins the digits before it
+            glued = m.start() > 0 and text[m.start() - 1].isdigit() and not m.group(0)[0].isdigit()
+            yield m.start(), m.end(), (" " + digits) if glued else digits
 
 
 def build(typed: str) -> Expanded:

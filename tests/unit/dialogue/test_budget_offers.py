@@ -256,3 +256,27 @@ def test_an_amount_every_friday_is_a_weekly_budget_from_their_first_friday():
                        slots, amount="5000", date=friday.isoformat()), PRODUCTS)
     assert move.action == "action_offer" and within(move, "5000", 7), move
     assert move.offer.schedule[0].due == friday
+
+
+# --- "900 every Saturday" ---------------------------------------------------------------------
+
+def test_a_weekday_rate_puts_the_first_payment_on_that_weekday():
+    """`make run`: "I lost my job, can I pay 2000 every Friday?" got a plan starting on a Monday."""
+    move = decide(said("I lost my job, can I pay 2000 every Friday?", "request_instalments", VERIFIED,
+                       amount="2000"), PRODUCTS)
+    assert move.action == "action_offer" and move.offer.schedule[0].due == date(2026, 12, 4)  # NOW is a Monday
+    assert move.offer.schedule[0].due.weekday() == 4
+
+
+def test_a_weekday_rate_on_that_weekday_starts_a_week_later_not_today():
+    friday = datetime(2026, 12, 4, 9, tzinfo=timezone.utc)
+    t = said("I can pay 2000 every Friday", "request_instalments", VERIFIED, amount="2000")
+    move = decide(Turn(t.intent, t.text, friday, t.slots, t.entities, signals=t.signals), PRODUCTS)
+    assert move.offer.schedule[0].due == date(2026, 12, 11)
+
+
+def test_a_budget_no_intent_read_is_what_they_can_afford():
+    """"Naeza toa 1,500 kila wiki, sio zaidi" came back as "say it another way" twice, then a hand-off."""
+    move = decide(said("Naeza toa 1,500 kila wiki, sio zaidi", "nlu_fallback", VERIFIED, amount="1500"), PRODUCTS)
+    assert move.action in ("action_offer", "action_ask_details", "action_handoff")
+    assert move.request is not None and move.request.amount == Decimal("1500") and move.request.frequency_days == 7

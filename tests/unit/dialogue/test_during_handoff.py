@@ -129,3 +129,28 @@ def test_after_self_harm_was_spoken_of_a_distressed_message_gets_the_crisis_line
     assert during_handoff.decide(Turn("nlu_fallback", "what's the point", NOW, flagged, emotion="distressed")).action \
         == during_handoff.SELF_HARM
     assert during_handoff.decide(Turn("thank", "thanks", NOW, flagged, emotion="positive")).action == during_handoff.NOTE
+
+
+FULL_LOAN = {**LOAN, "outstanding_principal": "12500.00", "accrued_interest": "860.00", "late_fees": "500.00",
+             "due_date": "2026-11-12", "product_code": "WALLET-30", "arrangements_count": 0}
+COMPLAINT_CASE = {**VERIFIED_WAITING, "loan": FULL_LOAN, "handoff_intent": "complain"}
+
+
+def test_beside_a_complaint_the_bot_still_agrees_terms_for_the_debt():
+    """"The £174, I'll pay it next Friday, but the complaint stands": appended only, never recorded (issue 13 panel)."""
+    move = decide(turn("promise_to_pay", COMPLAINT_CASE, "I'll pay it all on friday, the complaint stands",
+                       date="2026-12-04"), PRODUCTS)
+    assert move.action == "action_offer" and move.offer.schedule[0].due.isoformat() == "2026-12-04"
+    # anything else is still the thin layer's
+    assert decide(turn("greet", COMPLAINT_CASE), PRODUCTS).action in during_handoff.ACTIONS
+
+
+@pytest.mark.parametrize("slots", [
+    {**COMPLAINT_CASE, "handoff_taken": True},  # an agent holds it: the agent answers
+    {**COMPLAINT_CASE, "self_harm_case": True},
+    {**COMPLAINT_CASE, "handoff_intent": "dispute_debt"},  # the debt itself is the case
+    {**COMPLAINT_CASE, "verified": False},
+])
+def test_other_cases_still_get_only_the_thin_layer(slots):
+    move = decide(turn("promise_to_pay", slots, "I'll pay on friday", date="2026-12-04"), PRODUCTS)
+    assert move.action in during_handoff.ACTIONS or move.action == "action_verify"

@@ -328,3 +328,41 @@ def test_talk_later_with_an_amount_in_two_dated_parts_is_a_payment_offer():
     m = move("busy_later", "ok cn i py 10k 2moro n d rest on mon", VERIFIED, {"parts": parts},
              entities={"amount": [10000], "date": ["2026-12-01", "2026-12-07"]})
     assert m.action == "action_offer" and [str(i.due) for i in m.offer.schedule] == ["2026-12-01", "2026-12-07"], m
+
+
+@pytest.mark.parametrize("signals, entities", [
+    ({"payment_reference": "5013 224 908 771"}, {"amount": ["3450"]}),  # "3,450 pesos on Dec 3. GCash ref no. ..."
+    ({}, {"amount": ["3450"], "date": ["2026-11-27"]}),  # a day already past
+])
+def test_details_of_the_payment_answer_have_you_already_paid(signals, entities):
+    """Issue 13 panel: the reference given in reply to "have you already paid?" got the statement."""
+    asked = {**VERIFIED, record_moves.PENDING: {"intent": "already_paid", "text": "I already paid last Thursday"}}
+    m = move("provide_identity", "3,450 pesos on Dec 3. GCash ref no. 5013 224 908 771", asked, signals,
+             entities=entities)
+    assert m.action == "action_already_paid"
+    turn = Turn("provide_identity", "...", NOW, asked, entities, signals=signals)
+    assert record_moves.claim_of(turn)["payment_reference"] == signals.get("payment_reference")
+
+
+def test_a_future_date_does_not_answer_have_you_already_paid():
+    asked = {**VERIFIED, record_moves.PENDING: {"intent": "already_paid", "text": "..."}}
+    assert move("promise_to_pay", "I'll pay on the 15th", asked, {},
+                entities={"date": ["2026-12-15"]}).action != "action_already_paid"
+
+
+def test_a_confirmation_code_after_an_offer_is_a_payment_made_not_a_yes():
+    """"Done. Confirmation 8HT2K9QX" recorded the promise on the table."""
+    offered = {**VERIFIED, "pending_offer": {"kind": "promise_to_pay", "schedule": [["2026-12-03", "13860.00"]]}}
+    m = move("affirm", "Done. Confirmation 8HT2K9QX", offered,
+             {"evidence": ["already_paid"], "payment_reference": "8HT2K9QX"}, confidence=0.52)
+    assert (m.action, m.detail) == (record_moves.CLARIFY, "already_paid")
+
+
+def test_a_yes_to_the_offer_with_a_question_after_it_accepts_the_offer():
+    """"Ok. And that caller was really not from your side?" read as a complaint lost the plan it accepted."""
+    offered = {**VERIFIED, "pending_offer": {"kind": "promise_to_pay", "schedule": [["2026-12-03", "13860.00"]]}}
+    m = move("complain", "Ok. And that caller was really not from your side?", offered, {"yes_first": True}, 0.64)
+    assert m.action == "action_accept_offer"
+    # with a claim in the words, the claim is asked about first
+    m = move("complain", "ok. and this is harassment", offered, {"yes_first": True, "evidence": ["complain"]}, 0.9)
+    assert m.action == record_moves.CONFIRM

@@ -181,3 +181,26 @@ def test_terms_read_as_identity_details_once_verified_are_terms(text, expected):
 def test_identity_details_once_verified_are_not_terms():
     move = decide(read("LN-20931, born 17 April 1991", "provide_identity"), PRODUCTS)
     assert move.action == "action_state_balance"
+
+
+def _offered(text: str, intent: str = "offer_partial_payment") -> dict:
+    """The slots after the bot offered what `text` asked for (as actions/negotiation.py sets them)."""
+    from bot.dialogue.offers import to_slot
+    move = decide(read(text, intent), PRODUCTS)
+    return {**VERIFIED, "move": to_dict(move), "request_kind": move.request_kind.value,
+            "pending_offer": to_slot(move.offer, request_kind=move.request_kind.value)}
+
+
+def test_a_restated_first_part_keeps_the_rest_date():
+    """"Wait, make it 2,500 sa Saturday": the first part changes, the rest stays on its day."""
+    slots = _offered("2000 on wednesday and the rest on friday")
+    move = decide(read("Wait, make it 2,500 on Wednesday", "offer_partial_payment", slots), PRODUCTS)
+    assert schedule(move) == [(date(2026, 12, 2), Decimal("2500.00")), (date(2026, 12, 4), Decimal("11360.00"))]
+
+
+def test_a_new_date_alone_moves_the_rest_not_the_whole_balance():
+    """"actly make it d 15th" to 100 today and the rest on the 14th became a deferral of everything."""
+    slots = _offered("2000 today and the rest on friday")
+    move = decide(read("actually make it saturday", "request_deferral", slots), PRODUCTS)
+    assert move.offer.kind == OfferKind.PART_PAYMENT
+    assert schedule(move) == [(TODAY, Decimal("2000.00")), (date(2026, 12, 5), Decimal("11860.00"))]

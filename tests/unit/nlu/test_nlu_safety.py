@@ -156,6 +156,8 @@ MORE_SELF_HARM = [
     "life no sweet me again", "I wan kpai", "make I just die",
     # Chinese
     "我死了你就安静了", "我想结束生命", "我已经写好遗书了",
+    # issue 13 panel, round 4 (dev): a letter for a sister; "none of this will matter to me"
+    "i've written a letter for my little sister", "after this week none of this will matter",
 ]
 
 MORE_ORDINARY = [
@@ -167,6 +169,7 @@ MORE_ORDINARY = [
     "can I jump on a call later", "end of the month", "I'm ready to go ahead with the plan",
     "mar gaya yaar, itna byaaj", "simu imekufa", "patay ang phone ko", "hp saya mati",
     "我累死了", "笑死我了", "my phone don die", "let's end things here, I'll pay on friday with my salary",
+    "I wrote a letter to my bank about the fees", "none of this will matter once I pay",
 ]
 
 

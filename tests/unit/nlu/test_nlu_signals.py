@@ -59,7 +59,16 @@ def test_scope(text, scope):
     ("I can pay 2000", None, False, False),
 ])
 def test_payment_period(text, unit, per, every):
-    assert payment_period(text) == {"unit": unit, "per": per, "every": every}
+    period = payment_period(text)
+    assert {k: period[k] for k in ("unit", "per", "every")} == {"unit": unit, "per": per, "every": every}
+
+
+@pytest.mark.parametrize("text, weekday", [
+    ("Wetin I fit manage na 5k every Friday", 4), ("nitalipa 1000 kila ijumaa", 4), ("500 tuwing sabado", 5),
+    ("setiap senin 200rb", 0), ("I can pay 2000 a week", None), ("I'll pay on friday", None),
+])
+def test_a_weekday_said_as_a_rate_is_kept(text, weekday):
+    assert payment_period(text).get("weekday") == weekday
 
 
 @pytest.mark.parametrize("text, reason", [

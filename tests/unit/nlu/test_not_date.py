@@ -51,6 +51,11 @@ def _kinds(text: str) -> list:
     ("我明天还不上", [("not_date", "明天")]),
     ("不是明天", [("not_date", "明天")]),
     ("我明天还不了，下周五可以吗", [("not_date", "明天"), ("date", "下周五")]),
+    # a date taken back by the next one (issue 13 panel: "the 18th, wait no, the 17th" offered the 18th)
+    ("I get paid the 18th, wait no, the 17th", [("not_date", "18th"), ("date", "the 17th")]),
+    ("friday, i mean saturday", [("not_date", "friday"), ("date", "saturday")]),
+    ("kesho, hapana, ijumaa", [("not_date", "kesho"), ("date", "ijumaa")]),
+    ("明天，不对，后天", [("not_date", "明天"), ("date", "后天")]),
 ])
 def test_a_refused_date_is_a_not_date(text, expected):
     assert _kinds(text) == expected
@@ -63,6 +68,7 @@ def test_a_refused_date_is_a_not_date(text, expected):
     "I lost my husband last month and I can't think straight", "sorry I was busy, I'll pay today",
     "bakit hindi bukas?", "kwa nini si kesho",
     "明天我会还", "别担心明天我会还", "不能晚于明天", "明天没问题", "不是说好了我明天还吗",
+    "能不能宽限到12月20号", "可不可以明天还",
 ])
 def test_an_offered_or_limiting_date_stays_a_date(text):
     kinds = _kinds(text)
@@ -175,3 +181,15 @@ def test_the_friday_after_is_a_week_after_the_friday_ruled_out():
     assert said == [("not_date", "2026-12-04"), ("date", "2026-12-11")]
     assert [e["value"] for e in extract("friday after next", MONDAY, "UTC")] == ["2026-12-11"]
     assert [e["value"] for e in extract("the friday after payday", MONDAY, "UTC")] == ["2026-12-04"]
+
+
+@pytest.mark.parametrize("phrase", NEGATION["corrections"])
+def test_every_correction_takes_back_the_date_before_it(phrase):
+    assert _kinds(f"tomorrow, {phrase} friday") == [("not_date", "tomorrow"), ("date", "friday")]
+
+
+@pytest.mark.parametrize("text", [
+    "5000 tomorrow, actually the rest on friday", "tomorrow and friday", "pay tomorrow, and the rest friday",
+])
+def test_two_dates_without_a_correction_between_are_both_offered(text):
+    assert [k for k, _ in _kinds(text)] == ["date", "date"]

@@ -79,6 +79,7 @@ def test_each_record_intent_has_evidence_in_its_words(intent, text):
     ("hey, it's me again", "wrong_person"),
     ("no complaints, thanks", "complain"), ("I'm not complaining, just asking", "complain"),
     ("I can pay 3 times a month", "complain"),
+    ("罚息是怎么算的？我不是要投诉，就是想弄明白", "complain"), ("I'm not trying to complain, just asking", "complain"),
 ])
 def test_hard_negatives_are_not_evidence(text, wrong):
     assert wrong not in evidence(text)
@@ -158,6 +159,8 @@ def test_reduced_income_and_documented_hardship_can_come_together():
     ("mlipigia mke wangu", True), ("wamepigia bosi wangu", True), ("tinawagan niyo ang amo ko", True),
     ("ginugulo niyo ang pamilya ko", True), ("kenapa menghubungi keluarga saya", True),
     ("meri biwi ko call kiya", True), ("你们打电话给我老婆", True),
+    ("Your people sent messages to my contacts calling me a debtor", True),  # issue 13 panel, round 4 (dev)
+    ("Someone from your company rang my work reception on Wednesday", True), ("my work is slow this month", False),
     ("you can call my wife if you want", False), ("my wife will pay", False), ("I called my boss", False),
     ("my mother is sick", False), ("nitampigia mama", False),
 ])
@@ -326,6 +329,7 @@ def test_a_named_payment_reference_is_evidence_of_a_payment(text, paid):
     ("sure thing", True), ("cool story", False), ("ya dats fyn. wat acct", True), ("yes thats fine", True),
     ("yes but not friday", False), ("ok lakini sio kesho", False), ("yesterday I paid", False),
     ("Okay so what do I owe", False), ("好像不对", False), ("no", False), ("I'll pay monday", False),
+    ("Ya benar, salah sambung. Terima kasih", True), ("Oya, I don send the 8k", True), ("oyabun", False),
 ])
 def test_a_message_that_opens_with_a_yes(text, yes):
     """A yes to what is on the table whatever the rest reads as; a "but" makes it a counter."""
