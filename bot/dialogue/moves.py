@@ -102,6 +102,8 @@ def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] 
     if turn.self_harm or intent == "disclose_vulnerability" or _unread_hardship(turn):
         return Move("action_vulnerability", hardship_reason=turn.signal("hardship") or "vulnerability",
                     escalation=Escalation.SELF_HARM if turn.self_harm else Escalation.VULNERABILITY)
+    if record_moves.answers_pending(turn) and not turn.signal("legal_threat"):
+        return record_moves.gate(turn)  # "Take me off your list. Wrong person.": before a hand-off for anger
     if turn.signal("legal_threat"):
         return Move("action_handoff", escalation=Escalation.LEGAL_OR_REGULATOR)
     if turn.angry_in_row >= escalation_settings().angry_in_a_row:

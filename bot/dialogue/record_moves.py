@@ -85,6 +85,12 @@ def gate(turn: Turn) -> Move | None:
     return Move(CONFIRM if sure else CLARIFY, detail=claim)
 
 
+def answers_pending(turn: Turn) -> bool:
+    """Whether this turn says yes or no to the change the bot asked about."""
+    pending = turn.slot(PENDING)
+    return isinstance(pending, Mapping) and (turn.intent == "deny" or _yes_to(turn, pending))
+
+
 def _yes_to(turn: Turn, pending: Mapping[str, Any]) -> bool:
     """Whether this turn says yes to the change the bot asked about."""
     return (turn.intent == "affirm"

@@ -366,3 +366,12 @@ def test_a_yes_to_the_offer_with_a_question_after_it_accepts_the_offer():
     # with a claim in the words, the claim is asked about first
     m = move("complain", "ok. and this is harassment", offered, {"yes_first": True, "evidence": ["complain"]}, 0.9)
     assert m.action == record_moves.CONFIRM
+
+
+def test_the_answer_to_a_pending_change_comes_before_a_hand_off_for_rising_anger():
+    """"Just take me off your list. Wrong person." to "shall I record it?" was handed off for anger, unrecorded."""
+    asked = {record_moves.PENDING: {"intent": "wrong_person", "text": "I'm not your customer"}}
+    turn = Turn("wrong_person", "Just take me off your list. Wrong person.", NOW, asked, {}, angry_in_row=3)
+    assert decide(turn, products()).action == "action_wrong_person"
+    turn = Turn("refuse_to_pay", "I won't pay", NOW, {}, {}, angry_in_row=3)
+    assert decide(turn, products()).escalation == Escalation.RISING_ANGER
