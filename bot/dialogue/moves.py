@@ -17,10 +17,8 @@ from typing import Mapping
 from bot.dialogue import during_handoff, record_moves
 from bot.dialogue.escalation import escalation_settings
 from bot.dialogue.move import MOVE_SLOT, Ask, Move
-from bot.dialogue.negotiate import (
-    all_loans_kind, all_loans_request, as_date, counter_offer, kept_request, negotiate, positive_decimal,
-    request_kind_of,
-)
+from bot.dialogue.negotiate import all_loans_kind, all_loans_request, counter_offer, negotiate
+from bot.dialogue.requests import as_date, kept_request, positive_decimal, request_kind_of
 from bot.dialogue.reasons import Escalation
 from bot.dialogue.turn import IDENTITY_ENTITIES, Turn, in_a_row, is_angry, is_fallback, local_today, turn_from_parse
 from bot.negotiation.kinds import RequestKind
@@ -84,7 +82,7 @@ VERIFIED_ONLY = {
 
 def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] = LADDER) -> Move:
     """The one decision of a turn: the action, and everything it says, records or hands over."""
-    if during_handoff.active(turn) and not (during_handoff.beside_complaint(turn) and _wants_arrangement(turn)):
+    if during_handoff.active(turn) and not (during_handoff.beside_complaint(turn) and _about_the_offer(turn)):
         return during_handoff.decide(turn)  # a person has the case: the thin layer answers (during_handoff.py)
     if _payday(turn):  # "I get paid on the 15th": a date to pay on, not a payment made (issue 13)
         turn = replace(turn, intent="promise_to_pay")
@@ -116,6 +114,8 @@ def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] 
         return gated
     if _yes_to_offer(turn):  # "Yep, Monday's fine" read as a new promise got the same offer again
         return Move("action_accept_offer")
+    if _yes_with_other_terms(turn):  # "Oke deh tanggal 25 aja" read as goodbye: their date against the offer
+        return counter_offer(turn, products, ladder)
     if turn.signal("contact_time") and (intent not in REQUESTS_BY_INTENT or _answers_contact_question(turn)) \
             and not _reported_contact(turn) and not _closed(turn) \
             and not any(turn.first(e) for e in IDENTITY_ENTITIES):  # "message me after 7pm", "saturday 10am then"
@@ -251,6 +251,13 @@ def _yes_to_offer(turn: Turn) -> bool:
     return _only_offered_terms(turn)
 
 
+def _yes_with_other_terms(turn: Turn) -> bool:
+    """A yes that names another date or amount than the offer's is a counter, whatever intent it read as."""
+    return bool(turn.slot("pending_offer") and turn.slot("verified", False) and turn.signal("yes_first")) \
+        and turn.intent != "deny" and (turn.slot("loan") or {}).get("status") != "paused" \
+        and (turn.first("date") is not None or turn.first("amount") is not None) and not _only_offered_terms(turn)
+
+
 def _only_offered_terms(turn: Turn) -> bool:
     """Whether the message names no amount or date but those of the offer on the table."""
     schedule = (turn.slot("pending_offer") or {}).get("schedule") or ()
@@ -328,6 +335,11 @@ def _wants_arrangement(turn: Turn) -> bool:
         return True
     awaiting = turn.slot("awaiting")
     return bool(awaiting and _answers(turn, awaiting))
+
+
+def _about_the_offer(turn: Turn) -> bool:
+    """An arrangement, or a reply to the offer on the table ("fine, thanks" is asked once more)."""
+    return _wants_arrangement(turn) or bool(turn.slot("pending_offer") and turn.intent == "thank")
 
 
 def _awaited_answer(turn: Turn) -> bool:

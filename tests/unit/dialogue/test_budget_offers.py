@@ -280,3 +280,11 @@ def test_a_budget_no_intent_read_is_what_they_can_afford():
     move = decide(said("Naeza toa 1,500 kila wiki, sio zaidi", "nlu_fallback", VERIFIED, amount="1500"), PRODUCTS)
     assert move.action in ("action_offer", "action_ask_details", "action_handoff")
     assert move.request is not None and move.request.amount == Decimal("1500") and move.request.frequency_days == 7
+
+
+def test_the_balance_quoted_back_is_not_their_budget():
+    """"Siwezi lipa 9k yote mara moja. Naeza toa 1,500 kila wiki" became a promise of the whole balance."""
+    text = "Siwezi lipa 13,860 yote mara moja. Naeza toa 1,500 kila wiki, sio zaidi"
+    move = decide(said(text, "nlu_fallback", VERIFIED, amount=["13860", "1500"]), PRODUCTS)
+    assert move.request is not None and move.request.amount == Decimal("1500") and move.request.frequency_days == 7
+    assert move.offer is None or all(i.amount <= Decimal("1500") * 30 / 7 for i in move.offer.schedule)

@@ -154,3 +154,8 @@ def test_beside_a_complaint_the_bot_still_agrees_terms_for_the_debt():
 def test_other_cases_still_get_only_the_thin_layer(slots):
     move = decide(turn("promise_to_pay", slots, "I'll pay on friday", date="2026-12-04"), PRODUCTS)
     assert move.action in during_handoff.ACTIONS or move.action == "action_verify"
+
+
+def test_beside_a_complaint_thanks_to_the_offer_asks_once_more():
+    offered = {**COMPLAINT_CASE, "pending_offer": {"kind": "promise_to_pay", "schedule": [["2026-12-04", "13860.00"]]}}
+    assert decide(turn("thank", offered, "fine, thanks"), PRODUCTS).action == "action_thank_pending_offer"

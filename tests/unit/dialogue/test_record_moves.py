@@ -375,3 +375,11 @@ def test_the_answer_to_a_pending_change_comes_before_a_hand_off_for_rising_anger
     assert decide(turn, products()).action == "action_wrong_person"
     turn = Turn("refuse_to_pay", "I won't pay", NOW, {}, {}, angry_in_row=3)
     assert decide(turn, products()).escalation == Escalation.RISING_ANGER
+
+
+def test_a_yes_naming_another_date_is_a_counter_whatever_it_read_as():
+    """"Oke deh tanggal 25 aja" to an offer for the 21st was read as goodbye."""
+    offered = {**VERIFIED, "pending_offer": {"kind": "deferral", "request_kind": "deferral",
+                                             "schedule": [["2026-12-10", "13860.00"]]}}
+    m = move("goodbye", "Oke deh tanggal 12 aja", offered, {"yes_first": True}, 0.55, entities={"date": ["2026-12-12"]})
+    assert m.action == "action_offer" and m.offer.schedule[0].due.isoformat() == "2026-12-12"

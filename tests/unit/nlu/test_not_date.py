@@ -56,6 +56,7 @@ def _kinds(text: str) -> list:
     ("friday, i mean saturday", [("not_date", "friday"), ("date", "saturday")]),
     ("kesho, hapana, ijumaa", [("not_date", "kesho"), ("date", "ijumaa")]),
     ("明天，不对，后天", [("not_date", "明天"), ("date", "后天")]),
+    ("ya kwanza iwe Friday, leo sina kitu kabisa", [("date", "Friday"), ("not_date", "leo")]),
 ])
 def test_a_refused_date_is_a_not_date(text, expected):
     assert _kinds(text) == expected
@@ -68,7 +69,7 @@ def test_a_refused_date_is_a_not_date(text, expected):
     "I lost my husband last month and I can't think straight", "sorry I was busy, I'll pay today",
     "bakit hindi bukas?", "kwa nini si kesho",
     "明天我会还", "别担心明天我会还", "不能晚于明天", "明天没问题", "不是说好了我明天还吗",
-    "能不能宽限到12月20号", "可不可以明天还",
+    "能不能宽限到12月20号", "可不可以明天还", "Kalau tanggal 26 bisa ga, jaga-jaga",
 ])
 def test_an_offered_or_limiting_date_stays_a_date(text):
     kinds = _kinds(text)

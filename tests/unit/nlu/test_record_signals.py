@@ -163,6 +163,7 @@ def test_reduced_income_and_documented_hardship_can_come_together():
     ("Someone from your company rang my work reception on Wednesday", True), ("my work is slow this month", False),
     ("you can call my wife if you want", False), ("my wife will pay", False), ("I called my boss", False),
     ("my mother is sick", False), ("nitampigia mama", False),
+    ("那20号我会把3390全部还上。真的不会联系我家人吧？", False),  # a worry, issue 13 panel round 4 (dev)
 ])
 def test_family_contact(text, expected):
     assert family_contact(text) is expected
