@@ -12,7 +12,7 @@ from actions.turns import Reply
 from bot.dialogue import during_handoff, record_moves
 from bot.dialogue.move import InvalidMove
 from bot.dialogue.moves import Turn
-from bot.dialogue.reasons import CORRECTION_DENIED, Escalation, case_reason, corrected_reason
+from bot.dialogue.reasons import CORRECTION_DENIED, VAGUE_REASONS, Escalation, case_reason, corrected_reason
 from bot.dialogue.wording import money, note_text
 from bot.records import audit, handoffs, queries, writes
 from bot.settings import crisis_line, lender
@@ -46,11 +46,13 @@ def handoff_reason(turn: Turn, reply: Reply, session: Session, tracker: Tracker,
     thin layer (bot/dialogue/during_handoff.py), so nobody goes unanswered.
     """
     state = turn.slot("loan") or {}
-    writes.open_handoff(
+    case = writes.open_handoff(
         session, loan_id=state.get("loan_id"), borrower_id=state.get("borrower_id"),
         conversation_id=tracker.sender_id, reason=reason, summary=case_summary(turn, tracker), priority=priority,
     )
-    if priority > handoffs.PRIORITY_NORMAL:  # a case already open (after /restart, say) is re-flagged
+    # A case already open (after /restart, say) is re-flagged when this one is more urgent, or when
+    # it only said how the conversation went ("bot did not understand twice") and this says what about.
+    if priority > handoffs.PRIORITY_NORMAL or case.reason in VAGUE_REASONS:
         handoffs.reflag(session, tracker.sender_id, reason=reason, priority=priority)
     if message:
         reply.say(message, **fills)

@@ -55,6 +55,11 @@ def case_reason(escalation: Escalation, detail: str | None = None) -> str:
     return CASE_REASON[escalation].format(detail=detail or "-")
 
 
+# Reasons that say how the conversation went, not what it is about: a case opened on one of them
+# takes the reason of a later, specific hand-off ("wrong number confirmed" after "did not understand").
+VAGUE_REASONS = frozenset({CASE_REASON[Escalation.NOT_UNDERSTOOD], CASE_REASON[Escalation.RISING_ANGER]})
+
+
 # Intents that say what the borrower's case is about. A case opened on one of
 # them remembers it (the `handoff_intent` slot); while the case waits, another
 # of them, or a plain "no", is the borrower correcting what the bot understood

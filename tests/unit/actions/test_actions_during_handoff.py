@@ -176,3 +176,16 @@ def test_opening_a_case_no_longer_pauses_rasa_and_arms_the_thin_layer(records_db
     slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
     assert slots == {"handed_off": True, "handoff_acknowledged": False, "handoff_taken": False,
                      "handoff_intent": None}
+
+
+def test_a_specific_hand_off_replaces_a_vague_case_reason(records_db):
+    """A wrong number confirmed after "bot did not understand twice" left the case saying only that."""
+    vague = open_case(records_db, "th-vague", reason="bot did not understand twice")
+    t = tracker("th-vague", "action_handoff", "I'm not the borrower, wrong number", "wrong_person", {},
+                Move("action_handoff", escalation=Escalation.WRONG_NUMBER))
+    run(records_db, "action_handoff", t)
+    assert the_case(records_db, vague).reason.startswith("wrong number confirmed")
+    specific = open_case(records_db, "th-specific", reason="complaint")
+    run(records_db, "action_handoff", tracker("th-specific", "action_handoff", "a person please", "request_human", {},
+                                               Move("action_handoff", escalation=Escalation.REQUEST_HUMAN)))
+    assert the_case(records_db, specific).reason == "complaint"
