@@ -75,7 +75,8 @@ def decide(turn: Turn) -> Move:
         return Move(SELF_HARM, escalation=Escalation.SELF_HARM)
     if turn.intent in HOW_TO_PAY:
         return Move(HOW_TO_PAY_ACTION)
-    if not turn.slot("verified", False) and _identity_attempt(turn) and not turn.slot(record_moves.CLOSED, False):
+    if not turn.slot("verified", False) and _identity_attempt(turn) and not turn.slot(record_moves.CLOSED, False) \
+            and not turn.signal("someone_else"):  # "his DOB is ...": not the borrower, never verified
         return Move("action_verify")
     if not turn.slot(TAKEN, False):  # stop contact, a complaint...: recorded after a yes, as outside a hand-off
         gated = record_moves.gate(turn)

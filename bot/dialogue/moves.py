@@ -94,6 +94,8 @@ def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] 
         turn = replace(turn, intent=_terms_intent(turn))
     if _budget_unread(turn):  # "Naeza toa 1,500 kila wiki, sio zaidi" came back as "say it another way"
         turn = replace(turn, intent="cannot_pay")
+    if _writes_for_someone(turn):  # "Aman ka bada bhai bol raha hoon... uska loan number LN-65817": not the borrower
+        turn = replace(turn, intent="third_party")
     intent = turn.intent
     if not turn.self_harm and _death_reported(turn):  # a daughter writing from her late mother's phone
         return Move("action_death_reported", escalation=Escalation.DEATH_REPORTED)
@@ -299,6 +301,15 @@ def _terms_intent(turn: Turn) -> str:
     if turn.signal("parts") or len(turn.entities.get("date") or ()) >= 2:
         return "offer_partial_payment"
     return "promise_to_pay"
+
+
+def _writes_for_someone(turn: Turn) -> bool:
+    """Someone who says they write for the borrower, or gives the borrower's details as someone else's,
+    before verifying: verification closes, whatever intent the message read as (issue 13 panel, round 5
+    (dev): a brother's Hinglish was read as a greeting, then his brother's details verified him)."""
+    return bool(turn.signal("someone_else")) and not turn.slot("verified", False) \
+        and not turn.slot(record_moves.CLOSED, False) and turn.intent not in ("third_party", "wrong_person") \
+        and not turn.self_harm
 
 
 def _budget_unread(turn: Turn) -> bool:

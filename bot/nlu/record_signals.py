@@ -27,7 +27,8 @@ from bot.nlu.contact_time import check_lexicon as _check_contact_time, contact_t
 from bot.nlu.text_view import view
 
 RECORD_INTENTS = ("already_paid", "complain", "dispute_debt", "stop_contact", "wrong_person")
-_FLAGS = ("who_is_this", "amount_question", "reduced_income", "family_contact", "correction", "yes_first")
+_FLAGS = ("who_is_this", "amount_question", "reduced_income", "family_contact", "correction", "yes_first",
+          "someone_else")
 # An M-Pesa-like transaction code ("QJK3H7T2LM"): 10 capitals and digits, at least 2 digits and
 # 4 letters, read on the typed text because case is what tells it from a word.
 _TRANSACTION_CODE = re.compile(
@@ -154,6 +155,7 @@ def read_record_signals(text: str) -> Dict[str, Any]:
         "contact_time": contact_time(text),
         "correction": _says("correction", said),
         "yes_first": _says("yes_first", said),
+        "someone_else": _says("someone_else", said),
         "payment_reference": payment_reference(text),
     }
 

@@ -21,6 +21,7 @@ Every parse carries ``parse["signals"]`` (docs/nlu-entities.md):
      "contact_time": {"relation": "after" | "before" | "at", "hour": 0-23, "minute": 0-59} | None,
      "correction": bool,             # "no, I didn't say that", "sikusema hivyo"
      "yes_first": bool,              # opens with a yes: "Yep, Monday's fine", "Ndio, ...", "对。..."
+     "someone_else": bool,           # writes for the borrower: "this is Marcus's brother", "uska loan number"
      # bot/nlu/payment_parts.py: a payment in two parts, each amount with its own date
      "parts": [{"amount": 0 | "rest", "when": ["date" | "duration_days", 0] | None}, ...] | None}
 

@@ -383,3 +383,16 @@ def test_a_yes_naming_another_date_is_a_counter_whatever_it_read_as():
                                              "schedule": [["2026-12-10", "13860.00"]]}}
     m = move("goodbye", "Oke deh tanggal 12 aja", offered, {"yes_first": True}, 0.55, entities={"date": ["2026-12-12"]})
     assert m.action == "action_offer" and m.offer.schedule[0].due.isoformat() == "2026-12-12"
+
+
+@pytest.mark.parametrize("intent", ["greet", "provide_identity", "nlu_fallback"])
+def test_someone_writing_for_the_borrower_is_never_verified(intent):
+    """"Aman ka bada bhai... uska loan number LN-65817, DOB 30 April 1996" verified the brother."""
+    m = move(intent, "Uska loan number LN-65817 hai, DOB 30 April 1996", {}, {"someone_else": True},
+             entities={"loan_reference": ["LN-65817"], "date_of_birth": ["1996-04-30"]})
+    assert m.action == "action_third_party"
+    closed = move(intent, "Uska loan number LN-65817 hai", {record_moves.CLOSED: True}, {"someone_else": True},
+                  entities={"loan_reference": ["LN-65817"]})
+    assert closed.action == "action_third_party_closed"
+    assert move("promise_to_pay", "my husband's loan: I'll pay it on friday", VERIFIED, {"someone_else": True},
+                entities={"date": ["2026-12-04"]}).action == "action_offer"  # verified: the borrower's own words

@@ -158,6 +158,7 @@ MORE_SELF_HARM = [
     "我死了你就安静了", "我想结束生命", "我已经写好遗书了",
     # issue 13 panel, round 4 (dev): a letter for a sister; "none of this will matter to me"
     "i've written a letter for my little sister", "after this week none of this will matter",
+    "kuch din baad waise bhi main kisi ko pareshaan nahi karunga",  # round 5 (dev)
 ]
 
 MORE_ORDINARY = [
@@ -170,6 +171,7 @@ MORE_ORDINARY = [
     "mar gaya yaar, itna byaaj", "simu imekufa", "patay ang phone ko", "hp saya mati",
     "我累死了", "笑死我了", "my phone don die", "let's end things here, I'll pay on friday with my salary",
     "I wrote a letter to my bank about the fees", "none of this will matter once I pay",
+    "main aapko pareshaan nahi karunga, friday ko pay kar dunga", "kuch din baad pay kar dunga",
 ]
 
 

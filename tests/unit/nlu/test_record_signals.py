@@ -335,3 +335,18 @@ def test_a_named_payment_reference_is_evidence_of_a_payment(text, paid):
 def test_a_message_that_opens_with_a_yes(text, yes):
     """A yes to what is on the table whatever the rest reads as; a "but" makes it a counter."""
     assert read_signals(text)["yes_first"] is yes
+
+
+@pytest.mark.parametrize("text, said", [
+    ("Hello, main Rohit bol raha hoon, Aman ka bada bhai. Aman abhi Dubai mein hai", True),
+    ("Uska loan number LN-65817 hai, DOB 30 April 1996", True), ("hey this is Marcus's brother", True),
+    ("ref LN-57712, his bday is 01/19/1994", True), ("I'm his wife", True), ("mimi ni mke wake", True),
+    ("kapatid niya ako", True), ("saya kakaknya", True), ("我是他哥哥", True), ("他的借款编号是LN-20931", True),
+    ("writing for my husband, he is in hospital", True),
+    ("LN-20931, born 17 April 1991", False), ("my brother will pay for me", False), ("I am the borrower", False),
+    ("this is my loan, LN-20931", False), ("Hi it's Grace, LN-20931", False), ("I am writing for the first time", False),
+    ("my wife's phone, but it's my loan LN-20931", False),
+])
+def test_someone_writing_for_the_borrower(text, said):
+    """Round 5 (dev): a brother writing in Hinglish was verified with his brother's details."""
+    assert read_signals(text)["someone_else"] is said
