@@ -57,7 +57,8 @@ def run_order(run: str) -> tuple:
     """Round 1 (bench/blind/panel, runs named before, after, after2...) first, then round N
     ("roundN-before", "roundN-after"...); in each round before, then the afters."""
     round_ = re.match(r"round(\d+)-", run)
-    return int(round_.group(1)) if round_ else 1, not run.endswith("before"), run
+    later = 0 if run.endswith("before") else 1 if run.endswith("after") else 2  # then runs named by commit
+    return int(round_.group(1)) if round_ else 1, later, run
 
 
 def table(turns: list[dict], conversations: list[dict]) -> str:
