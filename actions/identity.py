@@ -222,7 +222,8 @@ def _verified(loan, how: str, turn: Turn, reply: Reply, session: Session, tracke
         reply.say("other_loans", count=len(state["other_loan_ids"]), loan_ids=", ".join(state["other_loan_ids"]))
     if state.get("active_arrangement"):
         reply.say("active_arrangement", **arrangement_fills(state, reply.language))
-    kept = turn.slot(contact_times.PROPOSED_SLOT)
+    kept = turn.slot(contact_times.PROPOSED_SLOT) or (  # or said with the details themselves
+        turn.signal("contact_time") and contact_times.remembered(turn.signal("contact_time"), None, turn.text))
     if isinstance(kept, dict):  # a contact time said before verification: checked against this loan's window
         contact_times.note(kept, state, reply, session, tracker)
     earlier = turn.slot(record_moves.EARLIER) or record_moves.unanswered(turn.slot(record_moves.PENDING))

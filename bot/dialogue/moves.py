@@ -63,6 +63,9 @@ ESCALATES = {
     "dispute_debt": Escalation.DISPUTE,
 }
 
+# Answered at any time, but second to the identity details a message also carries.
+_SMALL_TALK = frozenset({"busy_later", "thank", "goodbye", "bot_challenge"})
+
 VERIFIED_ONLY = {
     "greet": "action_greet",
     "ask_balance": "action_state_balance",
@@ -94,6 +97,8 @@ def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] 
         turn = replace(turn, intent=_terms_intent(turn))
     if _budget_unread(turn):  # "Naeza toa 1,500 kila wiki, sio zaidi" came back as "say it another way"
         turn = replace(turn, intent="cannot_pay")
+    elif _terms_unread(turn):  # "cn i pay 150 2day n the rest fri?", "cn u giv me 2wks?": terms no intent read
+        turn = replace(turn, intent=_terms_intent(turn))
     if _writes_for_someone(turn):  # "Aman ka bada bhai bol raha hoon... uska loan number LN-65817": not the borrower
         turn = replace(turn, intent="third_party")
     intent = turn.intent
@@ -138,6 +143,9 @@ def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] 
         return Move("action_abuse", escalation=Escalation.ABUSE if warned else None)
     if intent == "thank" and turn.slot("verified", False) and turn.slot("pending_offer"):
         return Move("action_thank_pending_offer", request=kept_request(turn))  # "ok thanks" to an offer records nothing: ask once more
+    if intent in _SMALL_TALK and not turn.slot("verified", False) and turn.first("loan_reference") \
+            and turn.first("date_of_birth") and not _closed(turn):  # "LN-60284, DOB Oct 21st 1996. text me after 7pm"
+        return Move("action_verify")  # verified first; the contact time in it is checked then (actions/identity.py)
     if intent in ANY_TIME:
         return Move(ANY_TIME[intent], escalation=ESCALATES.get(intent))
     if not turn.slot("verified", False):
@@ -295,12 +303,27 @@ def _terms_read_as_identity(turn: Turn) -> bool:
 
 def _terms_intent(turn: Turn) -> str:
     """What terms said without a readable intent ask: an answer to the offer on the table, two
-    parts, or a payment on a date."""
+    parts, more time, or a payment on a date."""
     if turn.slot("pending_offer"):
         return "affirm"  # the offer's terms accept it, any other term is a counter (_verified)
     if turn.signal("parts") or len(turn.entities.get("date") or ()) >= 2:
         return "offer_partial_payment"
+    if turn.first("duration_days") is not None and turn.first("amount") is None and turn.first("date") is None:
+        return "request_deferral"  # "cn u giv me 2wks?"
     return "promise_to_pay"
+
+
+def _terms_unread(turn: Turn) -> bool:
+    """A verified borrower's amount, date or span of time that no intent read (SMS spelling, code-mixed):
+    terms, never "say it another way" twice and a hand-off (round 5 (dev): "cn i pay 150 2day n the
+    rest fri?", then "fri the 11th yeah", went to a person as not understood). Not while the bot waits
+    for an answer it can read itself, nor with an offer on the table (a counter: _counter_terms)."""
+    coming = any((when := as_date(d)) is not None and when >= local_today(turn) for d in turn.entities.get("date") or ())
+    return turn.intent in ("nlu_fallback", "out_of_scope") and bool(turn.slot("verified", False)) \
+        and not turn.slot("pending_offer") and not _awaited_answer(turn) \
+        and (coming or turn.first("amount") is not None or turn.first("duration_days") is not None) \
+        and turn.signal("hardship") not in ("bereavement", "illness") and not turn.signal("evidence") \
+        and (turn.slot("loan") or {}).get("status") != "paused"
 
 
 def _writes_for_someone(turn: Turn) -> bool:

@@ -194,6 +194,10 @@ def _part_restated(turn: Turn, previous: Request, kind: RequestKind, today: date
             or len(turn.entities.get("amount") or ()) > 1 or len(turn.entities.get("date") or ()) > 1:
         return None
     amount, when = positive_decimal(turn.first("amount")), as_date(turn.first("date"))
+    total = positive_decimal((turn.slot("loan") or {}).get("total"))
+    if amount is not None and previous.amount is not None and total is not None and amount == total - previous.amount:
+        # "So that leaves £128.70 on Tuesday 15th, right?": the rest, said with its day
+        return replace(previous, date=when or previous.date, rest_amount=amount)
     if amount is not None:
         first = previous.first_date if when is None else (None if when == today else when)
         return replace(previous, amount=amount, first_date=first, rest_amount=None)

@@ -203,6 +203,17 @@ def test_before_verification_a_time_waits_for_the_loan_s_own_window(records_db):
         assert noted.payload["time"] == "after 17:00" and noted.loan_id is not None  # on the loan now
 
 
+def test_a_time_said_with_the_identity_details_is_checked_once_they_verify(records_db):
+    """Round 5 (dev): "LN-60284, DOB Oct 21st 1996. can you text me after 7pm" was asked for its details again."""
+    add_loan(records_db, "RC-9C")  # KE: 08:00-19:00
+    identity = [{"entity": "loan_reference", "value": "RC-9C"}, {"entity": "date_of_birth", "value": "1990-01-02"}]
+    messages, done = run(records_db, "action_verify", tracker(
+        "rc-9c", "RC-9C born 2 January 1990, text me after 5pm", "busy_later", {}, Move("action_verify"),
+        {"contact_time": {"relation": "after", "hour": 17, "minute": 0}}, entities=identity))
+    assert done["verified"] is True and messages[-1][0] == render("busy_later_noted", **FILLS)
+    assert "preferred_contact_time" in kinds(records_db, "rc-9c")
+
+
 def test_a_time_kept_before_verification_outside_the_loan_s_window_is_refused_then(records_db):
     add_loan(records_db, "RC-9B")
     kept = {"relation": "after", "hour": 19, "minute": 30, "date": None, "text": "after 7:30pm"}

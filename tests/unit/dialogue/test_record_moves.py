@@ -396,3 +396,13 @@ def test_someone_writing_for_the_borrower_is_never_verified(intent):
     assert closed.action == "action_third_party_closed"
     assert move("promise_to_pay", "my husband's loan: I'll pay it on friday", VERIFIED, {"someone_else": True},
                 entities={"date": ["2026-12-04"]}).action == "action_offer"  # verified: the borrower's own words
+
+
+def test_identity_details_with_a_contact_time_are_verified_first():
+    """"LN-60284, DOB Oct 21st 1996. can you text me after 7pm" read as busy_later was never verified."""
+    m = move("busy_later", "LN-60284, DOB Oct 21st 1996. can you text me after 7pm", {},
+             {"contact_time": {"relation": "after", "hour": 19, "minute": 0}},
+             entities={"loan_reference": ["LN-60284"], "date_of_birth": ["1996-10-21"]})
+    assert m.action == "action_verify"
+    assert move("busy_later", "text me after 7pm", {}, {"contact_time": {"relation": "after", "hour": 19,
+                                                                          "minute": 0}}).action == "action_busy_later"

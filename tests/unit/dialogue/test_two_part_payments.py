@@ -204,3 +204,28 @@ def test_a_new_date_alone_moves_the_rest_not_the_whole_balance():
     move = decide(read("actually make it saturday", "request_deferral", slots), PRODUCTS)
     assert move.offer.kind == OfferKind.PART_PAYMENT
     assert schedule(move) == [(TODAY, Decimal("2000.00")), (date(2026, 12, 5), Decimal("11860.00"))]
+
+
+def test_the_rest_said_with_its_day_moves_the_rest_not_the_first_part():
+    """"So that leaves £128.70 on Tuesday 15th, right?" made 128.70 the first part (round 5, dev)."""
+    slots = _offered("2000 on wednesday and the rest on friday")
+    move = decide(read("So that leaves 11,860 on Saturday, right?", "offer_partial_payment", slots), PRODUCTS)
+    assert schedule(move) == [(date(2026, 12, 2), Decimal("2000.00")), (date(2026, 12, 5), Decimal("11860.00"))]
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("cn i pay 5000 2day n the rest fri?", OfferKind.PART_PAYMENT),
+    ("cn u giv me 2wks?", OfferKind.DEFERRAL),
+    ("fri the 4th yeah", OfferKind.PROMISE_TO_PAY),
+])
+def test_terms_no_intent_read_are_answered_with_an_offer(text, kind):
+    """SMS spelling came back as "say it another way" twice, then a hand-off (round 5, dev)."""
+    move = decide(read(text, "nlu_fallback"), PRODUCTS)
+    assert move.action in ("action_offer", "action_ask_details") and (move.offer is None or move.offer.kind == kind)
+
+
+def test_an_unread_death_with_a_date_is_still_a_vulnerability():
+    t = read("Mtoto wangu ameaga wiki iliyopita, 2 weeks ago", "nlu_fallback")
+    t = Turn(t.intent, t.text, t.now, t.slots, {**t.entities, "duration_days": ["14"]},
+             signals={**t.signals, "hardship": "bereavement"})
+    assert decide(t, PRODUCTS).action == "action_vulnerability"

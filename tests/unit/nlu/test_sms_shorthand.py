@@ -58,7 +58,7 @@ def test_only_whole_words_are_rewritten(text):
 
 
 def test_shorthand_at_the_end_of_a_sentence_is_read():
-    assert expand("i pay b4 fri. thx u.").text == "i pay before fri. thx you."
+    assert expand("i pay b4 fri. thx u.").text == "i pay before friday. thx you."
 
 
 def test_every_lexicon_entry_is_read():
