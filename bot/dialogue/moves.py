@@ -9,12 +9,12 @@ negotiate.py, the Turn in turn.py.
 """
 from __future__ import annotations
 
-from dataclasses import replace
 
 import re
 from typing import Mapping
 
-from bot.dialogue import during_handoff, record_moves
+from bot.dialogue import during_handoff, misreads, record_moves
+from bot.dialogue.misreads import answers, awaited_answer, later_date
 from bot.dialogue.escalation import escalation_settings
 from bot.dialogue.move import MOVE_SLOT, Ask, Move
 from bot.dialogue.negotiate import all_loans_kind, all_loans_request, counter_offer, negotiate
@@ -42,6 +42,7 @@ REQUESTS_BY_INTENT = {
     "cannot_pay": RequestKind.AFFORDABILITY,
 }
 
+
 # Turns answered the same way whether or not the borrower is verified: none of
 # these answers says anything about the debt.
 ANY_TIME = {
@@ -56,6 +57,8 @@ ANY_TIME = {
     "thank": "action_thank",
     "complain": "action_complain",
 }
+
+
 # Intents whose answer is a person taking over, and why.
 ESCALATES = {
     "request_human": Escalation.REQUEST_HUMAN,
@@ -63,8 +66,10 @@ ESCALATES = {
     "dispute_debt": Escalation.DISPUTE,
 }
 
+
 # Answered at any time, but second to the identity details a message also carries.
 _SMALL_TALK = frozenset({"busy_later", "thank", "goodbye", "bot_challenge"})
+
 
 VERIFIED_ONLY = {
     "greet": "action_greet",
@@ -87,20 +92,7 @@ def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] 
     """The one decision of a turn: the action, and everything it says, records or hands over."""
     if during_handoff.active(turn) and not (during_handoff.beside_complaint(turn) and _about_the_offer(turn)):
         return during_handoff.decide(turn)  # a person has the case: the thin layer answers (during_handoff.py)
-    if _payday(turn):  # "I get paid on the 15th": a date to pay on, not a payment made (issue 13)
-        turn = replace(turn, intent="promise_to_pay")
-    if _instalments_said(turn):  # "3 EMI kar do, har 2 hafte, pehli wali is Saturday" read as a promise
-        turn = replace(turn, intent="request_instalments")
-    if _payment_read_as_later(turn):  # "ok cn i py 10k 2moro n d rest on mon" read as "talk later"
-        turn = replace(turn, intent="offer_partial_payment")
-    if _terms_read_as_identity(turn):  # "yep, 214 on the 15th" once verified: terms, not details
-        turn = replace(turn, intent=_terms_intent(turn))
-    if _budget_unread(turn):  # "Naeza toa 1,500 kila wiki, sio zaidi" came back as "say it another way"
-        turn = replace(turn, intent="cannot_pay")
-    elif _terms_unread(turn):  # "cn i pay 150 2day n the rest fri?", "cn u giv me 2wks?": terms no intent read
-        turn = replace(turn, intent=_terms_intent(turn))
-    if _writes_for_someone(turn):  # "Aman ka bada bhai bol raha hoon... uska loan number LN-65817": not the borrower
-        turn = replace(turn, intent="third_party")
+    turn = misreads.reread(turn)  # the intent the words show, where the classifier read another
     intent = turn.intent
     if not turn.self_harm and _death_reported(turn):  # a daughter writing from her late mother's phone
         return Move("action_death_reported", escalation=Escalation.DEATH_REPORTED)
@@ -133,7 +125,7 @@ def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] 
         return Move("action_consequences")
     if _closed(turn) and (intent not in ANY_TIME or intent in ("third_party", "busy_later")):  # "tell her to call me": a message
         return _third_party(turn)  # not the borrower: even an unreadable message is kept for the account holder
-    if intent == "nlu_fallback" and not _awaited_answer(turn) and not all_loans_request(turn) \
+    if intent == "nlu_fallback" and not awaited_answer(turn) and not all_loans_request(turn) \
             and not _counter_terms(turn):
         if turn.fallbacks_in_row >= escalation_settings().fallbacks_in_a_row:
             return Move("action_handoff", escalation=Escalation.NOT_UNDERSTOOD)
@@ -191,9 +183,9 @@ def _verified(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ..
         return counter_offer(turn, products, ladder)
     if intent in REQUESTS_BY_INTENT:
         return negotiate(turn, products, REQUESTS_BY_INTENT[intent])
-    if intent == "pay_in_full" and _later_date(turn):  # "I'll pay it all on the 12th" is a promise to record
+    if intent == "pay_in_full" and later_date(turn):  # "I'll pay it all on the 12th" is a promise to record
         return negotiate(turn, products, RequestKind.PROMISE_TO_PAY)
-    if awaiting and _answers(turn, awaiting):
+    if awaiting and answers(turn, awaiting):
         return negotiate(turn, products, request_kind_of(turn.slot("request_kind")))
     if intent in ("out_of_scope", "nlu_fallback") and all_loans_request(turn):
         return negotiate(turn, products, all_loans_kind(turn, None))
@@ -276,73 +268,6 @@ def _only_offered_terms(turn: Turn) -> bool:
         and all(positive_decimal(a) in amounts for a in turn.entities.get("amount") or ())
 
 
-# Intents a message with a count of instalments is misread as; the count says what they ask for.
-_NOT_A_PLAN = frozenset({"promise_to_pay", "request_deferral", "offer_partial_payment", "pay_in_full"})
-
-
-def _instalments_said(turn: Turn) -> bool:
-    try:
-        count = int(turn.first("instalments") or 0)
-    except (TypeError, ValueError):
-        return False
-    return turn.intent in _NOT_A_PLAN and count >= 2
-
-
-def _payment_read_as_later(turn: Turn) -> bool:
-    """"Talk later" that names an amount and two dated parts is a payment offer."""
-    return turn.intent == "busy_later" and turn.first("amount") is not None and bool(turn.signal("parts"))
-
-
-def _terms_read_as_identity(turn: Turn) -> bool:
-    """A verified borrower's amount or date read as identity details ("Iya, semuanya 944 ribu tanggal
-    25 Desember" got the statement again): with no reference or date of birth in it, they are terms."""
-    return turn.intent == "provide_identity" and bool(turn.slot("verified", False)) \
-        and not any(turn.first(e) for e in IDENTITY_ENTITIES) and not turn.signal("loan_reference") \
-        and (turn.first("amount") is not None or turn.first("date") is not None)
-
-
-def _terms_intent(turn: Turn) -> str:
-    """What terms said without a readable intent ask: an answer to the offer on the table, two
-    parts, more time, or a payment on a date."""
-    if turn.slot("pending_offer"):
-        return "affirm"  # the offer's terms accept it, any other term is a counter (_verified)
-    if turn.signal("parts") or len(turn.entities.get("date") or ()) >= 2:
-        return "offer_partial_payment"
-    if turn.first("duration_days") is not None and turn.first("amount") is None and turn.first("date") is None:
-        return "request_deferral"  # "cn u giv me 2wks?"
-    return "promise_to_pay"
-
-
-def _terms_unread(turn: Turn) -> bool:
-    """A verified borrower's amount, date or span of time that no intent read (SMS spelling, code-mixed):
-    terms, never "say it another way" twice and a hand-off (round 5 (dev): "cn i pay 150 2day n the
-    rest fri?", then "fri the 11th yeah", went to a person as not understood). Not while the bot waits
-    for an answer it can read itself, nor with an offer on the table (a counter: _counter_terms)."""
-    coming = any((when := as_date(d)) is not None and when >= local_today(turn) for d in turn.entities.get("date") or ())
-    return turn.intent in ("nlu_fallback", "out_of_scope") and bool(turn.slot("verified", False)) \
-        and not turn.slot("pending_offer") and not _awaited_answer(turn) \
-        and (coming or turn.first("amount") is not None or turn.first("duration_days") is not None) \
-        and turn.signal("hardship") not in ("bereavement", "illness") and not turn.signal("evidence") \
-        and (turn.slot("loan") or {}).get("status") != "paused"
-
-
-def _writes_for_someone(turn: Turn) -> bool:
-    """Someone who says they write for the borrower, or gives the borrower's details as someone else's,
-    before verifying: verification closes, whatever intent the message read as (issue 13 panel, round 5
-    (dev): a brother's Hinglish was read as a greeting, then his brother's details verified him)."""
-    return bool(turn.signal("someone_else")) and not turn.slot("verified", False) \
-        and not turn.slot(record_moves.CLOSED, False) and turn.intent not in ("third_party", "wrong_person") \
-        and not turn.self_harm
-
-
-def _budget_unread(turn: Turn) -> bool:
-    """An amount said as a rate ("1,500 kila wiki") by a verified borrower that no intent read,
-    with no offer on the table (then it is a counter): what they can afford each period."""
-    return turn.intent in ("nlu_fallback", "out_of_scope") and bool(turn.slot("verified", False)) \
-        and not turn.slot("pending_offer") and turn.first("amount") is not None \
-        and bool(turn.signal("period", {}).get("per"))
-
-
 def _counter_terms(turn: Turn) -> bool:
     """An unreadable reply to an offer that carries an amount ("Hiyo ni mingi sana, nimesema elfu moja
     kwa wiki"): the borrower's own figure, answered with an offer on it, not "say it another way"."""
@@ -350,36 +275,19 @@ def _counter_terms(turn: Turn) -> bool:
                 and turn.slot("pending_offer") and turn.first("amount") is not None)
 
 
-def _payday(turn: Turn) -> bool:
-    """Read as already paid, with no word of a payment made and a date still to come."""
-    return (turn.intent == "already_paid" and "already_paid" not in (turn.signal("evidence") or ())
-            and _later_date(turn))
-
-
-def _later_date(turn: Turn) -> bool:
-    when = as_date(turn.first("date"))
-    return when is not None and when > local_today(turn)
-
-
 def _wants_arrangement(turn: Turn) -> bool:
     """Whether this turn would make or accept an arrangement (what a paused account may not get)."""
-    if turn.intent in REQUESTS_BY_INTENT or (turn.intent == "pay_in_full" and _later_date(turn)):
+    if turn.intent in REQUESTS_BY_INTENT or (turn.intent == "pay_in_full" and later_date(turn)):
         return True
     if turn.slot("pending_offer") and (turn.intent == "affirm" or _yes_to_offer(turn)):
         return True
     awaiting = turn.slot("awaiting")
-    return bool(awaiting and _answers(turn, awaiting))
+    return bool(awaiting and answers(turn, awaiting))
 
 
 def _about_the_offer(turn: Turn) -> bool:
     """An arrangement, or a reply to the offer on the table ("fine, thanks" is asked once more)."""
     return _wants_arrangement(turn) or bool(turn.slot("pending_offer") and turn.intent == "thank")
-
-
-def _awaited_answer(turn: Turn) -> bool:
-    """'about 10 days' may not read as any intent, but it answers the bot's question."""
-    awaiting = turn.slot("awaiting")
-    return bool(turn.slot("verified", False) and awaiting and _answers(turn, awaiting))
 
 
 def other_loan(turn: Turn) -> str | None:
@@ -392,15 +300,3 @@ def other_loan(turn: Turn) -> str | None:
         if key(loan_id) == key(named):
             return loan_id
     return None
-
-
-def _answers(turn: Turn, awaiting: str) -> bool:
-    """Whether the message carries what the bot was waiting for."""
-    wanted = {
-        Ask.DATE: ("date", "duration_days"),
-        Ask.DURATION: ("duration_days", "date"),
-        Ask.AMOUNT: ("amount",),
-        Ask.AFFORDABILITY: ("amount", "instalments"),
-        Ask.COUNT: ("instalments", "amount"),
-    }.get(awaiting, ())
-    return any(turn.first(e) is not None for e in wanted)

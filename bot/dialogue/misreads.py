@@ -1,0 +1,129 @@
+"""What a turn means where the intent classifier read something else: one place, before any move.
+
+Why: the classifier misreads SMS spelling, code-mixed text and messages that say two things; the
+entities and signals the NLU reads by rule are surer. Each rereading here names the panel case it
+came from (issue 13). Pure, no I/O; `moves.decide` calls `reread` first.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.dialogue import record_moves
+from bot.dialogue.move import Ask
+from bot.dialogue.requests import as_date
+from bot.dialogue.turn import IDENTITY_ENTITIES, Turn, local_today
+
+
+def reread(turn: Turn) -> Turn:
+    """The turn with the intent its words and entities show, where the classifier read another one."""
+    if _payday(turn):  # "I get paid on the 15th": a date to pay on, not a payment made (issue 13)
+        turn = replace(turn, intent="promise_to_pay")
+    if _instalments_said(turn):  # "3 EMI kar do, har 2 hafte, pehli wali is Saturday" read as a promise
+        turn = replace(turn, intent="request_instalments")
+    if _payment_read_as_later(turn):  # "ok cn i py 10k 2moro n d rest on mon" read as "talk later"
+        turn = replace(turn, intent="offer_partial_payment")
+    if _terms_read_as_identity(turn):  # "yep, 214 on the 15th" once verified: terms, not details
+        turn = replace(turn, intent=_terms_intent(turn))
+    if _budget_unread(turn):  # "Naeza toa 1,500 kila wiki, sio zaidi" came back as "say it another way"
+        turn = replace(turn, intent="cannot_pay")
+    elif _terms_unread(turn):  # "cn i pay 150 2day n the rest fri?", "cn u giv me 2wks?": terms no intent read
+        turn = replace(turn, intent=_terms_intent(turn))
+    if _writes_for_someone(turn):  # "Aman ka bada bhai bol raha hoon... uska loan number LN-65817": not the borrower
+        turn = replace(turn, intent="third_party")
+    return turn
+
+
+# Intents a message with a count of instalments is misread as; the count says what they ask for.
+_NOT_A_PLAN = frozenset({"promise_to_pay", "request_deferral", "offer_partial_payment", "pay_in_full"})
+
+
+def _instalments_said(turn: Turn) -> bool:
+    try:
+        count = int(turn.first("instalments") or 0)
+    except (TypeError, ValueError):
+        return False
+    return turn.intent in _NOT_A_PLAN and count >= 2
+
+
+def _payment_read_as_later(turn: Turn) -> bool:
+    """"Talk later" that names an amount and two dated parts is a payment offer."""
+    return turn.intent == "busy_later" and turn.first("amount") is not None and bool(turn.signal("parts"))
+
+
+def _terms_read_as_identity(turn: Turn) -> bool:
+    """A verified borrower's amount or date read as identity details ("Iya, semuanya 944 ribu tanggal
+    25 Desember" got the statement again): with no reference or date of birth in it, they are terms."""
+    return turn.intent == "provide_identity" and bool(turn.slot("verified", False)) \
+        and not any(turn.first(e) for e in IDENTITY_ENTITIES) and not turn.signal("loan_reference") \
+        and (turn.first("amount") is not None or turn.first("date") is not None)
+
+
+def _terms_intent(turn: Turn) -> str:
+    """What terms said without a readable intent ask: an answer to the offer on the table, two
+    parts, more time, or a payment on a date."""
+    if turn.slot("pending_offer"):
+        return "affirm"  # the offer's terms accept it, any other term is a counter (_verified)
+    if turn.signal("parts") or len(turn.entities.get("date") or ()) >= 2:
+        return "offer_partial_payment"
+    if turn.first("duration_days") is not None and turn.first("amount") is None and turn.first("date") is None:
+        return "request_deferral"  # "cn u giv me 2wks?"
+    return "promise_to_pay"
+
+
+def _terms_unread(turn: Turn) -> bool:
+    """A verified borrower's amount, date or span of time that no intent read (SMS spelling, code-mixed):
+    terms, never "say it another way" twice and a hand-off (round 5 (dev): "cn i pay 150 2day n the
+    rest fri?", then "fri the 11th yeah", went to a person as not understood). Not while the bot waits
+    for an answer it can read itself, nor with an offer on the table (a counter: _counter_terms)."""
+    coming = any((when := as_date(d)) is not None and when >= local_today(turn) for d in turn.entities.get("date") or ())
+    return turn.intent in ("nlu_fallback", "out_of_scope") and bool(turn.slot("verified", False)) \
+        and not turn.slot("pending_offer") and not awaited_answer(turn) \
+        and (coming or turn.first("amount") is not None or turn.first("duration_days") is not None) \
+        and turn.signal("hardship") not in ("bereavement", "illness") and not turn.signal("evidence") \
+        and (turn.slot("loan") or {}).get("status") != "paused"
+
+
+def _writes_for_someone(turn: Turn) -> bool:
+    """Someone who says they write for the borrower, or gives the borrower's details as someone else's,
+    before verifying: verification closes, whatever intent the message read as (issue 13 panel, round 5
+    (dev): a brother's Hinglish was read as a greeting, then his brother's details verified him)."""
+    return bool(turn.signal("someone_else")) and not turn.slot("verified", False) \
+        and not turn.slot(record_moves.CLOSED, False) and turn.intent not in ("third_party", "wrong_person") \
+        and not turn.self_harm
+
+
+def _budget_unread(turn: Turn) -> bool:
+    """An amount said as a rate ("1,500 kila wiki") by a verified borrower that no intent read,
+    with no offer on the table (then it is a counter): what they can afford each period."""
+    return turn.intent in ("nlu_fallback", "out_of_scope") and bool(turn.slot("verified", False)) \
+        and not turn.slot("pending_offer") and turn.first("amount") is not None \
+        and bool(turn.signal("period", {}).get("per"))
+
+
+def _payday(turn: Turn) -> bool:
+    """Read as already paid, with no word of a payment made and a date still to come."""
+    return (turn.intent == "already_paid" and "already_paid" not in (turn.signal("evidence") or ())
+            and later_date(turn))
+
+
+def later_date(turn: Turn) -> bool:
+    when = as_date(turn.first("date"))
+    return when is not None and when > local_today(turn)
+
+
+def awaited_answer(turn: Turn) -> bool:
+    """'about 10 days' may not read as any intent, but it answers the bot's question."""
+    awaiting = turn.slot("awaiting")
+    return bool(turn.slot("verified", False) and awaiting and answers(turn, awaiting))
+
+
+def answers(turn: Turn, awaiting: str) -> bool:
+    """Whether the message carries what the bot was waiting for."""
+    wanted = {
+        Ask.DATE: ("date", "duration_days"),
+        Ask.DURATION: ("duration_days", "date"),
+        Ask.AMOUNT: ("amount",),
+        Ask.AFFORDABILITY: ("amount", "instalments"),
+        Ask.COUNT: ("instalments", "amount"),
+    }.get(awaiting, ())
+    return any(turn.first(e) is not None for e in wanted)
