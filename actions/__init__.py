@@ -77,4 +77,13 @@ HANDLERS = {
     "action_default_fallback": default_fallback,
 }
 
-ACTIONS = [make_action(name, handler) for name, handler in HANDLERS.items()]
+def answering_also(handler):
+    """The handler, then the second questions its move also answers ("...and where do I pay?")."""
+    def run(turn: Turn, reply: Reply, session, tracker) -> list[dict]:
+        events = handler(turn, reply, session, tracker)
+        debt.second_answers(turn, reply)
+        return events
+    return run
+
+
+ACTIONS = [make_action(name, answering_also(handler)) for name, handler in HANDLERS.items()]

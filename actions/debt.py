@@ -41,6 +41,17 @@ def payment_methods(turn: Turn, reply: Reply, session: Session, tracker: Tracker
     return []
 
 
+def second_answers(turn: Turn, reply: Reply) -> None:
+    """The move's `also`, said after the action's own text (bot/dialogue/second_answers.py)."""
+    for also in reply.move.also if reply.move is not None else ():
+        if also == "payment_methods" and (turn.slot("loan") or {}).get("loan_id"):
+            reply.say("payment_methods", instructions=_instructions(turn.slot("loan"), reply.language))
+        elif also == "arrest":
+            reply.say("also_arrest")
+        elif also == "contacts":
+            reply.say("contacts_never")
+
+
 def _instructions(state: dict, language: str) -> str:
     return lender(language)["payment_instructions"].format(loan_id=state["loan_id"])
 
@@ -58,7 +69,9 @@ def consequences(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -
     or the police (signal `arrest`); a second general question gets a short
     reference to what was already said in this conversation.
     """
-    if turn.signal("arrest"):
+    if reply.move is not None and reply.move.detail == "contacts":
+        reply.say("contacts_never")  # "will you tell my family?": no (bot/dialogue/second_answers.py)
+    elif turn.signal("arrest"):
         reply.say("consequences_arrest")
     elif said_before(tracker, "consequences"):
         reply.say("consequences_again")

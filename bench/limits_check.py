@@ -18,6 +18,7 @@ and the comment at the rule says so.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from calendar import monthrange
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
@@ -186,6 +187,9 @@ def violations(offer: Offer, *, balance: Decimal, fees_and_interest: Decimal, cu
             problems.append(f"max_plan_days: the last instalment is due {dues[-1]}, more than "
                             f"{limits['max_plan_days']} days after {today}")
         gaps = sorted({(b - a).days for a, b in zip(dues, dues[1:])})
+        if len(dues) > 1 and all(d.day == min(dues[0].day, monthrange(d.year, d.month)[1])
+               and (d.year * 12 + d.month) - (dues[0].year * 12 + dues[0].month) == i for i, d in enumerate(dues)):
+            gaps = [30]  # one day of each month (15 Dec, 15 Jan) is the limits' monthly interval
         allowed = [int(f) for f in limits["frequencies_days"]]
         if len(gaps) > 1 or not set(gaps) <= set(allowed):
             problems.append(f"frequencies_days: intervals {gaps} are not one of {allowed}")

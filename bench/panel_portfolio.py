@@ -131,7 +131,8 @@ def loan_row(panel: Panel, index: int, regions: dict[str, str], defaults: dict[s
         "date_of_birth": str(loan["date_of_birth"]), "timezone": zone, "jurisdiction": jurisdiction,
         "currency": loan["currency"], "principal": str(lent if lent is not None else principal),
         "outstanding_principal": str(principal), "accrued_interest": str(interest), "late_fees": str(fees),
-        "due_date": due.isoformat(), "product_code": PRODUCT, "email": "", "telegram_user_id": "",
+        "due_date": due.isoformat(), "product_code": str(loan.get("product_code") or PRODUCT),  # round 6 names it
+        "email": "", "telegram_user_id": "",
         "language": language,
     }
     return row, shift

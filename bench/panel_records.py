@@ -44,6 +44,19 @@ def _handoff(case) -> dict:
     }
 
 
+def _campaigns_paused(session, loan) -> bool | None:
+    """Whether the reminder campaigns would skip this loan, by the product's own reading (an open case
+    or a paused loan pauses them: bot/campaigns/facts.py); None for a checkout without campaigns."""
+    try:
+        from bot.campaigns.facts import contact_facts
+    except ImportError:
+        return None
+    from datetime import datetime, timezone
+
+    open_cases = contact_facts(session, datetime.now(timezone.utc), [loan.borrower.id])[2]
+    return loan.status == "paused" or loan.borrower.id in open_cases
+
+
 def read_records(database_url: str, conversations: dict[str, str]) -> dict[str, dict]:
     """{conversation id: records} for {conversation id: loan id}: the loan's status, arrangements,
     payments, contact preferences; the hand-offs and audit entries of that conversation or loan."""
@@ -68,6 +81,7 @@ def read_records(database_url: str, conversations: dict[str, str]) -> dict[str, 
                 (AuditEntry.loan_id.is_(None)) & (AuditEntry.borrower_id == borrower.borrower_id),
             )).order_by(AuditEntry.seq)).scalars().all()
             found[conversation] = {
+                "campaigns_paused": _campaigns_paused(session, loan),
                 "loan_id": loan.loan_id, "status": loan.status, "due_date": loan.due_date.isoformat(),
                 "arrangements": [_arrangement(a) for a in loan.arrangements],
                 "payments": [[p.reference, str(p.amount), p.currency] for p in loan.payments],
@@ -96,6 +110,10 @@ def records_lines(records: dict) -> list[str]:
     for reference, amount, currency in records["payments"]:
         lines.append(f"- payment: {currency} {amount} (reference {reference})")
     contact = records["contact"]
+    paused = records.get("campaigns_paused")
+    if paused is not None:
+        lines.append("- reminder campaigns: " + ("paused (an open case or a paused loan)" if paused
+                                                else "not paused"))
     lines.append(f"- contact: cease_contact {'yes' if contact['cease_contact'] else 'no'}; opted out of: "
                  f"{', '.join(contact['opted_out_channels']) or 'nothing'}")
     if not records["handoffs"]:

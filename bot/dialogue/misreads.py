@@ -28,6 +28,8 @@ def reread(turn: Turn) -> Turn:
         turn = replace(turn, intent="cannot_pay")
     elif _terms_unread(turn):  # "cn i pay 150 2day n the rest fri?", "cn u giv me 2wks?": terms no intent read
         turn = replace(turn, intent=_terms_intent(turn))
+    if _claim_unread(turn):  # "Saya bukan Sari, ini nomor saya sudah 2 tahun" came back as fallback
+        turn = replace(turn, intent=turn.signal("evidence")[0])  # asked once, with a one-tap yes (record_moves)
     if _writes_for_someone(turn):  # "Aman ka bada bhai bol raha hoon... uska loan number LN-65817": not the borrower
         turn = replace(turn, intent="third_party")
     return turn
@@ -81,6 +83,18 @@ def _terms_unread(turn: Turn) -> bool:
         and (coming or turn.first("amount") is not None or turn.first("duration_days") is not None) \
         and turn.signal("hardship") not in ("bereavement", "illness") and not turn.signal("evidence") \
         and (turn.slot("loan") or {}).get("status") != "paused"
+
+
+# Claims whose words alone are read back to the borrower as a question before anything is recorded.
+_ASKED_BACK = frozenset({"wrong_person", "stop_contact"})
+
+
+def _claim_unread(turn: Turn) -> bool:
+    """One claim the words make plainly that no intent read (round 5 (dev): an Indonesian "I'm not
+    Sari, this has been my number for 2 years" was "not understood" twice and went to a person): the
+    claim, which record_moves asks about with a one-tap confirmation, never records on its own."""
+    evidence = turn.signal("evidence") or ()
+    return turn.intent in ("nlu_fallback", "out_of_scope") and len(evidence) == 1 and evidence[0] in _ASKED_BACK
 
 
 def _writes_for_someone(turn: Turn) -> bool:

@@ -55,6 +55,14 @@ class Move:
     # Why no offer is made, said to the borrower before a hand-off: e.g. nothing
     # within the limits fits the budget they gave (codes, worded by wording.note_text).
     notes: tuple[Note, ...] = ()
+    # Second questions the same message asked, answered after the move's own reply (ALSO): "ok the
+    # 15th works. where do I pay?" gets the plan and how to pay, not one of the two.
+    also: tuple[str, ...] = ()
+
+
+# What a move may answer besides its own: how to pay, "can I be arrested?" and "will you tell my
+# family?" answered "no".
+ALSO = ("payment_methods", "arrest", "contacts")
 
 
 class InvalidMove(ValueError):
@@ -85,6 +93,7 @@ def to_dict(move: Move, for_message: str | None = None) -> dict[str, Any]:
         "ladder_step": word(move.ladder_step),
         "loan_id": move.loan_id,
         "notes": notes_to_json(move.notes),
+        "also": list(move.also),
     }
 
 
@@ -111,9 +120,13 @@ def from_dict(data: Any) -> Move:
             ladder_step=_enum(LadderStep, data.get("ladder_step")),
             loan_id=_text(data.get("loan_id")),
             notes=notes_from_json(data.get("notes") or ()),
+            also=tuple(str(a) for a in data.get("also") or ()),
         )
     except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
         raise InvalidMove(f"unreadable {action} move: {exc!r}") from None
+    unknown = [a for a in move.also if a not in ALSO]
+    if unknown:
+        raise InvalidMove(f"{action} move with unknown second answers {unknown}")
     needed = _NEEDS.get(action)
     if needed and getattr(move, needed) is None:
         raise InvalidMove(f"{action} move without its {needed}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
-from bot.dialogue import during_handoff, misreads, record_moves
+from bot.dialogue import during_handoff, misreads, record_moves, second_answers
 from bot.dialogue.misreads import answers, awaited_answer, later_date
 from bot.dialogue.escalation import escalation_settings
 from bot.dialogue.move import MOVE_SLOT, Ask, Move
@@ -92,6 +92,10 @@ def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] 
     """The one decision of a turn: the action, and everything it says, records or hands over."""
     if during_handoff.active(turn) and not (during_handoff.beside_complaint(turn) and _about_the_offer(turn)):
         return during_handoff.decide(turn)  # a person has the case: the thin layer answers (during_handoff.py)
+    return second_answers.beside(turn, _decide(turn, products, ladder))  # "...and where do I pay?" too
+
+
+def _decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...]) -> Move:
     turn = misreads.reread(turn)  # the intent the words show, where the classifier read another
     intent = turn.intent
     if not turn.self_harm and _death_reported(turn):  # a daughter writing from her late mother's phone
@@ -269,10 +273,13 @@ def _only_offered_terms(turn: Turn) -> bool:
 
 
 def _counter_terms(turn: Turn) -> bool:
-    """An unreadable reply to an offer that carries an amount ("Hiyo ni mingi sana, nimesema elfu moja
-    kwa wiki"): the borrower's own figure, answered with an offer on it, not "say it another way"."""
+    """An unreadable reply to an offer that carries an amount or a date to come ("Hiyo ni mingi sana,
+    nimesema elfu moja kwa wiki", "My UC comes in on the 17th of each month, so anything lined up with
+    that would help"): the borrower's own terms, answered with an offer on them, not "say it another
+    way" or "I can only help with your loan" (round 5 (dev))."""
     return bool(turn.intent in ("nlu_fallback", "out_of_scope") and turn.slot("verified", False)
-                and turn.slot("pending_offer") and turn.first("amount") is not None)
+                and turn.slot("pending_offer") and (turn.first("amount") is not None or later_date(turn))
+                and not turn.signal("evidence"))
 
 
 def _wants_arrangement(turn: Turn) -> bool:

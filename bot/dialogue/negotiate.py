@@ -30,6 +30,7 @@ from bot.negotiation.limits import Product, limits_for
 from bot.negotiation.money import fmt, quantize_down
 from bot.negotiation.notes import Note, NoteCode
 from bot.negotiation.plans import Offer, Request, propose
+from bot.negotiation.schedule import every_days
 
 
 def counter_offer(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] = LADDER) -> Move:
@@ -66,12 +67,13 @@ def _budget_refused(turn: Turn, move: Move) -> Move | None:
     the bot asked them to say it another way, then recorded a promise of the whole balance)."""
     previous = previous_request(turn)
     request, offer = move.request, move.offer
+    if turn.first("amount") is None:
+        return None  # a date or a count against a plan built on their budget is a new term, not a refusal
     if (move.action != "action_offer" or offer is None or request is None or previous is None
             or previous.kind != RequestKind.INSTALMENT_PLAN or previous.amount is None
             or (request.amount, request.frequency_days) != (previous.amount, previous.frequency_days)):
         return None
-    dues = [i.due for i in offer.schedule]
-    every = (dues[1] - dues[0]).days if len(dues) > 1 else request.frequency_days or 30
+    every = every_days([i.due for i in offer.schedule]) or request.frequency_days or 30
     currency = (turn.slot("loan") or {}).get("currency", "")
     note = Note.of(NoteCode.OVER_BUDGET, amount=request.amount, period=request.frequency_days or 30,
                    smallest=max(i.amount for i in offer.schedule), every=every)

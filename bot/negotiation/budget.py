@@ -29,7 +29,7 @@ from .kinds import PLAN_KINDS, OfferKind
 from .limits import Limits
 from .money import minor_units, quantize, quantize_down
 from .notes import Note, NoteCode
-from .schedule import max_count, nearest_frequency
+from .schedule import every_days, max_count, nearest_frequency
 from .terms import Offer
 
 
@@ -93,7 +93,7 @@ def fits(offer: Offer, budget: Budget, today: date, currency: str) -> bool:
     """
     sched = offer.schedule
     if offer.kind in PLAN_KINDS:
-        every = (sched[1].due - sched[0].due).days
+        every = every_days([i.due for i in sched]) or budget.period_days
         return all(i.amount <= budget.per(every, currency) for i in sched)
     first = max((sched[0].due - today).days, budget.period_days)
     if sched[0].amount > budget.per(first, currency):

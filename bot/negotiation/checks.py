@@ -12,7 +12,7 @@ from decimal import Decimal
 from .kinds import PLAN_KINDS, SINGLE_KINDS, OfferKind
 from .limits import Limits
 from .money import fmt, quantize
-from .schedule import money_inputs
+from .schedule import gaps, money_inputs
 from .terms import Offer
 
 
@@ -84,9 +84,9 @@ def validate(offer: Offer, *, balance: Decimal, fees_and_interest: Decimal, curr
         if dues[-1] > today + timedelta(days=limits.max_plan_days):
             errors.append(f"max_plan_days: the last instalment is more than "
                           f"{limits.max_plan_days} days away")
-        gaps = {(b - a).days for a, b in zip(dues, dues[1:])}
-        if len(gaps) > 1 or not gaps <= set(limits.frequencies_days):
-            errors.append(f"frequencies_days: intervals {sorted(gaps)} are not one of "
+        intervals = gaps(dues)  # one day of each month is the monthly interval
+        if len(intervals) > 1 or not intervals <= set(limits.frequencies_days):
+            errors.append(f"frequencies_days: intervals {sorted(intervals)} are not one of "
                           f"{list(limits.frequencies_days)}")
     if offer.kind in (*PLAN_KINDS, OfferKind.PART_PAYMENT):
         down = limits.min_down_payment(payable, currency)

@@ -30,7 +30,7 @@ from .kinds import PLAN_KINDS, SINGLE_KINDS, OfferKind, RequestKind
 from .limits import Limits
 from .money import quantize, quantize_down, unit
 from .notes import Note, NoteCode
-from .schedule import max_count, money_inputs, nearest_frequency, split
+from .schedule import MONTHLY, max_count, money_inputs, nearest_frequency, split
 from .schedule import target as target_date
 from .terms import OFFER_KINDS, REQUEST_KINDS, ZERO, Instalment, Offer, Request
 
@@ -246,6 +246,19 @@ def _plan(request: Request, payable: Decimal, currency: str, today: date, limits
     return n, f, first
 
 
+def _equal(payable: Decimal, shape: tuple[int, int, date], their_first: date | None, currency: str,
+           today: date, limits: Limits) -> tuple[Instalment, ...]:
+    """The equal plan of `shape` (count, every, first). A monthly plan that starts on the borrower's own
+    date keeps that day of each month ("I get paid on the 15th": 15 Dec, 15 Jan, not 14 Jan), unless the
+    longer months would take its last instalment past max_plan_days; then every 30 days, as the limits say."""
+    n, every, first = shape
+    if every == MONTHLY and first == their_first:
+        monthly = split(payable, n, first, every, currency, monthly_on_day=True)
+        if monthly[-1].due <= today + timedelta(days=limits.max_plan_days):
+            return monthly
+    return split(payable, n, first, every, currency)
+
+
 def _plan_kind(hardship: bool) -> OfferKind:
     return OfferKind.HARDSHIP_PLAN if hardship else OfferKind.INSTALMENT_PLAN
 
@@ -308,7 +321,7 @@ def _plan_of(n: int, every: int, first_due: date | None, payable: Decimal, curre
                   payable, currency, today, limits, notes)
     if shape is None or shape[:2] != (n, every):  # n fits both caps, so this cannot happen
         raise AssertionError(f"plan shape {shape} does not match count {n} every {every} days")
-    return _plan_kind(hardship), split(payable, n, shape[2], every, currency)
+    return _plan_kind(hardship), _equal(payable, shape, first_due, currency, today, limits)
 
 
 def propose(request: Request, *, balance: Decimal, fees_and_interest: Decimal, currency: str,
@@ -347,7 +360,7 @@ def propose(request: Request, *, balance: Decimal, fees_and_interest: Decimal, c
             notes.append(Note.of(NoteCode.CANNOT_SPLIT))
             kind, schedule = _latest_single(payable, today, limits)
         else:
-            kind, schedule = _plan_kind(hardship), split(payable, shape[0], shape[2], shape[1], currency)
+            kind, schedule = _plan_kind(hardship), _equal(payable, shape, request.date, currency, today, limits)
     return Offer(kind, schedule, waiver, hardship, bool(notes), tuple(notes))
 
 

@@ -6,6 +6,8 @@ anything for the borrower (bot/dialogue/wording.py does).
 """
 from __future__ import annotations
 
+import calendar
+from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -34,12 +36,43 @@ def money_inputs(balance: Decimal, fees: Decimal, currency: str) -> tuple[Decima
     return balance, fees
 
 
+MONTHLY = 30  # the limits' 30-day interval is "monthly" (config/products.yml)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or that month's last day (31 January -> 28 February)."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year, month = day.year + year, month + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def on_same_day(dues: Sequence[date]) -> bool:
+    """Whether the dates fall on the first one's day of each following month (15 Dec, 15 Jan, 15 Feb)."""
+    return len(dues) > 1 and all(d == add_months(dues[0], i) for i, d in enumerate(dues))
+
+
+def gaps(dues: Sequence[date]) -> set[int]:
+    """The intervals between due dates in days; a schedule on one day of each month counts as monthly,
+    whatever the months' lengths: a payday on the 15th is 31 days after the last one in January."""
+    if on_same_day(dues):
+        return {MONTHLY}
+    return {(b - a).days for a, b in zip(dues, dues[1:])}
+
+
+def every_days(dues: Sequence[date]) -> int | None:
+    """A plan's interval (monthly for one day of each month); None for a single payment."""
+    found = gaps(dues)
+    return min(found) if found else None
+
+
 def split(balance: Decimal, count: int, first_due: date, every_days: int,
-          currency: str) -> tuple[Instalment, ...]:
+          currency: str, monthly_on_day: bool = False) -> tuple[Instalment, ...]:
     """`count` equal instalments `every_days` apart; the remainder on the last one.
 
     KES 3,500.00 in 3 -> 1,166.66 + 1,166.66 + 1,166.68: the sum is exactly the
-    balance and the last instalment is the largest.
+    balance and the last instalment is the largest. `monthly_on_day`: a monthly
+    plan falls on `first_due`'s day of each month (the borrower's payday), not
+    every 30 days.
     """
     total = exact(balance, currency, "balance")
     if count < 1 or (count > 1 and every_days < 1):
@@ -50,8 +83,10 @@ def split(balance: Decimal, count: int, first_due: date, every_days: int,
     if total <= 0 or base == 0:
         raise ValueError(f"cannot split {fmt(total, currency)} into {count} instalments")
     amounts = [base] * (count - 1) + [minor - base * (count - 1)]
+    calendar_months = monthly_on_day and every_days == MONTHLY
     return tuple(
-        Instalment(first_due + timedelta(days=i * every_days), quantize(Decimal(a).scaleb(-exp), currency))
+        Instalment(add_months(first_due, i) if calendar_months else first_due + timedelta(days=i * every_days),
+                   quantize(Decimal(a).scaleb(-exp), currency))
         for i, a in enumerate(amounts)
     )
 

@@ -22,6 +22,8 @@ Every parse carries ``parse["signals"]`` (docs/nlu-entities.md):
      "correction": bool,             # "no, I didn't say that", "sikusema hivyo"
      "yes_first": bool,              # opens with a yes: "Yep, Monday's fine", "Ndio, ...", "对。..."
      "someone_else": bool,           # writes for the borrower: "this is Marcus's brother", "uska loan number"
+     "how_to_pay": bool,             # asks how or where to pay: "where do i pay?", "用支付宝可以还吗"
+     "contacts_worry": bool,         # will you tell my family / spread my data? (not a report: family_contact)
      # bot/nlu/payment_parts.py: a payment in two parts, each amount with its own date
      "parts": [{"amount": 0 | "rest", "when": ["date" | "duration_days", 0] | None}, ...] | None}
 
@@ -203,7 +205,9 @@ def legal_threat(text: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _arrest() -> re.Pattern:
-    return _words(lexicon()["arrest"])
+    han = lexicon().get("arrest_han") or ()
+    return re.compile(rf"\b{alternation(lexicon()['arrest'])}\b" + (f"|{alternation(han)}" if han else ""),
+                      re.IGNORECASE)
 
 
 def arrest(text: str) -> bool:

@@ -73,3 +73,32 @@ def test_the_paragraph_said_in_another_conversation_does_not_count():
     chat = Conversation()
     chat.ask("what happens if I don't pay?")
     assert render("consequences") in Conversation().ask("what happens if I don't pay?")
+
+
+def test_a_second_question_is_answered_after_the_moves_own_text():
+    """"ok the 15th. can they arrest me? and where do I pay?": the action's text, then both answers
+    (bot/dialogue/second_answers.py decides them; actions/__init__.py says them after the handler)."""
+    from actions import HANDLERS, answering_also
+    from bot.dialogue.move import Move
+    from bot.settings import lender
+
+    state = {**VERIFIED["loan"], "total": "100.00", "currency": "USD"}
+    turn = Turn("thank", "thanks. can they arrest me? and where do I pay?", NOW, {**VERIFIED, "loan": state},
+                signals=read_signals("thanks. can they arrest me? and where do I pay?"))
+    reply = Reply(turn, Move("action_thank", also=("arrest", "payment_methods")))
+    answering_also(HANDLERS["action_thank"])(turn, reply, None, Conversation())
+    keys = [key for key, _, _ in reply.messages]
+    assert keys == ["thank", "also_arrest", "payment_methods"]
+    assert "cannot be arrested or jailed" in reply.messages[1][1]
+    assert reply.messages[2][1] == lender("en")["payment_instructions"].format(loan_id="LN-1")
+
+
+def test_will_you_tell_my_family_gets_the_no_about_contacts():
+    from bot.dialogue.move import Move
+
+    text = "will you tell my family? they said my data will be spread to my contacts"
+    turn = Turn("nlu_fallback", text, NOW, VERIFIED, signals=read_signals(text))
+    reply = Reply(turn, Move("action_consequences", detail="contacts"))
+    debt.consequences(turn, reply, None, Conversation())
+    assert [key for key, _, _ in reply.messages] == ["contacts_never"]
+    assert reply.messages[0][1].startswith("No. We never contact your family")

@@ -50,6 +50,7 @@ def rules(kind: str, schedule: list[tuple[int, str]], *, product: str = "WALLET-
 # down payment 10 % = 350.00, no waiver, 2 arrangements. Hardship: window 14, deferral 30, 6
 # instalments over 120 days, max(KES 100, 5 %), down 5 %, waiver up to 50 %, 3 arrangements.
 VALID = {
+    "monthly on the 5th (31 days apart)": dict(kind="instalment_plan", schedule=[(4, "1750.00"), (35, "1750.00")]),
     "pay in full today, even after the last arrangement": dict(kind="pay_in_full", schedule=[(0, "3500.00")],
                                                                so_far=2),
     "a promise on the window's last day": dict(kind="promise_to_pay", schedule=[(7, "3500.00")]),
@@ -107,6 +108,8 @@ ONE_RULE = {
         kind="instalment_plan", schedule=[(8, "1166.66"), (15, "1166.66"), (22, "1166.68")])),
     "last instalment past 60 days": ("max_plan_days", dict(
         kind="instalment_plan", schedule=[(7, "1166.66"), (37, "1166.66"), (67, "1166.68")])),
+    "29 days apart, not one day of each month": ("frequencies_days", dict(
+        kind="instalment_plan", schedule=[(7, "1750.00"), (36, "1750.00")])),
     "every 10 days": ("frequencies_days", dict(kind="instalment_plan", schedule=[(7, "1750.00"), (17, "1750.00")])),
     "weekly then fortnightly": ("frequencies_days", dict(
         kind="instalment_plan", schedule=[(7, "1166.66"), (14, "1166.66"), (28, "1166.68")])),

@@ -19,6 +19,7 @@ from bot.negotiation.kinds import PLAN_KINDS, OfferKind, RequestKind
 from bot.negotiation.money import minor_units, quantize, quantize_down
 from bot.negotiation.notes import Note, NoteCode
 from bot.negotiation.plans import Offer, Request, propose, split, validate
+from bot.negotiation.schedule import gaps as schedule_gaps
 from bot.negotiation.schedule import target
 from tests.unit.negotiation.test_negotiation_plans import HARDSHIP, STANDARD, TODAY
 from tests.unit.negotiation.test_negotiation_properties import EXAMPLES, limits, loans, requests, todays
@@ -36,7 +37,8 @@ def afford(amount, period, balance, limits=STANDARD, first=None, hardship=False)
 
 
 def gaps(offer):
-    return {(b.due - a.due).days for a, b in zip(offer.schedule, offer.schedule[1:])}
+    """The plan's intervals as the limits count them: one day of each month is monthly (30)."""
+    return schedule_gaps([i.due for i in offer.schedule])
 
 
 def test_a_budget_is_the_same_money_per_day_rounded_down():

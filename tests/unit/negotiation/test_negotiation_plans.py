@@ -151,6 +151,32 @@ def test_three_monthly_instalments_fit_within_plan_days():
     assert dues(o) == [TODAY, days(30), days(60)] and not o.adjusted
 
 
+def test_a_monthly_plan_from_their_payday_keeps_that_day_of_each_month():
+    # "I get paid on the 15th": 15 Dec, 15 Jan (31 days), not 15 Dec, 14 Jan (issue 13 panel)
+    payday = date(2026, 12, 5)
+    o = offer(Request("instalment_plan", count=2, frequency_days=30, date=payday))
+    assert dues(o) == [payday, date(2027, 1, 5)] and not o.adjusted
+    hardship = offer(Request("instalment_plan", count=4, frequency_days=30, date=date(2026, 12, 10)),
+                     limits=HARDSHIP, hardship=True)
+    assert dues(hardship) == [date(2026, 12, 10), date(2027, 1, 10), date(2027, 2, 10), date(2027, 3, 10)]
+
+
+def test_a_monthly_plan_whose_longer_months_pass_the_plan_limit_is_every_30_days():
+    # 3 monthly from 7 Dec: 7 Feb is 69 days away, past max_plan_days 60 -> the first moves and the
+    # plan runs every 30 days within the limit, as before
+    o = offer(Request("instalment_plan", count=3, frequency_days=30, date=days(7)))
+    assert dues(o)[-1] <= days(60) and {(b - a).days for a, b in zip(dues(o), dues(o)[1:])} == {30}
+
+
+def test_the_last_day_of_a_month_stays_the_last_day():
+    from bot.negotiation.schedule import add_months, gaps
+    assert add_months(date(2027, 1, 31), 1) == date(2027, 2, 28)
+    assert add_months(date(2026, 12, 15), 1) == date(2027, 1, 15)
+    assert gaps([date(2027, 1, 31), date(2027, 2, 28), date(2027, 3, 31)]) == {30}
+    assert gaps([date(2027, 1, 31), date(2027, 2, 28), date(2027, 3, 28)]) == {28}
+    assert gaps([date(2026, 12, 1), date(2026, 12, 31)]) == {30}  # every 30 days stays allowed
+
+
 def test_weekly_plan_starts_after_one_interval():
     o = offer(Request("instalment_plan", count=3, frequency_days=7))
     assert dues(o) == [days(7), days(14), days(21)] and not o.adjusted

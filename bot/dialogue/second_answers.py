@@ -1,0 +1,47 @@
+"""A second question in the same message, answered after the move's own reply.
+
+Borrowers write two things at once ("ok the 15th works. where do I pay?",
+"能分两期吗？用支付宝可以还吗", "can I be arrested? I can pay 500 on Friday"); with one
+move per message the bot answered one and lost the other, the largest kind of
+failure the blind panels of issue 13 found. The move stays the one decision of
+the turn; `Move.also` names the short answers its action adds after its own
+text (actions/__init__.py), each one a question the words asked plainly.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.dialogue.move import Move
+from bot.dialogue.turn import Turn
+
+# After these a second answer is wrong or already given: a crisis or a death, someone who is not
+# the borrower, a stop or a wrong number, abuse, a dispute or a payment reported, the answers themselves.
+_NOT_AFTER = frozenset({
+    "action_vulnerability", "action_death_reported", "action_handoff_self_harm", "action_stop_contact",
+    "action_wrong_person", "action_third_party", "action_third_party_message", "action_third_party_closed",
+    "action_third_party_payment", "action_abuse", "action_dispute", "action_already_paid",
+    "action_confirm_record", "action_clarify_record",  # "are you saying we reached the wrong person?"
+})
+_ABOUT_CONTACT = frozenset({"action_complain", "action_fallback"})  # a complaint answers contact itself
+_PAYS = frozenset({"action_payment_methods", "action_pay_in_full"})  # their own text says how to pay
+
+
+def beside(turn: Turn, move: Move) -> Move:
+    """`move`, with the second questions of the same message it does not answer itself."""
+    if turn.self_harm or move.action in _NOT_AFTER:
+        return move
+    verified = bool(turn.slot("verified", False))
+    unread = move.action in ("action_fallback", "action_out_of_scope")
+    if unread and verified and turn.signal("how_to_pay"):
+        return Move("action_payment_methods")  # the one thing the message plainly asked
+    if unread and turn.signal("contacts_worry"):
+        return Move("action_consequences", detail="contacts")  # "data saya mau disebar ke semua kontak?"
+    also = []
+    if verified and turn.signal("how_to_pay") and move.action not in _PAYS:
+        also.append("payment_methods")  # the instructions name the loan: only once verified
+    answered_arrest = move.action == "action_consequences" and move.detail != "contacts"
+    if turn.signal("arrest") and not answered_arrest and move.action != "action_fallback":
+        also.append("arrest")  # "no, you cannot be arrested" says nothing about the debt: to anyone
+    if turn.signal("contacts_worry") and move.detail != "contacts" and move.action not in _ABOUT_CONTACT:
+        also.append("contacts")
+    return replace(move, also=tuple(also)) if also else move
