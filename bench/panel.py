@@ -6,12 +6,17 @@ Usage::
     python bench/panel.py --label smoke --only panel-07,panel-12
     python bench/panel.py --label before-0328bc3 --root /tmp/panel-before   # another checkout's code
     python bench/panel.py --label round2-<commit> --panels bench/blind/panel2   # the second blind round
+    python bench/panel.py --label round6-<commit> --panels bench/blind/panel6 --panel-clock
 
 Builds one portfolio with the panel's loans (bench/panel_portfolio.py: due dates
 shifted so the days overdue are the panel's, since the product runs on real
 time), starts the stack once with bot.launch.start on a temporary database and
 tracker store, imports it, and sends each panel's turns in order through the
-REST webhook as one sender. After every conversation has ended it reads the
+REST webhook as one sender. With --panel-clock the servers read the panel's own
+`now` (bot/clock.py BOT_NOW_FILE, as `make simulate` does): each conversation
+runs at its panel's date and hour, in date order, and no date is shifted, so
+"Friday", "the 18th" and the promise window mean what the panel's writer meant.
+After every conversation has ended it reads the
 records (bench/panel_records.py) and writes bench/results/panel/LABEL/:
 transcripts.md (for the judge, turn by turn and record by record),
 transcripts.jsonl, auto.md (the counts that need no judgement) and the
@@ -79,9 +84,11 @@ def post(url: str, sender: str, text: str) -> list[dict]:
         return json.loads(response.read() or b"[]")
 
 
-def converse(rasa_url: str, panel: Panel, sender: str, zone: str) -> dict:
+def converse(rasa_url: str, panel: Panel, sender: str, zone: str, clock_file: Path | None = None) -> dict:
     """Every turn in order, whatever the bot answers (the panel's borrower pursues their goal)."""
-    actual = datetime.now(ZoneInfo(zone))
+    if clock_file is not None:  # the servers' clock is the panel's now for this conversation
+        clock_file.write_text(panel.moment.isoformat(), encoding="utf-8")
+    actual = panel.moment if clock_file is not None else datetime.now(ZoneInfo(zone))
     turns = []
     for n, text in enumerate(panel.turns, 1):
         started = time.monotonic()
@@ -140,15 +147,26 @@ def use_root(root: Path) -> None:
     os.chdir(root)
 
 
-def run(panels: list[Panel], root: Path, model: Path, workers: int) -> tuple[list[dict], float, list[str], Path]:
+def run(panels: list[Panel], root: Path, model: Path, workers: int,
+        panel_clock: bool = False) -> tuple[list[dict], float, list[str], Path]:
     from bot.launch import start
     from bot.records.cli import main as records_cli
 
     var = Path(tempfile.mkdtemp(prefix="panel-"))
     database_url = f"sqlite:///{var / 'bot.db'}"
     os.environ["DATABASE_URL"] = database_url
+    clock_file = None
+    if panel_clock:
+        unknown = [p.id for p in panels if p.moment is None]
+        if unknown:
+            raise SystemExit(f"--panel-clock: no zone in the `now` of {', '.join(unknown)}")
+        panels = sorted(panels, key=lambda p: p.moment)  # the clock only moves forward
+        clock_file = var / "now.txt"
+        clock_file.write_text(panels[0].moment.isoformat(), encoding="utf-8")
+        os.environ["BOT_NOW_FILE"] = str(clock_file)  # every server started below reads it (bot/clock.py)
+        workers = 1
     built = write_portfolio(panels, var / "portfolio.csv", phone_regions(root / "config" / "compliance.yml"),
-                            root / "data" / "demo" / "portfolio.csv")
+                            root / "data" / "demo" / "portfolio.csv", panel_clock=panel_clock)
     if records_cli(["migrate"]) != 0 or records_cli(["import", str(var / "portfolio.csv")]) != 0:
         raise SystemExit(f"could not import the panel portfolio ({var / 'portfolio.csv'})")
     # Letters only after the id: the servers' log redaction masks digit runs that look like phones.
@@ -161,7 +179,8 @@ def run(panels: list[Panel], root: Path, model: Path, workers: int) -> tuple[lis
     results: dict[str, dict] = {}
     try:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = {p.id: pool.submit(converse, stack.rasa_url, p, senders[p.id], built[p.id][0]["timezone"])
+            futures = {p.id: pool.submit(converse, stack.rasa_url, p, senders[p.id], built[p.id][0]["timezone"],
+                                         clock_file)
                        for p in panels}
             for n, (pid, future) in enumerate(futures.items(), 1):
                 results[pid] = future.result()
@@ -177,12 +196,13 @@ def run(panels: list[Panel], root: Path, model: Path, workers: int) -> tuple[lis
         row, shift = built[p.id]
         conversations.append({
             "id": p.id, "persona": p.persona, "jurisdiction": p.jurisdiction, "sender": senders[p.id],
-            "panel_now": p.now, **results[p.id], "shift_days": shift, "loan": row,
+            "panel_now": p.now, **results[p.id], "shift_days": shift, "loan": row, "panel_clock": panel_clock,
             "panel_due_date": str(p.loan["due_date"]),
             "records": records[senders[p.id]], "server_failures": failures.get(senders[p.id], []),
             "expected": p.expected, "expected_text": p.expected_text,
         })
     print(f"==> logs and databases kept in {var}", flush=True)
+    conversations.sort(key=lambda c: c["id"])  # the panel's order, whatever order they ran in
     return conversations, elapsed, errors, var / "portfolio.csv"
 
 
@@ -195,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1,
                         help="conversations in flight at once (2 can lock the SQLite records on a loaded machine)")
     parser.add_argument("--out", default=str(RESULTS), help="results folder; LABEL is made under it")
+    parser.add_argument("--panel-clock", action="store_true",
+                        help="run each conversation at its panel's own now (no date shift; one at a time)")
     parser.add_argument("--panels", default=str(PANEL_DIR),
                         help="the panel files' folder (default bench/blind/panel; round 2: bench/blind/panel2)")
     args = parser.parse_args(argv)
@@ -208,14 +230,15 @@ def main(argv: list[str] | None = None) -> int:
     panels = read_panels(Path(args.panels).resolve(), only)
     folder = Path(args.out).resolve() / args.label
     use_root(root)
-    conversations, elapsed, errors, portfolio = run(panels, root, model, max(args.workers, 1))
+    conversations, elapsed, errors, portfolio = run(panels, root, model, max(args.workers, 1), args.panel_clock)
     lines = crisis_lines(root / "config" / "bot.yml")
     turns = sum(len(c["turns"]) for c in conversations)
     title = f"{args.label} ({len(conversations)} conversations)"
     note = (f"Run: code and config of {root}, model {model}; {len(conversations)} conversations, {turns} borrower "
             f"messages, {args.workers} in flight, {elapsed:.0f} s. Command: `python bench/panel.py --label "
             f"{args.label}{' --only ' + args.only if args.only else ''}"
-            f"{' --root ' + str(root) if root != HERE else ''}{' --model ' + str(model) if args.model else ''}`.")
+            f"{' --root ' + str(root) if root != HERE else ''}{' --model ' + str(model) if args.model else ''}"
+            f"{' --panel-clock' if args.panel_clock else ''}`.")
     if errors:
         note += "\n\nERROR records the servers logged during the run (count × message):\n\n" + "\n".join(
             f"- {e}" for e in errors[:40])

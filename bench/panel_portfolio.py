@@ -46,6 +46,14 @@ class Panel:
         return date.fromisoformat(NOW.match(self.now).group(1))
 
     @property
+    def moment(self) -> datetime | None:
+        """The panel's `now` as a moment in its zone (None when the zone is unknown)."""
+        found, zone = NOW.match(self.now), self.zone
+        if not found or not zone:
+            return None
+        return datetime.fromisoformat(f"{found.group(1)}T{found.group(2)}").replace(tzinfo=ZoneInfo(zone))
+
+    @property
     def zone(self) -> str | None:
         """The IANA zone the panel's `now` is written in (the borrower's own)."""
         found = NOW.match(self.now)
@@ -114,13 +122,14 @@ def date_shift(panel: Panel, zone: str, now: datetime | None = None) -> int:
 
 
 def loan_row(panel: Panel, index: int, regions: dict[str, str], defaults: dict[str, tuple[str, str]],
-             now: datetime | None = None) -> tuple[dict, int]:
-    """(the CSV row for this panel's loan, the date shift in days)."""
+             now: datetime | None = None, panel_clock: bool = False) -> tuple[dict, int]:
+    """(the CSV row for this panel's loan, the date shift in days; 0 when the bot runs on the
+    panel's own clock, bench/panel.py --panel-clock)."""
     loan = panel.loan
     jurisdiction = loan.get("jurisdiction", panel.jurisdiction)
     language, demo_zone = defaults.get(jurisdiction) or defaults.get("DEFAULT", ("en", "UTC"))
     zone = panel.zone or demo_zone
-    shift = date_shift(panel, zone, now)
+    shift = 0 if panel_clock else date_shift(panel, zone, now)
     balance = Decimal(str(loan["balance"]))
     lent = Decimal(str(loan["principal"])) if loan.get("principal") is not None else None
     principal, interest, fees = split_balance(balance, lent)
@@ -139,10 +148,10 @@ def loan_row(panel: Panel, index: int, regions: dict[str, str], defaults: dict[s
 
 
 def write_portfolio(panels: list[Panel], out: Path, regions: dict[str, str], demo_csv: Path,
-                    now: datetime | None = None) -> dict[str, tuple[dict, int]]:
+                    now: datetime | None = None, panel_clock: bool = False) -> dict[str, tuple[dict, int]]:
     """Writes the import CSV; {panel id: (row, shift)}."""
     defaults = demo_defaults(demo_csv)
-    built = {p.id: loan_row(p, i, regions, defaults, now) for i, p in enumerate(panels)}
+    built = {p.id: loan_row(p, i, regions, defaults, now, panel_clock) for i, p in enumerate(panels)}
     with out.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=FIELDS)
         writer.writeheader()

@@ -75,15 +75,20 @@ def _money(row: dict) -> str:
 def conversation_markdown(c: dict) -> str:
     row, shift = c["loan"], c["shift_days"]
     sign = f"+{shift}" if shift >= 0 else str(shift)
+    dates = (
+        [f"- the bot ran on the panel's clock: its now was {c['actual_now']}, so every date means what it means "
+         f"in the panel (no date shift; the due date {row['due_date']} is the panel's)"]
+        if c.get("panel_clock") else
+        [f"- actual now: {c['actual_now']} (when the first message was sent)",
+         f"- date shift: **{sign} days** (today in {row['timezone']} minus the panel's date): the panel's due date "
+         f"{c['panel_due_date']} is {row['due_date']} in the records, so the days overdue are the panel's; "
+         f"relative dates ('today', 'tomorrow', 'in two weeks') land {sign} days later for the bot than in the "
+         f"panel's `expected`, weekday words ('friday') resolve from the actual now, written dates ('20 dec', "
+         f"'the 15th') stay as written"])
     lines = [
         f"## {c['id']} · {c['persona']} · {c['jurisdiction']}", "",
         f"- panel now: {c['panel_now']}",
-        f"- actual now: {c['actual_now']} (when the first message was sent)",
-        f"- date shift: **{sign} days** (today in {row['timezone']} minus the panel's date): the panel's due date "
-        f"{c['panel_due_date']} is {row['due_date']} in the records, so the days overdue are the panel's; "
-        f"relative dates ('today', 'tomorrow', 'in two weeks') land {sign} days later for the bot than in the "
-        f"panel's `expected`, weekday words ('friday') resolve from the actual now, written dates ('20 dec', "
-        f"'the 15th') stay as written",
+        *dates,
         f"- loan {row['loan_id']}: {_money(row)}; date of birth {row['date_of_birth']}; phone {row['phone']}; "
         f"{row['timezone']}, language {row['language']}, product {row['product_code']}",
         f"- conversation id: {c['sender']}",

@@ -107,7 +107,7 @@ def _decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...]
         return record_moves.gate(turn)  # "Take me off your list. Wrong person.": before a hand-off for anger
     if turn.signal("legal_threat"):
         return Move("action_handoff", escalation=Escalation.LEGAL_OR_REGULATOR)
-    if turn.angry_in_row >= escalation_settings().angry_in_a_row:
+    if turn.angry_in_row >= escalation_settings().angry_in_a_row and not _engaged(turn):
         return Move("action_handoff", escalation=Escalation.RISING_ANGER)
     if _yes_to_offer(turn) and not turn.slot(record_moves.PENDING) and not turn.signal("evidence") \
             and not turn.signal("family_contact"):  # "Ok. And that caller was really not from your side?"
@@ -197,6 +197,17 @@ def _verified(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ..
         return Move(VERIFIED_ONLY[intent], escalation=ESCALATES.get(intent))
     # A bare yes/no with nothing on the table: show the options again.
     return Move("action_ask_details", ask=Ask.OPTIONS)
+
+
+# A question the bot can answer, or terms: an angry borrower who asks "how much is it exactly?" or
+# says "Fine. Monday. The whole thing." is working it out, not past talking to (round 5 (dev): the
+# question got a hand-off for rising anger and the promise was never recorded).
+_ENGAGED = frozenset({*REQUESTS_BY_INTENT, "pay_in_full", "ask_balance", "ask_due_date", "ask_fees",
+                      "ask_payment_methods", "ask_consequences"})
+
+
+def _engaged(turn: Turn) -> bool:
+    return bool(turn.slot("verified", False)) and turn.intent in _ENGAGED
 
 
 def _third_party(turn: Turn) -> Move:

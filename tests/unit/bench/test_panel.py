@@ -71,6 +71,19 @@ def test_due_date_shifts_by_today_in_the_borrowers_zone_minus_the_panel_date(tmp
         assert overdue_now == (p.now_date - date(2026, 11, 25)).days == 7
 
 
+def test_on_the_panels_clock_nothing_shifts_and_the_moment_is_the_panels(tmp_path):
+    panels = [panel("panel-01", "PH", "2026-12-02T07:30 Asia/Manila (Wednesday)", currency="PHP"),
+              panel("panel-02", "UK", "2026-12-09T19:05 Europe/London (Wednesday)", currency="GBP", product_code="SME-180")]
+    result = write_portfolio(panels, tmp_path / "p.csv", REGIONS, DEMO, now=datetime(2026, 12, 20, tzinfo=timezone.utc),
+                             panel_clock=True)
+    with (tmp_path / "p.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [result[p.id][1] for p in panels] == [0, 0] and [r["due_date"] for r in rows] == ["2026-11-25"] * 2
+    assert [r["product_code"] for r in rows] == ["WALLET-30", "SME-180"]  # a panel may name its product
+    assert panels[1].moment.isoformat() == "2026-12-09T19:05:00+00:00"
+    assert panels[0].moment.isoformat() == "2026-12-02T07:30:00+08:00"
+
+
 def test_a_panel_file_is_read_with_its_expected_block_verbatim():
     p = read_panel(ROOT / "bench" / "blind" / "panel" / "panel-01.yml")
     assert p.id == "panel-01" and p.turns and p.zone == "Africa/Nairobi"

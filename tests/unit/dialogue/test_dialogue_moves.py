@@ -183,6 +183,12 @@ def test_lawyers_regulators_and_rising_anger_reach_a_person():
     assert decide(angry, PRODUCTS).action == "action_handoff"
     once = Turn(intent="refuse_to_pay", text="I won't pay", now=NOW, slots=VERIFIED, angry_in_row=1)
     assert decide(once, PRODUCTS).action == "action_refuse_to_pay"
+    # angry, but asking what the bot can answer: answered, not handed over (round 5, dev)
+    asks = Turn(intent="ask_balance", text="I'm refusing to be spammed. How much is it exactly?", now=NOW,
+                slots=VERIFIED, angry_in_row=3)
+    assert decide(asks, PRODUCTS).action == "action_state_balance"
+    unverified = Turn(intent="ask_balance", text="How much is it exactly?!", now=NOW, slots={}, angry_in_row=3)
+    assert decide(unverified, PRODUCTS).action == "action_handoff"
 
 
 def test_in_a_row_counts_only_the_latest_run():

@@ -74,6 +74,8 @@ def test_each_record_intent_has_evidence_in_its_words(intent, text):
     # the issue: a Chinese request for instalments set cease-contact; "who is this?" got "we won't contact you"
     ("分期还款", "stop_contact"), ("我想分期还款", "stop_contact"), ("who is this?", "stop_contact"),
     ("I can't stop worrying", "stop_contact"), ("jangan besok", "stop_contact"),
+    ("Fine. Monday. The whole thing. Then you lose my number.", "stop_contact"),  # once paid, not now
+    ("pay it all friday and then leave me alone", "stop_contact"),
     ("who is this?", "wrong_person"), ("I don't know what to do", "wrong_person"),
     ("I know the number is wrong in your system", "wrong_person"), ("I'm not sure", "wrong_person"),
     ("I'm not OK with this", "wrong_person"),
