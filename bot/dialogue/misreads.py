@@ -29,7 +29,7 @@ def reread(turn: Turn) -> Turn:
     elif _terms_unread(turn):  # "cn i pay 150 2day n the rest fri?", "cn u giv me 2wks?": terms no intent read
         turn = replace(turn, intent=_terms_intent(turn))
     if _claim_unread(turn):  # "Saya bukan Sari, ini nomor saya sudah 2 tahun" came back as fallback
-        turn = replace(turn, intent=turn.signal("evidence")[0])  # asked once, with a one-tap yes (record_moves)
+        turn = replace(turn, intent=_plain_claim(turn))  # asked once, with a one-tap yes (record_moves)
     if _writes_for_someone(turn):  # "Aman ka bada bhai bol raha hoon... uska loan number LN-65817": not the borrower
         turn = replace(turn, intent="third_party")
     return turn
@@ -93,8 +93,16 @@ def _claim_unread(turn: Turn) -> bool:
     """One claim the words make plainly that no intent read (round 5 (dev): an Indonesian "I'm not
     Sari, this has been my number for 2 years" was "not understood" twice and went to a person): the
     claim, which record_moves asks about with a one-tap confirmation, never records on its own."""
-    evidence = turn.signal("evidence") or ()
-    return turn.intent in ("nlu_fallback", "out_of_scope") and len(evidence) == 1 and evidence[0] in _ASKED_BACK
+    return turn.intent in ("nlu_fallback", "out_of_scope") and _plain_claim(turn) is not None
+
+
+def _plain_claim(turn: Turn) -> str | None:
+    """The one claim the words make, if one: "not me, I never borrowed anything" is a wrong person
+    (whoever is not the borrower never borrowed), not a dispute beside it."""
+    evidence = set(turn.signal("evidence") or ())
+    if "wrong_person" in evidence:
+        evidence.discard("dispute_debt")
+    return next(iter(evidence)) if len(evidence) == 1 and evidence <= _ASKED_BACK else None
 
 
 def _writes_for_someone(turn: Turn) -> bool:

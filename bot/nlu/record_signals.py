@@ -87,8 +87,9 @@ def family_contact(text: str) -> bool:
     return _says("family_contact", view(text))
 
 
-def _after_paying(said: str) -> bool:
-    """A stop asked for once the debt is paid ("...then leave me alone"): not a stop now."""
+def _not_a_stop_now(said: str) -> bool:
+    """A stop asked for once the debt is paid ("...then leave me alone"), or a word on how often
+    ("stop calling me every time"): not a request to stop now (stop_contact's `unless`)."""
     unless = _rules()["stop_contact"][1]
     return bool(unless and unless.search(said))
 
@@ -97,7 +98,7 @@ def evidence(text: str) -> List[str]:
     """The record-changing intents the words make an explicit claim for, sorted."""
     said, typed = view(text), unicodedata.normalize("NFKC", _cap(text if isinstance(text, str) else ""))
     found = {name for name in RECORD_INTENTS if _says(name, said, typed)}
-    if detect_opt_out(text if isinstance(text, str) else "") and not _after_paying(said):
+    if detect_opt_out(text if isinstance(text, str) else "") and not _not_a_stop_now(said):
         found.add("stop_contact")
     if "already_paid" not in found and (_TRANSACTION_CODE.search(_cap(text or "")) or _named_payment(text)):
         found.add("already_paid")

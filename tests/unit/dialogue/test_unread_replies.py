@@ -38,6 +38,12 @@ def test_a_wrong_number_no_intent_read_is_asked_about_with_one_tap_not_handed_ov
     assert move.action == "action_clarify_record" and move.detail == "wrong_person"
 
 
+def test_not_me_and_never_borrowed_is_one_claim_a_wrong_person():
+    text = "Saya bukan Sari, ini nomor saya sudah 2 tahun. Saya gak pernah pinjam di aplikasi apapun"
+    move = decide(replace(said(text, "nlu_fallback", {}), intent_confidence=0.3), PRODUCTS)
+    assert move.action == "action_clarify_record" and move.detail == "wrong_person"
+
+
 def test_an_unread_message_with_two_claims_is_not_guessed():
     move = decide(said("Saya bukan Sari. jangan hubungi saya lagi", "nlu_fallback", {}), PRODUCTS)
     assert move.action not in ("action_clarify_record", "action_confirm_record", "action_wrong_person")

@@ -76,6 +76,7 @@ def test_each_record_intent_has_evidence_in_its_words(intent, text):
     ("I can't stop worrying", "stop_contact"), ("jangan besok", "stop_contact"),
     ("Fine. Monday. The whole thing. Then you lose my number.", "stop_contact"),  # once paid, not now
     ("pay it all friday and then leave me alone", "stop_contact"),
+    ("Abeg make una stop to dey call me every time. I go pay 17,250 by Wednesday", "stop_contact"),  # how often
     ("who is this?", "wrong_person"), ("I don't know what to do", "wrong_person"),
     ("I know the number is wrong in your system", "wrong_person"), ("I'm not sure", "wrong_person"),
     ("I'm not OK with this", "wrong_person"),
