@@ -28,8 +28,9 @@ def reread(turn: Turn) -> Turn:
         turn = replace(turn, intent="cannot_pay")
     elif _terms_unread(turn):  # "cn i pay 150 2day n the rest fri?", "cn u giv me 2wks?": terms no intent read
         turn = replace(turn, intent=_terms_intent(turn))
-    if _claim_unread(turn):  # "Saya bukan Sari, ini nomor saya sudah 2 tahun" came back as fallback
-        turn = replace(turn, intent=_plain_claim(turn))  # asked once, with a one-tap yes (record_moves)
+    claim = _claim_unread(turn)
+    if claim:  # "Saya bukan Sari, ini nomor saya sudah 2 tahun" came back as fallback
+        turn = replace(turn, intent=claim)  # asked once, with a one-tap yes (record_moves)
     if _writes_for_someone(turn):  # "Aman ka bada bhai bol raha hoon... uska loan number LN-65817": not the borrower
         turn = replace(turn, intent="third_party")
     return turn
@@ -89,11 +90,11 @@ def _terms_unread(turn: Turn) -> bool:
 _ASKED_BACK = frozenset({"wrong_person", "stop_contact"})
 
 
-def _claim_unread(turn: Turn) -> bool:
+def _claim_unread(turn: Turn) -> str | None:
     """One claim the words make plainly that no intent read (round 5 (dev): an Indonesian "I'm not
     Sari, this has been my number for 2 years" was "not understood" twice and went to a person): the
     claim, which record_moves asks about with a one-tap confirmation, never records on its own."""
-    return turn.intent in ("nlu_fallback", "out_of_scope") and _plain_claim(turn) is not None
+    return _plain_claim(turn) if turn.intent in ("nlu_fallback", "out_of_scope") else None
 
 
 def _plain_claim(turn: Turn) -> str | None:
