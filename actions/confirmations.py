@@ -16,6 +16,7 @@ from bot.dialogue import during_handoff, record_moves
 from bot.dialogue.move import InvalidMove
 from bot.dialogue.moves import Turn
 from bot.dialogue.reasons import case_reason
+from bot.dialogue.wording import limits_text
 from bot.records import audit, handoffs, writes
 
 
@@ -34,12 +35,14 @@ def _ask(turn: Turn, reply: Reply, how: str) -> list[dict]:
     if intent not in record_moves.RECORDS:
         raise InvalidMove(f"{reply.decided.action} for {intent!r}, which changes no record")
     claim = record_moves.pending_claim(turn, intent)
-    key = f"{how}_{intent}"
-    if intent == "stop_contact" and claim["opt_out"] == "channel" and how == "confirm":
+    key, fills = f"{how}_{intent}", {}
+    if intent == "stop_contact" and claim["opt_out"] == "limits" and claim.get("limits"):
+        key, fills = f"{how}_stop_contact_limits", {"limits": limits_text(claim["limits"], reply.language)}
+    elif intent == "stop_contact" and claim["opt_out"] == "channel" and how == "confirm":
         key = "confirm_stop_contact_channel"
     elif intent == "complain" and claim["family_contact"]:
         key = f"{how}_complain_family"
-    reply.say(key, "confirm")
+    reply.say(key, "confirm", **fills)
     return [SlotSet(record_moves.PENDING, claim)]
 
 
@@ -61,9 +64,11 @@ def revert_record(turn: Turn, reply: Reply, session: Session, tracker: Tracker) 
     state = turn.slot("loan") or {}
     events: list[dict] = [SlotSet(record_moves.LAST, None), SlotSet(record_moves.PENDING, None)]
     if intent == "stop_contact" and undo.get("borrower_id"):
+        opt_in = [undo["channel"]] if undo.get("kind") == "channel" and not undo.get("channel_before") else []
+        opt_in += list(undo.get("newly_blocked") or ())  # contact limits: only the channels this change blocked
         writes.set_contact_preferences(
             session, borrower_id=undo["borrower_id"], actor="bot", reason="borrower says they did not ask for this",
-            opt_in=[undo["channel"]] if undo.get("kind") == "channel" and not undo.get("channel_before") else [],
+            opt_in=opt_in,
             cease_contact=False if undo.get("kind") == "cease" and not undo.get("cease_before") else None,
             loan_id=state.get("loan_id"), conversation_id=tracker.sender_id,
         )

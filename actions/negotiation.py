@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from actions.turns import Reply
 from bot.dialogue.move import Ask, Move
 from bot.dialogue.moves import Turn, local_today
+from bot.dialogue.own_terms import OWN_TERMS
 from bot.dialogue.offers import from_slot, notes_to_json, to_slot
 from bot.dialogue.wording import note_text, plans_text, schedule_text, summary
 from bot.negotiation.kinds import RECORDED_AS, word
@@ -32,11 +33,18 @@ def offer(turn: Turn, reply: Reply, session: Session, tracker: Tracker, key: str
         return _offer_all(turn, move, reply, session, tracker)
     fills = {"summary": summary(move.offer, currency, reply.language),
              "schedule": schedule_text(move.offer, currency, reply.language)}
+    request_kind = word(move.request_kind)
+    if move.detail == OWN_TERMS and key == "offer":  # their own terms, met exactly: noted as said
+        audit.append(session, actor="bot", kind="offer_made", loan_id=state["loan_id"], borrower_id=state["borrower_id"],
+                     payload={**to_slot(move.offer, request_kind=request_kind), "own_terms": True},
+                     conversation_id=tracker.sender_id)
+        agreed = to_slot(move.offer, request_kind=request_kind, hardship_reason=move.hardship_reason)
+        return [SlotSet("hardship_reason", move.hardship_reason or turn.slot("hardship_reason")),
+                *_record(turn, reply, session, tracker, agreed, "accepted_own")]
     if move.offer.adjusted and key == "offer":
         reply.say("offer_adjusted", "yes_no", reason=note_text(move.offer.notes, currency, reply.language), **fills)
     else:
         reply.say(key, "yes_no", **fills)
-    request_kind = word(move.request_kind)
     audit.append(session, actor="bot", kind="offer_made", payload=to_slot(move.offer, request_kind=request_kind),
                  loan_id=state["loan_id"], borrower_id=state["borrower_id"], conversation_id=tracker.sender_id)
     # The waiver asked for travels with the offer, so a later change of date keeps it (bot/dialogue/negotiate.py).
@@ -91,7 +99,11 @@ def thank_pending_offer(turn: Turn, reply: Reply, session: Session, tracker: Tra
 
 def accept_offer(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
     """Yes to the offer on the table, for one loan or all of them: one path for both."""
-    pending = turn.slot("pending_offer")
+    return _record(turn, reply, session, tracker, turn.slot("pending_offer"), "accepted")
+
+
+def _record(turn: Turn, reply: Reply, session: Session, tracker: Tracker, pending: dict, said: str) -> list[dict]:
+    """The agreed offer(s) checked against the records as they are now, then recorded and read back."""
     state = turn.slot("loan")
     all_loans = bool(pending.get("all"))
     agreed = [(loan_id, from_slot(data)) for loan_id, data in pending["all"]] if all_loans \
@@ -118,7 +130,7 @@ def accept_offer(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -
         reply.say("accepted_all", schedule=plans_text([(l["loan_id"], a, l["currency"]) for l, a, _ in checked], language=reply.language))
     else:
         loan, each, _ = checked[0]
-        reply.say("accepted", summary=summary(each, loan["currency"], reply.language),
+        reply.say(said, summary=summary(each, loan["currency"], reply.language),
                   schedule=schedule_text(each, loan["currency"], reply.language))
     return [SlotSet("pending_offer", None), SlotSet("awaiting", None), SlotSet("request_kind", None),
             SlotSet("loan", loan_slot(session, state["loan_id"], turn))]

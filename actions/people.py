@@ -13,7 +13,8 @@ from bot.dialogue import during_handoff, record_moves
 from bot.dialogue.move import InvalidMove
 from bot.dialogue.moves import Turn
 from bot.dialogue.reasons import CORRECTION_DENIED, VAGUE_REASONS, Escalation, case_reason, corrected_reason
-from bot.dialogue.wording import money, note_text
+from bot.dialogue.wording import limits_text, money, note_text
+from bot.nlu import contact_limits
 from bot.records import audit, handoffs, queries, writes
 from bot.settings import crisis_line, lender
 
@@ -183,20 +184,28 @@ def stop_contact(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -
     channel = tracker.get_latest_input_channel() or "rest"
     if during_handoff.active(turn):
         _append(turn, session, tracker)  # the case row first, as in the thin layer's other handlers
+    limits = claim.get("limits") if kind == "limits" else None
+    if kind == "limits" and not limits:
+        kind = "cease"  # a limit whose channels were not kept: the plain stop the borrower confirmed
+    opt_out = contact_limits.blocked(limits) if limits else [channel] if kind == "channel" else []
     undo: dict = {"kind": kind, "channel": channel}
     if state.get("borrower_id"):
         borrower = queries.find_borrower(session, state["borrower_id"])
+        before = set(borrower.opted_out_channels or []) if borrower else set()
         undo.update(borrower_id=state["borrower_id"], cease_before=bool(borrower and borrower.cease_contact),
-                    channel_before=bool(borrower and channel in (borrower.opted_out_channels or [])))
+                    channel_before=channel in before, newly_blocked=sorted(set(opt_out) - before) if limits else [])
         writes.set_contact_preferences(
             session, borrower_id=state["borrower_id"], actor="bot", reason=f"borrower wrote: {claim['text'][:200]}",
-            opt_out=[channel] if kind == "channel" else [], cease_contact=True if kind == "cease" else None,
+            opt_out=opt_out, cease_contact=True if kind == "cease" else None,
             loan_id=state.get("loan_id"), conversation_id=tracker.sender_id,
         )
     else:
-        audit.append(session, actor="borrower", kind="opt_out_unverified", payload={"kind": kind, "channel": channel},
-                     conversation_id=tracker.sender_id)
-    reply.say("stop_contact_cease" if kind == "cease" else "stop_contact_channel")
+        audit.append(session, actor="borrower", kind="opt_out_unverified",
+                     payload={"kind": kind, "channel": channel, "channels": opt_out}, conversation_id=tracker.sender_id)
+    if limits:
+        reply.say("stop_contact_limits", limits=limits_text(limits, reply.language))
+    else:
+        reply.say("stop_contact_cease" if kind == "cease" else "stop_contact_channel")
     return recorded("stop_contact", undo)
 
 

@@ -187,10 +187,11 @@ def violations(offer: Offer, *, balance: Decimal, fees_and_interest: Decimal, cu
             problems.append(f"max_plan_days: the last instalment is due {dues[-1]}, more than "
                             f"{limits['max_plan_days']} days after {today}")
         gaps = sorted({(b - a).days for a, b in zip(dues, dues[1:])})
-        if len(dues) > 1 and all(d.day == min(dues[0].day, monthrange(d.year, d.month)[1])
-               and (d.year * 12 + d.month) - (dues[0].year * 12 + dues[0].month) == i for i, d in enumerate(dues)):
-            gaps = [30]  # one day of each month (15 Dec, 15 Jan) is the limits' monthly interval
         allowed = [int(f) for f in limits["frequencies_days"]]
+        if len(dues) > 1 and all(d.day == min(dues[0].day, monthrange(d.year, d.month)[1])
+               and (d.year * 12 + d.month) - (dues[0].year * 12 + dues[0].month) == i for i, d in enumerate(dues)) \
+                and not (len(gaps) == 1 and gaps[0] in allowed):
+            gaps = [30]  # one day of each month (15 Dec, 15 Jan) is the limits' monthly interval
         if len(gaps) > 1 or not set(gaps) <= set(allowed):
             problems.append(f"frequencies_days: intervals {gaps} are not one of {allowed}")
 

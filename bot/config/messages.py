@@ -152,6 +152,9 @@ class Parts(Strict):
     arrangement_joiner: Piece
     arrangement_kinds: Dict[str, Piece]  # one per arrangement kind
     buttons: Dict[str, Piece]  # one per BUTTON_TITLES
+    # How contact is limited ("no more phone calls", "only SMS from now on"): one word per channel of
+    # bot/nlu/contact_limits.py and the phrases `no`, `only`, `only_no`; English's where a language has none.
+    contact_limits: Dict[str, Piece] = {}
 
     @validator("locale")
     def _locale(cls, value: str) -> str:

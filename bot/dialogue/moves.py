@@ -138,7 +138,9 @@ def _decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...]
         warned = turn.slot("abuse_warned") or not escalation_settings().abuse_warnings_before_pause
         return Move("action_abuse", escalation=Escalation.ABUSE if warned else None)
     if intent == "thank" and turn.slot("verified", False) and turn.slot("pending_offer"):
-        return Move("action_thank_pending_offer", request=kept_request(turn))  # "ok thanks" to an offer records nothing: ask once more
+        if _thanks_for_their_terms(turn):  # "好的谢谢" to the very terms they asked for: a yes
+            return Move("action_accept_offer")
+        return Move("action_thank_pending_offer", request=kept_request(turn))  # to terms the bot changed: ask once more
     if intent in _SMALL_TALK and not turn.slot("verified", False) and turn.first("loan_reference") \
             and turn.first("date_of_birth") and not _closed(turn):  # "LN-60284, DOB Oct 21st 1996. text me after 7pm"
         return Move("action_verify")  # verified first; the contact time in it is checked then (actions/identity.py)
@@ -261,11 +263,25 @@ def _yes_to_offer(turn: Turn) -> bool:
     """A message opening with a yes to the offer on the table, naming no amount or date but its own
     ("opo, 2,000 ngayong araw then 2,720 sa 10" to that very offer)."""
     offer = turn.slot("pending_offer")
-    if not (offer and turn.slot("verified", False) and turn.signal("yes_first")) or turn.intent == "deny":
+    yes = turn.signal("yes_first") or (turn.signal("agrees") and _restates_terms(turn))  # "230 each is fine"
+    if not (offer and turn.slot("verified", False) and yes) or turn.intent == "deny":
         return False
     if (turn.slot("loan") or {}).get("status") == "paused":
         return False  # a paused account gets no arrangement before a person reviews it (the intent's path says so)
     return _only_offered_terms(turn)
+
+
+def _thanks_for_their_terms(turn: Turn) -> bool:
+    """Thanks for an offer that is exactly what they asked for ("thx", "Thank you so much, that's a
+    relief", "好的谢谢" after their own date and amount were read back) is their yes: round 6 (dev)
+    left four such promises unrecorded. An offer the bot adjusted still needs a plain yes."""
+    offer = turn.slot("pending_offer") or {}
+    return not offer.get("adjusted") and not offer.get("all") and not turn.signal("hedged") \
+        and (turn.slot("loan") or {}).get("status") != "paused" and _only_offered_terms(turn)
+
+
+def _restates_terms(turn: Turn) -> bool:
+    return turn.first("amount") is not None or turn.first("date") is not None
 
 
 def _yes_with_other_terms(turn: Turn) -> bool:

@@ -19,6 +19,7 @@ from typing import Any, Mapping
 
 from bot.dialogue.move import Ask, Move
 from bot.dialogue.reasons import Escalation
+from bot.dialogue.own_terms import OWN_TERMS, own_terms
 from bot.dialogue.requests import (
     as_date, continued, hardship_of, positive_decimal, previous_request, read_request, request_kind_of, their_amount,
 )
@@ -126,7 +127,7 @@ def _negotiate_loan(turn: Turn, products: Mapping[str, Product], kind: RequestKi
             note = shortfall(budget, offer.total, currency, limits, today, request.date)
             return Move("action_handoff", request=request, request_kind=kind, hardship_reason=reason,
                         escalation=Escalation.OVER_BUDGET, detail=_figures(note, currency), notes=(note,))
-    return _offer_move(turn, kind, offer, reason, request, today)
+    return _offer_move(turn, kind, offer, reason, request, today, balance)
 
 
 def _keep_waiver(turn: Turn, request: Request) -> Request:
@@ -217,7 +218,7 @@ def about_all_loans(turn: Turn) -> bool:
 
 
 def _offer_move(turn: Turn, kind: RequestKind, offer: Offer | None, reason: str | None,
-                request: Request, today: date) -> Move:
+                request: Request, today: date, balance: Decimal) -> Move:
     if offer is None:  # the loan has had all the arrangements its limits allow
         return Move("action_handoff", request=request, request_kind=kind, hardship_reason=reason,
                     escalation=Escalation.NO_ARRANGEMENT, detail=turn.intent)
@@ -231,7 +232,8 @@ def _offer_move(turn: Turn, kind: RequestKind, offer: Offer | None, reason: str 
             return Move("action_ask_details", ask=Ask.DATE, request_kind=RequestKind.PROMISE_TO_PAY,
                         hardship_reason=reason)
         return Move("action_ask_details", ask=Ask.DATE, request=request, request_kind=kind, hardship_reason=reason)
-    return Move("action_offer", request=request, offer=offer, request_kind=kind, hardship_reason=reason)
+    return Move("action_offer", request=request, offer=offer, request_kind=kind, hardship_reason=reason,
+                detail=OWN_TERMS if own_terms(turn, offer, today, balance) else None)
 
 
 # Offers whose first payment is "now" by their nature (the part now; the whole amount they offered now).

@@ -19,7 +19,7 @@ from bot.dialogue.move import Move
 from bot.dialogue.reasons import Escalation
 from bot.dialogue.turn import IDENTITY_ENTITIES, Turn, local_today
 
-PENDING = "pending_record"  # {"intent", "text", "opt_out"}: a change waiting for the borrower's yes
+PENDING = "pending_record"  # {"intent", "text", "opt_out", "limits"}: a change waiting for the borrower's yes
 LAST = "last_record"  # {"intent", "undo": {...}}: the last change made, so "I didn't say that" can undo it
 CLOSED = "third_party_closed"  # someone said they are not the borrower: no verification in this conversation
 EARLIER = "claim_before_verification"  # a debt claim made before verification: asked about once they verify
@@ -167,12 +167,16 @@ def unanswered(pending: Any) -> dict[str, Any] | None:
 def pending_claim(turn: Turn, intent: str) -> dict[str, Any]:
     """What the `pending_record` slot keeps of the claim: the words it was made in, for the record."""
     return {"intent": intent, "text": turn.text[:300], "opt_out": turn.signal("opt_out"),
-            "family_contact": bool(turn.signal("family_contact")), "payment_reference": turn.signal("payment_reference")}
+            "family_contact": bool(turn.signal("family_contact")), "payment_reference": turn.signal("payment_reference"),
+            "limits": turn.signal("contact_limits") if turn.signal("opt_out") == "limits" else None}
 
 
 def claim_of(turn: Turn) -> Mapping[str, Any]:
     """The claim a confirmed change executes: the pending one, or this turn's own words."""
     pending = turn.slot(PENDING)
     if isinstance(pending, Mapping) and _yes_to(turn, pending):
+        limits = turn.signal("contact_limits") if pending.get("intent") == "stop_contact" else None
+        if limits:  # "Yes. No calls, no texts. Mail only.": the yes says which channels
+            pending = {**pending, "opt_out": "limits", "limits": limits}
         return {**pending, "payment_reference": pending.get("payment_reference") or turn.signal("payment_reference")}
     return pending_claim(turn, turn.intent)

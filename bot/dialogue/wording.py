@@ -128,3 +128,13 @@ def buttons(name: str, language: str = ENGLISH) -> list[dict[str, str]]:
     """Rasa buttons [{"title", "payload"}] of a set in BUTTON_SETS, titled in `language`."""
     titles = parts(language)["buttons"]
     return [{"title": titles[key], "payload": payload} for key, payload in BUTTON_SETS[name]]
+
+
+def limits_text(limits: dict, language: str = ENGLISH) -> str:
+    """"only SMS from now on, no more phone calls": the contact limits the borrower asked for, in their language."""
+    words = parts(language).get("contact_limits") or parts(ENGLISH)["contact_limits"]
+    named = lambda channels: listing([words[c] for c in channels], language)  # noqa: E731
+    kept, ruled_out = list(limits.get("only") or ()), list(limits.get("no") or ())
+    if kept and ruled_out:
+        return words["only_no"].format(kept=named(kept), channels=named(ruled_out))
+    return words["only"].format(channels=named(kept)) if kept else words["no"].format(channels=named(ruled_out))

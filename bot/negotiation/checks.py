@@ -85,7 +85,9 @@ def validate(offer: Offer, *, balance: Decimal, fees_and_interest: Decimal, curr
             errors.append(f"max_plan_days: the last instalment is more than "
                           f"{limits.max_plan_days} days away")
         intervals = gaps(dues)  # one day of each month is the monthly interval
-        if len(intervals) > 1 or not intervals <= set(limits.frequencies_days):
+        days = {(b - a).days for a, b in zip(dues, dues[1:])}  # ... and 1 Jan -> 1 Feb is also 31 days
+        allowed = lambda found: len(found) <= 1 and found <= set(limits.frequencies_days)  # noqa: E731
+        if not (allowed(intervals) or allowed(days)):
             errors.append(f"frequencies_days: intervals {sorted(intervals)} are not one of "
                           f"{list(limits.frequencies_days)}")
     if offer.kind in (*PLAN_KINDS, OfferKind.PART_PAYMENT):

@@ -137,8 +137,24 @@ def contact_time(text: str) -> Optional[Dict[str, Any]]:
     for m in rules["time"].finditer(said):
         clock = _read(m, rules)
         if clock is not None:
-            return {"relation": _relation(said, m, rules), **clock}
+            return {"relation": _relation(said, m, rules), **_range_start(said[:m.start()], clock)}
     return None
+
+
+# "8 to 9pm", "between 6 and 8 pm", "7-9 pm": the hour before the range word shares the part of the day.
+_RANGE_START = re.compile(r"(?<![\d:])(\d{1,2})\s*(?:to|till|until|and|-|–|hadi|mpaka|hanggang|sampai|se|tak|至|到)\s*$")
+
+
+def _range_start(before: str, clock: Dict[str, int]) -> Dict[str, int]:
+    """The start of a range ending at `clock` (round 6 (dev): "8 to 9pm" was read as 21:00, the
+    window's very end, and refused); the clock itself when no range ends there."""
+    m = _RANGE_START.search(before)
+    if m is None:
+        return clock
+    start = int(m.group(1))
+    shift = clock["hour"] - (clock["hour"] % 12) if clock["hour"] >= 12 and start < 12 else 0
+    hour = start + shift
+    return {"hour": hour, "minute": 0} if 0 <= hour < clock["hour"] else clock
 
 
 def check_lexicon() -> None:

@@ -23,12 +23,13 @@ from typing import Any, Dict, List, Optional, Tuple
 from bot.compliance.optout import detect_opt_out
 from bot.nlu import lexicons
 from bot.nlu.normalise.common import _cap
+from bot.nlu.contact_limits import contact_limits
 from bot.nlu.contact_time import check_lexicon as _check_contact_time, contact_time
 from bot.nlu.text_view import view
 
 RECORD_INTENTS = ("already_paid", "complain", "dispute_debt", "stop_contact", "wrong_person")
 _FLAGS = ("who_is_this", "amount_question", "reduced_income", "family_contact", "correction", "yes_first",
-          "someone_else", "how_to_pay", "contacts_worry")
+          "someone_else", "how_to_pay", "contacts_worry", "hedged", "agrees")
 # An M-Pesa-like transaction code ("QJK3H7T2LM"): 10 capitals and digits, at least 2 digits and
 # 4 letters, read on the typed text because case is what tells it from a word.
 _TRANSACTION_CODE = re.compile(
@@ -100,6 +101,8 @@ def evidence(text: str) -> List[str]:
     found = {name for name in RECORD_INTENTS if _says(name, said, typed)}
     if detect_opt_out(text if isinstance(text, str) else "") and not _not_a_stop_now(said):
         found.add("stop_contact")
+    if contact_limits(text) and not _not_a_stop_now(said):  # "nobody calls my work again", "SMS only"
+        found.add("stop_contact")
     if "already_paid" not in found and (_TRANSACTION_CODE.search(_cap(text or "")) or _named_payment(text)):
         found.add("already_paid")
     if _says("family_contact", said):
@@ -165,6 +168,8 @@ def read_record_signals(text: str) -> Dict[str, Any]:
         "someone_else": _says("someone_else", said),
         "how_to_pay": _says("how_to_pay", said),
         "contacts_worry": _says("contacts_worry", said) and not _says("family_contact", said),
+        "hedged": _says("hedged", said),
+        "agrees": _says("agrees", said),
         "payment_reference": payment_reference(text),
     }
 

@@ -10,7 +10,8 @@ Every parse carries ``parse["signals"]`` (docs/nlu-entities.md):
      "hardship": "job_loss" | "business_failure" | "illness" | "bereavement" | "disaster" | None,
      "legal_threat": bool,
      "arrest": bool,
-     "opt_out": "cease" | "channel" | None,
+     "opt_out": "cease" | "channel" | "limits" | None,   # limits: some channels ruled out, others kept
+     "contact_limits": {"no": [channel, ...], "only": [channel, ...]} | None,  # bot/nlu/contact_limits.py
      "loan_reference": "LN-20931" | None,
      # issue 13, bot/nlu/record_signals.py (words: data/lexicons/record_signals.yml):
      "evidence": ["already_paid", "complain", "dispute_debt", "stop_contact", "wrong_person"],  # sorted subset
@@ -24,6 +25,8 @@ Every parse carries ``parse["signals"]`` (docs/nlu-entities.md):
      "someone_else": bool,           # writes for the borrower: "this is Marcus's brother", "uska loan number"
      "how_to_pay": bool,             # asks how or where to pay: "where do i pay?", "用支付宝可以还吗"
      "contacts_worry": bool,         # will you tell my family / spread my data? (not a report: family_contact)
+     "hedged": bool,                 # a doubt: "I might manage Friday", "labda", "可能" (never recorded on the spot)
+     "agrees": bool,                 # plain agreement not at the start: "230 each is fine", "£130 each, yes"
      # bot/nlu/payment_parts.py: a payment in two parts, each amount with its own date
      "parts": [{"amount": 0 | "rest", "when": ["date" | "duration_days", 0] | None}, ...] | None}
 
@@ -56,6 +59,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional
 import yaml
 
 from bot.compliance.optout import detect_opt_out
+from bot.nlu.contact_limits import contact_limits
 from bot.config.bot_file import load_bot
 from bot.nlu.lexicons import alternation
 from bot.nlu.payment_parts import check_lexicon as check_parts_lexicon, parts_of
@@ -245,7 +249,8 @@ def read_signals(text: str, entities: Optional[Iterable[Mapping[str, Any]]] = No
         "hardship": hardship_reason(text),
         "legal_threat": legal_threat(text),
         "arrest": arrest(text),
-        "opt_out": detect_opt_out(text),
+        "opt_out": "limits" if contact_limits(text) else detect_opt_out(text),
+        "contact_limits": contact_limits(text),
         "loan_reference": loan_reference(text),
         **read_record_signals(text),
         "parts": parts_of(text, entities),

@@ -59,11 +59,16 @@ def _then(first: Expanded, second: Expanded) -> Expanded:
 # "几十块", "一百多", "十来天": a rough number, not this one
 _ROUGH_BEFORE = re.compile(r"[几幾]$")
 _ROUGH_AFTER = re.compile(r"[多几幾来來余餘]")
+_WEEKDAY_BEFORE = re.compile(r"(?:周|週|星期|礼拜|禮拜)$")
 
 
 def _numerals(text: str) -> Iterable[Piece]:
     for m in ZH_RUN.finditer(text):
         if _ROUGH_BEFORE.search(text, 0, m.start()) or _ROUGH_AFTER.match(text, m.end()):
+            continue
+        if _WEEKDAY_BEFORE.search(text, 0, m.start()) and len(m.group(0)) > 1 and m.group(0)[0] in "一二三四五六":
+            # "下周四一次还清" is next Thursday, all at once: the weekday is one numeral (round 6 (dev))
+            yield m.start(), m.start() + 1, zh_number(m.group(0)[0])
             continue
         digits = zh_number(m.group(0))
         if digits is not None and digits != m.group(0):

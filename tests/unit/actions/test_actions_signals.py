@@ -45,3 +45,23 @@ def test_a_reference_in_free_text_comes_from_the_signal(records_db):  # noqa: F8
         events = identity.verify(turn, reply, s, FakeTracker())
     slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
     assert slots.get("verified") is True and slots.get("loan_id") == "SIG-20931"
+
+
+def test_a_contact_limit_blocks_those_channels_and_never_ceases(records_db):  # noqa: F811
+    """Round 6 (dev): "no calls, SMS only" was recorded as a full cease of contact."""
+    add_loan(records_db, "SIG-30")
+    limits = {"no": ["voice"], "only": ["sms"]}
+    slots = {"loan": {"loan_id": "SIG-30", "borrower_id": "B-SIG-30"}}
+    turn = Turn("stop_contact", "no calls, SMS only", NOW, slots,
+                signals={"opt_out": "limits", "contact_limits": limits})
+    reply = Reply(turn)
+    with records_db.session() as s:
+        events = people.stop_contact(turn, reply, s, FakeTracker("telegram"))
+    with records_db.session() as s:
+        row = s.query(Borrower).filter_by(borrower_id="B-SIG-30").one()
+        assert row.cease_contact is False
+        assert sorted(row.opted_out_channels) == ["email", "post", "telegram", "voice", "whatsapp", "workplace"]
+    [(key, text, _)] = reply.messages
+    assert key == "stop_contact_limits" and "only text messages (SMS) from now on, and no more phone calls" in text
+    undo = next(e["value"] for e in events if e.get("name") == "last_record")["undo"]
+    assert undo["newly_blocked"] == ["email", "post", "telegram", "voice", "whatsapp", "workplace"]

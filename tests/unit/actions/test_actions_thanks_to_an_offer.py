@@ -18,8 +18,10 @@ class Tracker:
 def test_thanks_keeps_the_offer_on_the_table_and_asks_for_the_yes():
     asked = said("I'll pay it all on friday", "promise_to_pay", with_loan(), date="2026-12-11")
     offered = decide(asked, PRODUCTS)
-    assert offered.action == "action_offer"
-    slots = {**with_loan(), "pending_offer": to_slot(offered.offer, request_kind="promise_to_pay")}
+    assert offered.action == "action_offer" and offered.detail == "own_terms"  # recorded as said
+    # Terms the bot changed (here marked so) wait for a plain yes: thanks is asked about once more.
+    slots = {**with_loan(), "pending_offer": {**to_slot(offered.offer, request_kind="promise_to_pay"),
+                                              "adjusted": True}}
     thanks = said("ok thank you", "thank", slots)
     move = decide(thanks, PRODUCTS)
     assert move.action == "action_thank_pending_offer"

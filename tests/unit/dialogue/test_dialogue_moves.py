@@ -114,10 +114,18 @@ def test_yes_and_no_answer_the_pending_offer():
     assert decide(turn("affirm"), PRODUCTS).action == "action_ask_details"
 
 
-def test_thanks_to_an_offer_is_not_a_yes_and_asks_once_more():
-    """Issue 13: a dated promise was lost when the borrower said "thanks" instead of tapping yes."""
-    slots = {**VERIFIED, "pending_offer": {"kind": "promise_to_pay"}}
+def test_thanks_to_an_adjusted_offer_is_not_a_yes_and_asks_once_more():
+    """Issue 13: a dated promise was lost when the borrower said "thanks" instead of tapping yes.
+    To terms the bot changed, thanks is asked about once more; to their own terms it is the yes."""
+    slots = {**VERIFIED, "pending_offer": {"kind": "promise_to_pay", "adjusted": True}}
     assert decide(turn("thank", "ok thanks", slots=slots), PRODUCTS).action == "action_thank_pending_offer"
+    own = {**VERIFIED, "pending_offer": {"kind": "promise_to_pay", "adjusted": False,
+                                         "schedule": [["2026-12-11", "452.00"]]}}
+    assert decide(turn("thank", "thx", slots=own), PRODUCTS).action == "action_accept_offer"
+    assert decide(turn("thank", "thanks, let me think about it", slots=own), PRODUCTS).action \
+        == "action_thank_pending_offer"
+    paused = {**own, "loan": {**LOAN, "status": "paused"}}
+    assert decide(turn("thank", "thx", slots=paused), PRODUCTS).action != "action_accept_offer"
     assert decide(turn("thank", "thanks"), PRODUCTS).action == "action_thank"
     unverified = {"pending_offer": {"kind": "promise_to_pay"}}
     assert decide(turn("thank", "thanks", slots=unverified), PRODUCTS).action == "action_thank"

@@ -157,5 +157,6 @@ def test_other_cases_still_get_only_the_thin_layer(slots):
 
 
 def test_beside_a_complaint_thanks_to_the_offer_asks_once_more():
-    offered = {**COMPLAINT_CASE, "pending_offer": {"kind": "promise_to_pay", "schedule": [["2026-12-04", "13860.00"]]}}
+    offered = {**COMPLAINT_CASE, "pending_offer": {"kind": "promise_to_pay", "adjusted": True,
+                                                   "schedule": [["2026-12-04", "13860.00"]]}}
     assert decide(turn("thank", offered, "fine, thanks"), PRODUCTS).action == "action_thank_pending_offer"

@@ -21,7 +21,7 @@ from bot.compliance.backstop import embedding_suspicions, reads_english
 from bot.config.messages import ENGLISH, languages
 from bot.dialogue.messages import load, render, variants
 from bot.dialogue.wording import (
-    BUTTON_SETS, arrangement_text, buttons, day, money, note, note_text, parts, plans_text, schedule_text, summary,
+    BUTTON_SETS, arrangement_text, buttons, day, limits_text, money, note, note_text, parts, plans_text, schedule_text, summary,
 )
 from bot.negotiation.kinds import ArrangementKind
 from bot.negotiation.limits import limits_for, load_products
@@ -80,6 +80,9 @@ def samples(language: str) -> dict:
         "schedule": [schedule_text(OFFERS[0], "KES", language)],
         "crisis_line": sorted(lines | {settings()["crisis_lines"]["DEFAULT"], config().crisis_line(None, language)}),
         "instructions": [lender()["payment_instructions"].format(loan_id="LN-20931")],
+        "limits": [limits_text(limits, language) for limits in (
+            {"no": ["voice"], "only": ["sms"]}, {"no": ["workplace"], "only": []},
+            {"no": ["sms", "voice"], "only": ["post"]}, {"no": [], "only": ["email"]})],
     }
 
 

@@ -165,3 +165,18 @@ def test_shipped_products_never_offer_outside_their_limits(code, loan, today, da
     assert validate(offer, balance=balance, fees_and_interest=fees, currency=currency, limits=lim,
                     today=today, arrangements_so_far=done) == []
     assert sum(i.amount for i in offer.schedule) == balance - offer.waiver
+
+
+def test_one_day_of_each_month_may_also_be_its_days():
+    """1 Jan -> 1 Feb is one calendar month and 31 days: allowed where 31 days is (found by the property above)."""
+    from bot.negotiation.limits import Limits
+    from bot.negotiation.plans import Offer, validate
+    from bot.negotiation.kinds import OfferKind
+    from bot.negotiation.terms import Instalment
+    lim = Limits(max_deferral_days=0, max_instalments=2, max_plan_days=31, min_instalment_amounts=(("default", D(0)),),
+                 min_instalment_percent=D(0), min_down_payment_percent=D(0), max_waiver_percent=D(0),
+                 max_arrangements=1, promise_window_days=1, frequencies_days=(31,))
+    offer = Offer(OfferKind.INSTALMENT_PLAN, (Instalment(date(2024, 1, 1), D("50.00")),
+                                              Instalment(date(2024, 2, 1), D("50.00"))))
+    assert validate(offer, balance=D("100.00"), fees_and_interest=D(0), currency="KES", limits=lim,
+                    today=date(2024, 1, 1)) == []

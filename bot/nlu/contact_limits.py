@@ -1,0 +1,77 @@
+"""How a borrower limits contact without stopping it (data/lexicons/contact_limits.yml).
+
+Why: "No calls, SMS only", "Everything in writing by mail only", "make una no ever call that
+office line again" were each recorded as a full cease of contact (round 6 (dev)), which stops
+the reminders the borrower still wants and records something they did not ask for. The reading
+here is the channels they rule out and the ones they keep; the dialogue asks them to confirm it
+(bot/dialogue/record_moves.py) and the action records those channels only (actions/people.py).
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Dict, List, Optional, Tuple
+
+from bot.nlu import lexicons
+from bot.nlu.text_view import view
+
+CHANNELS = ("voice", "sms", "whatsapp", "telegram", "email", "post", "workplace")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_NEAR_BEFORE = 24  # characters before a channel word in which "no" rules it out ("stop contacting me by phone")
+_NEAR_AFTER = 12
+
+
+def _pattern(words) -> str:
+    han = [str(w) for w in words if _HAN.search(str(w))]
+    other = [str(w) for w in words if not _HAN.search(str(w))]
+    parts = ([lexicons.alternation(han)] if han else []) + ([rf"\b{lexicons.alternation(other)}\b"] if other else [])
+    return "(?:" + "|".join(parts) + ")"
+
+
+@lru_cache(maxsize=1)
+def _rules() -> Tuple[Dict[str, re.Pattern], re.Pattern, re.Pattern, re.Pattern]:
+    data = lexicons.load("contact_limits")
+    channels = data.get("channels") or {}
+    unknown = set(channels) - set(CHANNELS)
+    if unknown or not channels:
+        raise ValueError(f"data/lexicons/contact_limits.yml: channels must be among {CHANNELS}, not {sorted(unknown)}")
+    return ({name: re.compile(_pattern(words)) for name, words in channels.items()},
+            re.compile(_pattern(data["only"])), re.compile(_pattern(data["no"]) + r"[^.!?;,。！？；，]*$"),
+            re.compile(r"^[^.!?;。！？；]*" + _pattern(data["no_after"])))
+
+
+def contact_limits(text: str) -> Optional[Dict[str, List[str]]]:
+    """{"no": [...], "only": [...]}: the channels ruled out and the only ones kept, or None."""
+    said = view(text if isinstance(text, str) else "")
+    channels, only, no_before, no_after = _rules()
+    ruled_out, kept = set(), set()
+    for name, pattern in channels.items():
+        for m in pattern.finditer(said):
+            before, after = said[max(0, m.start() - _NEAR_BEFORE):m.start()], said[m.end():m.end() + _NEAR_AFTER]
+            if only.search(before[-8:]) or only.match(after.lstrip(" ,").removeprefix("me ")):
+                kept.add(name)
+            elif no_before.search(before) or no_after.search(after):
+                ruled_out.add(name)
+    ruled_out -= kept
+    if not (_asks_limit(said) or channels["voice"].search(said)):
+        ruled_out.discard("workplace")  # "I have no work now": no contact named, no limit
+    if "workplace" in ruled_out:
+        ruled_out.discard("voice")  # "nobody calls my work again": calls to the workplace, not every call
+    if not kept and not ruled_out:
+        return None
+    if kept and not ruled_out and not _asks_limit(said):
+        return None  # "can I pay by SMS only?": a channel kept with nothing ruled out is no limit asked for
+    return {"no": sorted(ruled_out), "only": sorted(kept)}
+
+
+def _asks_limit(said: str) -> bool:
+    """A channel kept is a limit when the words are about contacting them ("contact me by SMS only")."""
+    return bool(re.search(r"\b(?:contact|reach|message|write|send|tell|talk|visit|kama\s+mnataka|tumia|use)\w*\b|联系|通知|发",
+                          said))
+
+
+def blocked(limits: Dict[str, List[str]]) -> List[str]:
+    """The channels to record as opted out: those ruled out, and every other when some are kept."""
+    kept = set(limits.get("only") or ())
+    out = set(limits.get("no") or ()) | ({c for c in CHANNELS if c not in kept} if kept else set())
+    return sorted(out - kept)

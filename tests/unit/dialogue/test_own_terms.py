@@ -1,0 +1,107 @@
+"""A borrower's own terms, met exactly, are recorded when said (bot/dialogue/own_terms.py).
+
+Round 6 (dev): "I'll pay the full 452 on Friday", "20k this Friday, the remaining next week
+Friday" were read back with "Shall I set this up?" and never recorded when the borrower said
+"thx" or nothing. What the bot changed or built itself still waits for a yes.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from actions import common, negotiation
+from actions.context import products
+from actions.turns import Reply
+from bot.dialogue.moves import Turn, decide
+from bot.nlu.signals import read_signals
+from bot.records import queries
+from tests.support.records_fixtures import add_loan
+from tests.unit.dialogue.test_budget_offers import said, with_loan
+from tests.unit.dialogue.test_dialogue_moves import PRODUCTS
+
+FRIDAY = "2026-12-04"  # the Friday after TODAY (Monday 30 November 2026)
+
+
+def test_a_plain_promise_of_the_whole_balance_on_their_day_is_recorded_as_said():
+    move = decide(said("I'll pay the full 13,860 on Friday", "promise_to_pay", with_loan(),
+                       date=FRIDAY, amount="13860"), PRODUCTS)
+    assert move.action == "action_offer" and move.detail == "own_terms"
+    assert [(i.due.isoformat(), i.amount) for i in move.offer.schedule] == [(FRIDAY, Decimal("13860.00"))]
+
+
+def test_two_parts_each_with_its_date_are_recorded_as_said():
+    text = "I fit pay 5000 this Friday, the remaining next week Friday"
+    turn = Turn(intent="offer_partial_payment", text=text, now=datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc),
+                slots=with_loan(), entities={"amount": ["5000"], "date": [FRIDAY, "2026-12-11"]},
+                signals={**read_signals(text), "parts": [{"amount": 0, "when": ["date", 0]},
+                                                         {"amount": "rest", "when": ["date", 1]}]})
+    move = decide(turn, PRODUCTS)
+    assert move.action == "action_offer" and move.detail == "own_terms"
+    assert [i.amount for i in move.offer.schedule] == [Decimal("5000.00"), Decimal("8860.00")]
+
+
+def test_a_doubt_an_amount_they_did_not_say_or_an_adjusted_date_waits_for_the_yes():
+    hedged = decide(said("I might manage to pay it all on Friday", "promise_to_pay", with_loan(), date=FRIDAY),
+                    PRODUCTS)
+    assert hedged.action == "action_offer" and hedged.detail is None
+    other = decide(said("I'll pay 999 on Friday", "promise_to_pay", with_loan(), date=FRIDAY, amount="999"), PRODUCTS)
+    assert other.detail is None
+    too_late = decide(said("I'll pay it all on the 30th of January", "promise_to_pay", with_loan(), date="2027-01-30"),
+                      PRODUCTS)
+    assert too_late.action != "action_offer" or (too_late.offer.adjusted and too_late.detail is None)
+
+
+def test_a_plan_the_bot_builds_waits_for_the_yes():
+    move = decide(said("can I split it in 3", "request_instalments", with_loan(), instalments=3), PRODUCTS)
+    assert move.action == "action_offer" and move.detail is None
+
+
+class Tracker:
+    sender_id = "conv-own-terms"
+    latest_message = {"message_id": "m1"}
+    events: list = []
+
+    def get_latest_input_channel(self) -> str:
+        return "rest"
+
+
+def test_the_action_records_their_own_terms_at_once_and_reads_them_back(records_db):  # noqa: F811
+    add_loan(records_db, "LN-81001")
+    now = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
+    with records_db.session() as s:
+        loan = common.loan_slot(s, "LN-81001", None)
+        total = loan["total"]
+        turn = Turn("promise_to_pay", f"I'll pay all {total} on Friday", now,
+                    {"verified": True, "loan_id": "LN-81001", "loan": loan},
+                    {"date": [FRIDAY], "amount": [total]}, signals=read_signals("I'll pay all on Friday"))
+        move = decide(turn, products())
+        assert move.detail == "own_terms"
+        reply = Reply(turn, move)
+        events = negotiation.offer(turn, reply, s, Tracker())
+    assert [key for key, _, _ in reply.messages] == ["accepted_own"]
+    assert "tell me and I'll change it" in reply.messages[0][1]
+    assert {"event": "slot", "name": "pending_offer", "value": None, "timestamp": None} in events
+    with records_db.session() as s:
+        arrangement = queries.arrangement_dict(queries.active_arrangement(queries.find_loan(s, "LN-81001")))
+    assert arrangement["kind"] == "promise_to_pay" and arrangement["terms"]["adjusted"] is False
+    assert [(i["due_date"], i["amount"]) for i in arrangement["schedule"]] == [(FRIDAY, total)]
+
+
+def test_the_offered_amount_said_back_with_agreement_is_the_yes():
+    plan = {"kind": "instalment_plan", "adjusted": False, "request_kind": "instalment_plan",
+            "schedule": [["2026-12-15", "4620.00"], ["2026-12-29", "4620.00"], ["2027-01-12", "4620.00"]]}
+    slots = {**with_loan(), "pending_offer": plan}
+    assert decide(said("4620 each is fine", "offer_partial_payment", slots, amount="4620"), PRODUCTS).action \
+        == "action_accept_offer"
+    assert decide(said("4000 each is fine", "offer_partial_payment", slots, amount="4000"), PRODUCTS).action \
+        != "action_accept_offer"
+
+
+def test_a_time_to_call_an_unsure_reading_or_a_change_to_an_arrangement_is_asked_first():
+    timed = said("ok then Friday at 7pm", "promise_to_pay", with_loan(), date=FRIDAY)
+    assert timed.signals["contact_time"] and decide(timed, PRODUCTS).detail is None
+    unsure = said("I'll pay it all on Friday", "promise_to_pay", with_loan(), date=FRIDAY)
+    unsure = Turn(**{**unsure.__dict__, "intent_confidence": 0.4})
+    assert decide(unsure, PRODUCTS).detail is None
+    arranged = said("I'll pay it all on Friday", "promise_to_pay", with_loan(status="in_arrangement"), date=FRIDAY)
+    assert decide(arranged, PRODUCTS).detail is None
