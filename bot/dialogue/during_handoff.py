@@ -67,9 +67,16 @@ def beside_complaint(turn: Turn) -> bool:
             and not turn.self_harm and turn.intent != SELF_HARM_INTENT)
 
 
+def _death_or_illness(turn: Turn) -> bool:
+    """The classifier's vulnerability read on a death or an illness, which the safety net did not
+    flag ("Surat kematian saya kirim kemana?", where do I send the death certificate): a message
+    for the person on the case, never a crisis line to a widow (round 6 (dev))."""
+    return turn.signal("hardship") in ("bereavement", "illness")
+
+
 def decide(turn: Turn) -> Move:
     """The move of a borrower turn while the conversation is handed off."""
-    if turn.self_harm or turn.intent == SELF_HARM_INTENT:
+    if turn.self_harm or (turn.intent == SELF_HARM_INTENT and not _death_or_illness(turn)):
         return Move(SELF_HARM, escalation=Escalation.SELF_HARM)
     if turn.slot(SELF_HARM_CASE, False) and turn.emotion == "distressed":  # "what's the point", after ideation
         return Move(SELF_HARM, escalation=Escalation.SELF_HARM)
@@ -80,8 +87,9 @@ def decide(turn: Turn) -> Move:
         return Move("action_verify")
     if not turn.slot(TAKEN, False):  # stop contact, a complaint...: recorded after a yes, as outside a hand-off
         gated = record_moves.gate(turn)
-        already_the_case = gated is not None and gated.action in (record_moves.CONFIRM, record_moves.CLARIFY) \
-            and gated.detail == turn.slot(CASE_INTENT)
+        already_the_case = gated is not None and (
+            (gated.action in (record_moves.CONFIRM, record_moves.CLARIFY) and gated.detail == turn.slot(CASE_INTENT))
+            or gated.action == record_moves.RECORDS.get(turn.slot(CASE_INTENT) or ""))  # "I want to complain" again
         if gated is not None and not already_the_case:
             return gated
     if turn.signal("payment_reference") and turn.slot(CASE_INTENT) == "already_paid":

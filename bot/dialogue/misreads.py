@@ -66,7 +66,7 @@ def _terms_intent(turn: Turn) -> str:
     parts, more time, or a payment on a date."""
     if turn.slot("pending_offer"):
         return "affirm"  # the offer's terms accept it, any other term is a counter (_verified)
-    if turn.signal("parts") or len(turn.entities.get("date") or ()) >= 2:
+    if turn.signal("parts") or len({str(d)[:10] for d in turn.entities.get("date") or ()}) >= 2:  # not "20号...20号"
         return "offer_partial_payment"
     if turn.first("duration_days") is not None and turn.first("amount") is None and turn.first("date") is None:
         return "request_deferral"  # "cn u giv me 2wks?"

@@ -25,7 +25,6 @@ OWN_TERMS = "own_terms"  # Move.detail of an action_offer recorded at once (acti
 _KINDS = (OfferKind.PROMISE_TO_PAY, OfferKind.DEFERRAL, OfferKind.PART_PAYMENT, OfferKind.INSTALMENT_PLAN,
           OfferKind.PAY_IN_FULL)
 _ARRANGED = ("in_arrangement", "promise_pending")
-SURE = 0.6  # the intent classifier's confidence below which terms are read back and asked about
 
 
 def own_terms(turn: Turn, offer: Offer, today: date, balance: Decimal) -> bool:
@@ -33,7 +32,7 @@ def own_terms(turn: Turn, offer: Offer, today: date, balance: Decimal) -> bool:
     if offer.adjusted or offer.waiver or offer.hardship or offer.kind not in _KINDS or not 0 < len(offer.schedule) <= 2:
         return False
     if turn.signal("hedged") or turn.signal("contact_time") or turn.first("not_date") is not None \
-            or not turn.slot("verified", False) or turn.intent_confidence < SURE:
+            or not turn.slot("verified", False):
         return False  # "Sabtu jam 7 malam aja" is when to call them, not a new promise to record
     if (turn.slot("loan") or {}).get("status") in _ARRANGED:
         return False  # a change to what they agreed is put to them first, never recorded on one reading

@@ -30,6 +30,7 @@ DECLINED = "action_record_declined"  # "no": nothing recorded
 REVERT = "action_revert_record"  # "I didn't say that": the last change undone
 WHO = "action_who_is_this"  # the lender's identity and the verification request
 ACTIONS = (CONFIRM, CLARIFY, DECLINED, REVERT, WHO)
+ASKED = "asked"  # Move.detail of a change asked for in so many words (a complaint), recorded without a second yes
 
 # The record-changing intents and the action that makes each change once confirmed.
 RECORDS = {
@@ -78,6 +79,8 @@ def gate(turn: Turn) -> Move | None:
         if instead in VERIFIED_ONLY and not turn.slot("verified", False):
             return Move("action_ask_identity", detail=instead)  # a debt claim waits for verification
         return Move(CLARIFY, detail=instead)
+    if turn.signal("complaint_asked"):  # "I want that on record as a complaint": the request is the yes
+        return Move(RECORDS["complain"], escalation=ESCALATES["complain"], detail=ASKED)
     claim = claimed(turn)
     if claim is None:
         return None

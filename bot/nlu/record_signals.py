@@ -29,7 +29,7 @@ from bot.nlu.text_view import view
 
 RECORD_INTENTS = ("already_paid", "complain", "dispute_debt", "stop_contact", "wrong_person")
 _FLAGS = ("who_is_this", "amount_question", "reduced_income", "family_contact", "correction", "yes_first",
-          "someone_else", "how_to_pay", "contacts_worry", "hedged", "agrees")
+          "someone_else", "how_to_pay", "contacts_worry", "hedged", "agrees", "complaint_asked")
 # An M-Pesa-like transaction code ("QJK3H7T2LM"): 10 capitals and digits, at least 2 digits and
 # 4 letters, read on the typed text because case is what tells it from a word.
 _TRANSACTION_CODE = re.compile(
@@ -170,6 +170,7 @@ def read_record_signals(text: str) -> Dict[str, Any]:
         "contacts_worry": _says("contacts_worry", said) and not _says("family_contact", said),
         "hedged": _says("hedged", said),
         "agrees": _says("agrees", said),
+        "complaint_asked": _says("complaint_asked", said),
         "payment_reference": payment_reference(text),
     }
 

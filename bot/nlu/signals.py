@@ -27,6 +27,7 @@ Every parse carries ``parse["signals"]`` (docs/nlu-entities.md):
      "contacts_worry": bool,         # will you tell my family / spread my data? (not a report: family_contact)
      "hedged": bool,                 # a doubt: "I might manage Friday", "labda", "可能" (never recorded on the spot)
      "agrees": bool,                 # plain agreement not at the start: "230 each is fine", "£130 each, yes"
+     "complaint_asked": bool,        # a complaint asked for in so many words: "I want that on record as a complaint"
      # bot/nlu/payment_parts.py: a payment in two parts, each amount with its own date
      "parts": [{"amount": 0 | "rest", "when": ["date" | "duration_days", 0] | None}, ...] | None}
 
@@ -178,10 +179,18 @@ def _hardship_patterns() -> Dict[str, List[re.Pattern]]:
             for reason, patterns in _HARDSHIP.items()}
 
 
+# Work at a hospital is no illness ("I work doubles at the hospital": round 6 (dev) put a nurse on the
+# hardship limits and kept her own promise from being recorded as said).
+_WORK_AT_HOSPITAL = re.compile(
+    r"\b(?:work\w*|job|shifts?|doubles|nurse|nursing|doctor|orderly|cleaner|guard|porter)\b[^.!?]{0,30}?"
+    r"\b(?:at|in|for)\s+(?:the\s+|a\s+)?hospital\w*", re.IGNORECASE)
+
+
 def hardship_reason(text: str) -> Optional[str]:
     """The first documented hardship named in the text, or None."""
+    text = _WORK_AT_HOSPITAL.sub(" ", text or "")
     for reason, patterns in _hardship_patterns().items():
-        if any(p.search(text or "") for p in patterns):
+        if any(p.search(text) for p in patterns):
             return reason
     return None
 

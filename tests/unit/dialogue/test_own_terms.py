@@ -97,11 +97,8 @@ def test_the_offered_amount_said_back_with_agreement_is_the_yes():
         != "action_accept_offer"
 
 
-def test_a_time_to_call_an_unsure_reading_or_a_change_to_an_arrangement_is_asked_first():
+def test_a_time_to_call_or_a_change_to_an_arrangement_is_asked_first():
     timed = said("ok then Friday at 7pm", "promise_to_pay", with_loan(), date=FRIDAY)
     assert timed.signals["contact_time"] and decide(timed, PRODUCTS).detail is None
-    unsure = said("I'll pay it all on Friday", "promise_to_pay", with_loan(), date=FRIDAY)
-    unsure = Turn(**{**unsure.__dict__, "intent_confidence": 0.4})
-    assert decide(unsure, PRODUCTS).detail is None
     arranged = said("I'll pay it all on Friday", "promise_to_pay", with_loan(status="in_arrangement"), date=FRIDAY)
     assert decide(arranged, PRODUCTS).detail is None

@@ -77,3 +77,12 @@ def test_contact_limited_not_stopped(text, limits):
 
 def test_how_often_is_no_limit():
     assert "stop_contact" not in read_signals("Abeg make una stop to dey call me every time. I go pay 17,250 by Wednesday")["evidence"]
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("Hey, I work doubles at the hospital. Only text me after 10pm please", None),
+    ("I was in hospital last week", "illness"),
+    ("my son is at the hospital", "illness"),
+])
+def test_work_at_a_hospital_is_no_illness(text, reason):
+    assert read_signals(text)["hardship"] == reason
