@@ -124,7 +124,8 @@ def _decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...]
         return Move("action_accept_offer")
     if _yes_with_other_terms(turn):  # "Oke deh tanggal 25 aja" read as goodbye: their date against the offer
         return counter_offer(turn, products, ladder)
-    if turn.signal("contact_time") and (intent not in REQUESTS_BY_INTENT or _answers_contact_question(turn)) \
+    if turn.signal("contact_time") and (intent not in REQUESTS_BY_INTENT or _answers_contact_question(turn)
+                                        or _time_after_agreeing(turn)) \
             and not _reported_contact(turn) and not _closed(turn) \
             and not any(turn.first(e) for e in IDENTITY_ENTITIES):  # "message me after 7pm", "saturday 10am then"
         return Move("action_busy_later")
@@ -192,6 +193,8 @@ def _verified(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ..
         return Move("action_review_first", escalation=Escalation.PAUSED_REVIEW)
     if intent == "dispute_debt" and turn.signal("amount_question"):  # "why 5,600 when I borrowed 5,000?"
         return Move("action_explain_fees")
+    if _restates_arrangement(turn):
+        return Move("action_state_balance")  # the statement with the arrangement just recorded
     if turn.slot("pending_offer") and intent in ("affirm", "deny"):
         if intent == "affirm" and _only_offered_terms(turn):  # not "yes the 18th, all of it" to an offer for the 11th
             return Move("action_accept_offer")
@@ -282,12 +285,37 @@ def _yes_to_offer(turn: Turn) -> bool:
     return _only_offered_terms(turn)
 
 
+def _arranged(turn: Turn) -> bool:
+    return (turn.slot("loan") or {}).get("status") in ("in_arrangement", "promise_pending")
+
+
+def _time_after_agreeing(turn: Turn) -> bool:
+    """"Kalau Minggu ga boleh, ya udah Sabtu jam 7 malam aja" once the terms are agreed: when to
+    contact them, not a new promise for Saturday (round 6 (dev): it replaced the agreed part payment)."""
+    return _arranged(turn) and turn.first("amount") is None and not turn.slot("pending_offer")
+
+
+def _restates_arrangement(turn: Turn) -> bool:
+    """"yh 155 on fri thats rite" right after their terms were recorded: a yes to what is recorded,
+    not a new promise of the whole balance on Friday (round 6 (dev))."""
+    active = (turn.slot("loan") or {}).get("active_arrangement") or {}
+    schedule = active.get("schedule") or ()
+    if not schedule or turn.slot("pending_offer") or not _restates_terms(turn):
+        return False
+    if not (turn.signal("yes_first") or turn.signal("agrees") or turn.intent in ("affirm", "thank")):
+        return False
+    dates = {str(i.get("due_date"))[:10] for i in schedule}
+    amounts = {positive_decimal(i.get("amount")) for i in schedule}
+    return all(str(d)[:10] in dates for d in turn.entities.get("date") or ()) \
+        and all(positive_decimal(a) in amounts for a in turn.entities.get("amount") or ())
+
+
 def _thanks_for_their_terms(turn: Turn) -> bool:
     """Thanks for an offer that is exactly what they asked for ("thx", "Thank you so much, that's a
     relief", "好的谢谢" after their own date and amount were read back) is their yes: round 6 (dev)
     left four such promises unrecorded. An offer the bot adjusted still needs a plain yes."""
     offer = turn.slot("pending_offer") or {}
-    return not offer.get("adjusted") and not offer.get("all") and not turn.signal("hedged") \
+    return not offer.get("adjusted") and not offer.get("all") and not turn.signal("hedged") and not _arranged(turn) \
         and (turn.slot("loan") or {}).get("status") != "paused" and _only_offered_terms(turn)
 
 

@@ -7,7 +7,9 @@ was told "we won't contact this number again". So stop contact, dispute,
 wrong person, already paid and complaint are recorded only after the
 borrower confirms with one tap. With clear evidence in their words and a
 sure NLU the bot names what it will record; otherwise it asks what they
-meant. "No, I didn't say that" right after a change undoes it (audited by
+meant; a complaint asked for in so many words ("I want that on record as a
+complaint") is its own confirmation (round 6 (dev): asked twice, five were lost
+as borrowers went on to their plan). "No, I didn't say that" right after a change undoes it (audited by
 the action). Pure, no I/O: `decide` (moves.py and during_handoff.py) calls
 `gate` before anything else is read from the turn.
 """

@@ -147,6 +147,8 @@ def _negated_after(text: str, end: int, others: List[Tuple[int, int]]) -> bool:
     if _covered((first, last), _occurrences(words, lex["not"])):
         return False  # "tomorrow no problem", "tomorrow not only"
     tail = words[last:last + lex["max_gap"]]
+    breaks = [o[0] for o in _occurrences(tail, lex["breaks"]) if o[0] > 0]
+    tail = tail[:min(breaks)] if breaks else tail  # "the 18th isn't allowed then Thursday the 17th": 18th out
     # "friday not monday": the "not" belongs to the next date
     return not (tail and any(tail[0][1] <= s < tail[-1][2] for s, _ in others))
 

@@ -102,3 +102,22 @@ def test_a_time_to_call_or_a_change_to_an_arrangement_is_asked_first():
     assert timed.signals["contact_time"] and decide(timed, PRODUCTS).detail is None
     arranged = said("I'll pay it all on Friday", "promise_to_pay", with_loan(status="in_arrangement"), date=FRIDAY)
     assert decide(arranged, PRODUCTS).detail is None
+
+
+ARRANGED = {"status": "promise_pending", "active_arrangement": {
+    "kind": "part_payment", "schedule": [{"seq": 1, "due_date": "2026-11-30", "amount": "5000.00"},
+                                         {"seq": 2, "due_date": FRIDAY, "amount": "8860.00"}]}}
+
+
+def test_once_recorded_their_terms_said_back_are_a_yes_not_a_new_promise():
+    move = decide(said("yh 8860 on fri thats rite", "promise_to_pay", with_loan(**ARRANGED), date=FRIDAY,
+                       amount="8860"), PRODUCTS)
+    assert move.action == "action_state_balance"
+
+
+def test_once_recorded_a_time_is_when_to_call_and_thanks_is_no_yes_to_a_change():
+    timed = said("ok then Saturday at 7pm", "promise_to_pay", with_loan(**ARRANGED), date="2026-12-05")
+    assert decide(timed, PRODUCTS).action == "action_busy_later"
+    change = {**with_loan(**ARRANGED), "pending_offer": {"kind": "promise_to_pay", "adjusted": False,
+                                                         "schedule": [["2026-12-05", "13860.00"]]}}
+    assert decide(said("thanks", "thank", change), PRODUCTS).action == "action_thank_pending_offer"

@@ -86,3 +86,13 @@ def test_how_often_is_no_limit():
 ])
 def test_work_at_a_hospital_is_no_illness(text, reason):
     assert read_signals(text)["hardship"] == reason
+
+
+def test_a_date_ruled_out_before_the_one_that_replaces_it():
+    from bot.nlu.normalise.negation import negated
+    text = "If the 18th isn't allowed then Thursday the 17th and every fortnight after that"
+    start, other = text.index("the 18th"), text.index("Thursday the 17th")
+    assert negated(text, start, start + 8, [(other, other + 17)])
+    assert not negated("friday not monday", 0, 6, [(11, 17)])  # the "not" belongs to monday
+    tl = "Kung bawal ang January 5, sige December 26 na lang ang una"
+    assert negated(tl, tl.index("January 5"), tl.index("January 5") + 9)
