@@ -40,7 +40,8 @@ def offer(turn: Turn, reply: Reply, session: Session, tracker: Tracker, key: str
                      conversation_id=tracker.sender_id)
         agreed = to_slot(move.offer, request_kind=request_kind, hardship_reason=move.hardship_reason)
         return [SlotSet("hardship_reason", move.hardship_reason or turn.slot("hardship_reason")),
-                *_record(turn, reply, session, tracker, agreed, "accepted_own")]
+                *_record(turn, reply, session, tracker, agreed, "accepted_own"),
+                SlotSet("request_kind", request_kind)]  # still theirs to change in the next message
     if move.offer.adjusted and key == "offer":
         reply.say("offer_adjusted", "yes_no", reason=note_text(move.offer.notes, currency, reply.language), **fills)
     else:

@@ -21,6 +21,7 @@ from bot.negotiation.notes import Note
 from bot.negotiation.plans import Offer, Request
 
 MOVE_SLOT = "move"
+OWN_TERMS = "own_terms"  # detail of an action_offer recorded as the borrower said it (bot/dialogue/own_terms.py)
 VERSION = 1
 
 

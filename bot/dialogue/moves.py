@@ -296,13 +296,12 @@ def _time_after_agreeing(turn: Turn) -> bool:
 
 
 def _restates_arrangement(turn: Turn) -> bool:
-    """"yh 155 on fri thats rite" right after their terms were recorded: a yes to what is recorded,
-    not a new promise of the whole balance on Friday (round 6 (dev))."""
+    """"yh 155 on fri thats rite", "fri the 11th yeah" once their terms are recorded: no term but the
+    recorded ones, so what is recorded is said again, not a new promise of the whole balance on
+    Friday (round 6 and round 5 (dev))."""
     active = (turn.slot("loan") or {}).get("active_arrangement") or {}
     schedule = active.get("schedule") or ()
-    if not schedule or turn.slot("pending_offer") or not _restates_terms(turn):
-        return False
-    if not (turn.signal("yes_first") or turn.signal("agrees") or turn.intent in ("affirm", "thank")):
+    if not schedule or turn.slot("pending_offer") or not _restates_terms(turn) or turn.first("not_date") is not None:
         return False
     dates = {str(i.get("due_date"))[:10] for i in schedule}
     amounts = {positive_decimal(i.get("amount")) for i in schedule}

@@ -16,12 +16,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+from bot.dialogue.move import OWN_TERMS
 from bot.dialogue.requests import as_date, positive_decimal
 from bot.dialogue.turn import Turn
 from bot.negotiation.kinds import OfferKind
 from bot.negotiation.plans import Offer
 
-OWN_TERMS = "own_terms"  # Move.detail of an action_offer recorded at once (actions/negotiation.py)
+__all__ = ["OWN_TERMS", "own_terms"]
 _KINDS = (OfferKind.PROMISE_TO_PAY, OfferKind.DEFERRAL, OfferKind.PART_PAYMENT, OfferKind.INSTALMENT_PLAN,
           OfferKind.PAY_IN_FULL)
 _ARRANGED = ("in_arrangement", "promise_pending")

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
 
-from bot.dialogue.move import MOVE_SLOT, Ask, InvalidMove, Move, from_dict
+from bot.dialogue.move import MOVE_SLOT, OWN_TERMS, Ask, InvalidMove, Move, from_dict
 from bot.dialogue.turn import Turn
 from bot.negotiation.kinds import RequestKind
 from bot.negotiation.plans import Request
@@ -155,6 +155,19 @@ def previous_request(turn: Turn) -> Request | None:
         return None
 
 
+def on_the_table(turn: Turn) -> bool:
+    """An offer waiting for a yes, or their own terms the move just before recorded as said: still
+    theirs to change in the next message ("Actually make Friday's payment £120" right after "£100 this
+    Friday and the rest next Tuesday" was noted changes the first part, not the whole balance)."""
+    if turn.slot("pending_offer"):
+        return True
+    try:
+        last = from_dict(turn.slot(MOVE_SLOT))
+    except InvalidMove:
+        return False
+    return last.action == "action_offer" and last.detail == OWN_TERMS
+
+
 def continued(turn: Turn, kind: RequestKind, today: date) -> Request | None:
     """The request on the table with only its date changed, when that is all this message says.
 
@@ -162,7 +175,7 @@ def continued(turn: Turn, kind: RequestKind, today: date) -> Request | None:
     keeps the budget, the count and the waiver; only the date is theirs anew.
     """
     previous = previous_request(turn)
-    if previous is None or not (turn.slot("pending_offer") or turn.slot("awaiting")):
+    if previous is None or not (on_the_table(turn) or turn.slot("awaiting")):
         return None
     restated = _part_restated(turn, previous, kind, today)
     if restated is not None:
@@ -188,7 +201,7 @@ def _part_restated(turn: Turn, previous: Request, kind: RequestKind, today: date
     """One part of a two-part offer said again: "make it 2,500 sa Saturday" changes the first part
     and keeps the rest's date; "make it the 15th" moves the rest (issue 13 panel: the first became
     today and the rest Saturday; the 15th became a deferral of the whole balance)."""
-    if previous.kind != RequestKind.PART_PAYMENT or not turn.slot("pending_offer") or turn.signal("parts") \
+    if previous.kind != RequestKind.PART_PAYMENT or not on_the_table(turn) or turn.signal("parts") \
             or kind not in (RequestKind.PART_PAYMENT, RequestKind.PROMISE_TO_PAY, RequestKind.DEFERRAL) \
             or turn.first("instalments") is not None or turn.first("duration_days") is not None \
             or len(turn.entities.get("amount") or ()) > 1 or len(turn.entities.get("date") or ()) > 1:

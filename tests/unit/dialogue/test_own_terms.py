@@ -20,6 +20,7 @@ from tests.unit.dialogue.test_budget_offers import said, with_loan
 from tests.unit.dialogue.test_dialogue_moves import PRODUCTS
 
 FRIDAY = "2026-12-04"  # the Friday after TODAY (Monday 30 November 2026)
+NOW_ = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
 
 
 def test_a_plain_promise_of_the_whole_balance_on_their_day_is_recorded_as_said():
@@ -121,3 +122,21 @@ def test_once_recorded_a_time_is_when_to_call_and_thanks_is_no_yes_to_a_change()
     change = {**with_loan(**ARRANGED), "pending_offer": {"kind": "promise_to_pay", "adjusted": False,
                                                          "schedule": [["2026-12-05", "13860.00"]]}}
     assert decide(said("thanks", "thank", change), PRODUCTS).action == "action_thank_pending_offer"
+
+
+def test_their_recorded_terms_are_still_theirs_to_change_in_the_next_message():
+    """Round 5 (dev): "Actually make Friday's payment £120" right after the two parts were noted."""
+    from bot.dialogue.move import to_dict
+    text = "5000 this Friday and the rest on the 11th"
+    first = Turn(intent="offer_partial_payment", text=text, now=NOW_, slots=with_loan(),
+                 entities={"amount": ["5000"], "date": [FRIDAY, "2026-12-11"]},
+                 signals={**read_signals(text), "parts": [{"amount": 0, "when": ["date", 0]},
+                                                          {"amount": "rest", "when": ["date", 1]}]})
+    recorded = decide(first, PRODUCTS)
+    assert recorded.detail == "own_terms"
+    slots = {**with_loan(**ARRANGED), "move": to_dict(recorded), "request_kind": "part_payment"}
+    change = decide(said("Actually make Friday's payment 6000", "offer_partial_payment", slots, date=FRIDAY,
+                         amount="6000"), PRODUCTS)
+    assert change.action == "action_offer" and change.detail is None  # put to them: it changes what is recorded
+    assert [(i.due.isoformat(), str(i.amount)) for i in change.offer.schedule] == [(FRIDAY, "6000.00"),
+                                                                                  ("2026-12-11", "7860.00")]
