@@ -9,9 +9,8 @@ from rasa_sdk.events import SlotSet
 from sqlalchemy.orm import Session
 
 from actions.turns import Reply
-from bot.dialogue.move import Ask, Move
+from bot.dialogue.move import OWN_TERMS, Ask, Move
 from bot.dialogue.moves import Turn, local_today
-from bot.dialogue.own_terms import OWN_TERMS
 from bot.dialogue.offers import from_slot, notes_to_json, to_slot
 from bot.dialogue.wording import note_text, plans_text, schedule_text, summary
 from bot.negotiation.kinds import RECORDED_AS, word

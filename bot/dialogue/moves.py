@@ -18,6 +18,7 @@ from bot.dialogue.misreads import answers, awaited_answer, later_date
 from bot.dialogue.escalation import escalation_settings
 from bot.dialogue.move import MOVE_SLOT, Ask, Move
 from bot.dialogue.negotiate import all_loans_kind, all_loans_request, counter_offer, negotiate
+from bot.dialogue.own_terms import arranged
 from bot.dialogue.requests import as_date, kept_request, positive_decimal, request_kind_of
 from bot.dialogue.reasons import Escalation
 from bot.dialogue.turn import IDENTITY_ENTITIES, Turn, in_a_row, is_angry, is_fallback, local_today, turn_from_parse
@@ -285,14 +286,10 @@ def _yes_to_offer(turn: Turn) -> bool:
     return _only_offered_terms(turn)
 
 
-def _arranged(turn: Turn) -> bool:
-    return (turn.slot("loan") or {}).get("status") in ("in_arrangement", "promise_pending")
-
-
 def _time_after_agreeing(turn: Turn) -> bool:
     """"Kalau Minggu ga boleh, ya udah Sabtu jam 7 malam aja" once the terms are agreed: when to
     contact them, not a new promise for Saturday (round 6 (dev): it replaced the agreed part payment)."""
-    return _arranged(turn) and turn.first("amount") is None and not turn.slot("pending_offer")
+    return arranged(turn) and turn.first("amount") is None and not turn.slot("pending_offer")
 
 
 def _restates_arrangement(turn: Turn) -> bool:
@@ -300,13 +297,8 @@ def _restates_arrangement(turn: Turn) -> bool:
     recorded ones, so what is recorded is said again, not a new promise of the whole balance on
     Friday (round 6 and round 5 (dev))."""
     active = (turn.slot("loan") or {}).get("active_arrangement") or {}
-    schedule = active.get("schedule") or ()
-    if not schedule or turn.slot("pending_offer") or not _restates_terms(turn) or turn.first("not_date") is not None:
-        return False
-    dates = {str(i.get("due_date"))[:10] for i in schedule}
-    amounts = {positive_decimal(i.get("amount")) for i in schedule}
-    return all(str(d)[:10] in dates for d in turn.entities.get("date") or ()) \
-        and all(positive_decimal(a) in amounts for a in turn.entities.get("amount") or ())
+    schedule = [(i.get("due_date"), i.get("amount")) for i in active.get("schedule") or ()]
+    return bool(schedule) and not turn.slot("pending_offer") and _restates_terms(turn) and _names_only(turn, schedule)
 
 
 def _thanks_for_their_terms(turn: Turn) -> bool:
@@ -314,7 +306,7 @@ def _thanks_for_their_terms(turn: Turn) -> bool:
     relief", "好的谢谢" after their own date and amount were read back) is their yes: round 6 (dev)
     left four such promises unrecorded. An offer the bot adjusted still needs a plain yes."""
     offer = turn.slot("pending_offer") or {}
-    return not offer.get("adjusted") and not offer.get("all") and not turn.signal("hedged") and not _arranged(turn) \
+    return not offer.get("adjusted") and not offer.get("all") and not turn.signal("hedged") and not arranged(turn) \
         and (turn.slot("loan") or {}).get("status") != "paused" and _only_offered_terms(turn)
 
 
@@ -338,8 +330,12 @@ def _yes_with_other_terms(turn: Turn) -> bool:
 
 def _only_offered_terms(turn: Turn) -> bool:
     """Whether the message names no amount or date but those of the offer on the table."""
-    schedule = (turn.slot("pending_offer") or {}).get("schedule") or ()
-    dates, amounts = {due for due, _ in schedule}, {positive_decimal(amount) for _, amount in schedule}
+    return _names_only(turn, (turn.slot("pending_offer") or {}).get("schedule") or ())
+
+
+def _names_only(turn: Turn, schedule) -> bool:
+    """Whether the message rules out no date and names no date or amount outside `schedule` ((due, amount) pairs)."""
+    dates, amounts = {str(due)[:10] for due, _ in schedule}, {positive_decimal(amount) for _, amount in schedule}
     return turn.first("not_date") is None and all(str(d)[:10] in dates for d in turn.entities.get("date") or ()) \
         and all(positive_decimal(a) in amounts for a in turn.entities.get("amount") or ())
 

@@ -17,9 +17,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Mapping
 
-from bot.dialogue.move import Ask, Move
+from bot.dialogue.move import OWN_TERMS, Ask, Move
 from bot.dialogue.reasons import Escalation
-from bot.dialogue.own_terms import OWN_TERMS, own_terms
+from bot.dialogue.own_terms import own_terms
 from bot.dialogue.requests import (
     as_date, continued, hardship_of, positive_decimal, previous_request, read_request, request_kind_of, their_amount,
 )

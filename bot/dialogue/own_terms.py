@@ -16,13 +16,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from bot.dialogue.move import OWN_TERMS
 from bot.dialogue.requests import as_date, positive_decimal
 from bot.dialogue.turn import Turn
 from bot.negotiation.kinds import OfferKind
 from bot.negotiation.plans import Offer
 
-__all__ = ["OWN_TERMS", "own_terms"]
 _KINDS = (OfferKind.PROMISE_TO_PAY, OfferKind.DEFERRAL, OfferKind.PART_PAYMENT, OfferKind.INSTALMENT_PLAN,
           OfferKind.PAY_IN_FULL)
 _ARRANGED = ("in_arrangement", "promise_pending")
@@ -35,7 +33,7 @@ def own_terms(turn: Turn, offer: Offer, today: date, balance: Decimal) -> bool:
     if turn.signal("hedged") or turn.signal("contact_time") or turn.first("not_date") is not None \
             or not turn.slot("verified", False):
         return False  # "Sabtu jam 7 malam aja" is when to call them, not a new promise to record
-    if (turn.slot("loan") or {}).get("status") in _ARRANGED:
+    if arranged(turn):
         return False  # a change to what they agreed is put to them first, never recorded on one reading
     dates = _dates_said(turn, today)
     if not dates or any(each.due not in dates for each in offer.schedule):
@@ -46,6 +44,11 @@ def own_terms(turn: Turn, offer: Offer, today: date, balance: Decimal) -> bool:
         return False
     *first, _rest = offer.schedule  # the last payment may be "the rest", unnamed
     return all(each.amount in amounts for each in first)
+
+
+def arranged(turn: Turn) -> bool:
+    """Whether the loan already has a promise or an arrangement the borrower agreed."""
+    return (turn.slot("loan") or {}).get("status") in _ARRANGED
 
 
 def _dates_said(turn: Turn, today: date) -> set[date]:

@@ -16,16 +16,8 @@ from bot.nlu import lexicons
 from bot.nlu.text_view import view
 
 CHANNELS = ("voice", "sms", "whatsapp", "telegram", "email", "post", "workplace")
-_HAN = re.compile(r"[\u3400-\u9fff]")
 _NEAR_BEFORE = 24  # characters before a channel word in which "no" rules it out ("stop contacting me by phone")
 _NEAR_AFTER = 12
-
-
-def _pattern(words) -> str:
-    han = [str(w) for w in words if _HAN.search(str(w))]
-    other = [str(w) for w in words if not _HAN.search(str(w))]
-    parts = ([lexicons.alternation(han)] if han else []) + ([rf"\b{lexicons.alternation(other)}\b"] if other else [])
-    return "(?:" + "|".join(parts) + ")"
 
 
 @lru_cache(maxsize=1)
@@ -35,14 +27,19 @@ def _rules() -> Tuple[Dict[str, re.Pattern], re.Pattern, re.Pattern, re.Pattern]
     unknown = set(channels) - set(CHANNELS)
     if unknown or not channels:
         raise ValueError(f"data/lexicons/contact_limits.yml: channels must be among {CHANNELS}, not {sorted(unknown)}")
-    return ({name: re.compile(_pattern(words)) for name, words in channels.items()},
-            re.compile(_pattern(data["only"])), re.compile(_pattern(data["no"]) + r"[^.!?;,。！？；，]*$"),
-            re.compile(r"^[^.!?;。！？；]*" + _pattern(data["no_after"])))
+    return ({name: re.compile(lexicons.words_in_any_script(words)) for name, words in channels.items()},
+            re.compile(lexicons.words_in_any_script(data["only"])), re.compile(lexicons.words_in_any_script(data["no"]) + r"[^.!?;,。！？；，]*$"),
+            re.compile(r"^[^.!?;。！？；]*" + lexicons.words_in_any_script(data["no_after"])))
 
 
 def contact_limits(text: str) -> Optional[Dict[str, List[str]]]:
     """{"no": [...], "only": [...]}: the channels ruled out and the only ones kept, or None."""
-    said = view(text if isinstance(text, str) else "")
+    found = _read(view(text if isinstance(text, str) else ""))
+    return None if found is None else {"no": list(found[0]), "only": list(found[1])}
+
+
+@lru_cache(maxsize=256)  # one message is read for the signals and again for the evidence
+def _read(said: str) -> Optional[Tuple[Tuple[str, ...], Tuple[str, ...]]]:
     channels, only, no_before, no_after = _rules()
     ruled_out, kept = set(), set()
     for name, pattern in channels.items():
@@ -61,7 +58,7 @@ def contact_limits(text: str) -> Optional[Dict[str, List[str]]]:
         return None
     if kept and not ruled_out and not _asks_limit(said):
         return None  # "can I pay by SMS only?": a channel kept with nothing ruled out is no limit asked for
-    return {"no": sorted(ruled_out), "only": sorted(kept)}
+    return tuple(sorted(ruled_out)), tuple(sorted(kept))
 
 
 def _asks_limit(said: str) -> bool:

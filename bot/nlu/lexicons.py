@@ -35,3 +35,17 @@ def alternation(words: Iterable[Any]) -> str:
         body = re.escape(word.rstrip("*")).replace(r"\ ", r"\s+")
         parts.append(body + (r"\w*" if star else ""))
     return "(?:" + "|".join(parts) + ")"
+
+
+HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# Devanagari vowel signs are not word characters to `re`, so `\b` cannot bound a Hindi word.
+EDGE_BEFORE = r"(?<![\w\u0900-\u097f])"
+EDGE_AFTER = r"(?![\w\u0900-\u097f])"
+
+
+def words_in_any_script(words: Iterable[Any]) -> str:
+    """Lexicon words as one alternation: Chinese anywhere (no spaces between words), the others whole."""
+    han = [str(w) for w in words if HAN.search(str(w))]
+    other = [str(w) for w in words if not HAN.search(str(w))]
+    parts = ([alternation(han)] if han else []) + ([EDGE_BEFORE + alternation(other) + EDGE_AFTER] if other else [])
+    return "(?:" + "|".join(parts) + ")"

@@ -252,14 +252,15 @@ def read_signals(text: str, entities: Optional[Iterable[Mapping[str, Any]]] = No
     """Every signal of one message (the shape in the module docstring); `entities` as the parse
     has them, with their positions (only `parts` reads them)."""
     text = text if isinstance(text, str) else ""
+    limits = contact_limits(text)
     return {
         "scope": "all_loans" if about_all_loans(text) else "this_loan",
         "period": payment_period(text),
         "hardship": hardship_reason(text),
         "legal_threat": legal_threat(text),
         "arrest": arrest(text),
-        "opt_out": "limits" if contact_limits(text) else detect_opt_out(text),
-        "contact_limits": contact_limits(text),
+        "opt_out": "limits" if limits else detect_opt_out(text),
+        "contact_limits": limits,
         "loan_reference": loan_reference(text),
         **read_record_signals(text),
         "parts": parts_of(text, entities),

@@ -20,23 +20,9 @@ from bot.nlu.normalise.daymath import (
 )
 
 _LEX = lexicons.load("dates")
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-# Devanagari vowel signs are not word characters to `re`, so `\b` cannot bound a Hindi word.
-_EDGE_BEFORE = r"(?<![\w\u0900-\u097f])"
-_EDGE_AFTER = r"(?![\w\u0900-\u097f])"
+_HAN = lexicons.HAN
+_words = lexicons.words_in_any_script
 Rule = Tuple[re.Pattern, Callable, bool]
-
-
-def _words(words) -> str:
-    """Lexicon words as one alternation: Chinese anywhere, the others as whole words."""
-    han = [str(w) for w in words if _HAN.search(str(w))]
-    other = [str(w) for w in words if not _HAN.search(str(w))]
-    parts = []
-    if han:
-        parts.append(lexicons.alternation(han))
-    if other:
-        parts.append(_EDGE_BEFORE + lexicons.alternation(other) + _EDGE_AFTER)
-    return "(?:" + "|".join(parts) + ")"
 
 
 def _r(p: str) -> re.Pattern:
