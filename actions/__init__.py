@@ -11,7 +11,7 @@ redact.install()
 # noqa: E402 below: the log redaction must be in place before anything logs.
 from rasa_sdk.events import UserUtteranceReverted  # noqa: E402
 
-from actions import confirmations, debt, identity, negotiation, people  # noqa: E402
+from actions import bereavement, confirmations, debt, identity, negotiation, people  # noqa: E402
 from actions.common import simple  # noqa: E402
 from actions.turns import Reply, make_action  # noqa: E402
 from bot.dialogue.moves import Turn  # noqa: E402
@@ -64,6 +64,8 @@ HANDLERS = {
     "action_handoff_correction": people.handoff_correction,
     "action_handoff_append": people.handoff_append,
     "action_handoff_payment_reference": people.handoff_payment_reference,
+    "action_handoff_death_details": bereavement.death_details,
+    "action_handoff_death_question": bereavement.death_question,
     "action_confirm_record": confirmations.confirm_record,
     "action_clarify_record": confirmations.clarify_record,
     "action_record_declined": confirmations.record_declined,
@@ -81,8 +83,7 @@ def answering_also(handler):
     """The handler, then the second questions its move also answers ("...and where do I pay?")."""
     def run(turn: Turn, reply: Reply, session, tracker) -> list[dict]:
         events = handler(turn, reply, session, tracker)
-        debt.second_answers(turn, reply)
-        return events
+        return events + debt.second_answers(turn, reply, session, tracker)
     return run
 
 

@@ -30,8 +30,13 @@ def clarify_record(turn: Turn, reply: Reply, session: Session, tracker: Tracker)
     return _ask(turn, reply, "clarify")
 
 
-def _ask(turn: Turn, reply: Reply, how: str) -> list[dict]:
-    intent = reply.decided.detail
+def ask_after(turn: Turn, reply: Reply, how: str, intent: str) -> list[dict]:
+    """The one-tap question about a change the message asked for beside terms just recorded."""
+    return _ask(turn, reply, how, intent)
+
+
+def _ask(turn: Turn, reply: Reply, how: str, intent: str | None = None) -> list[dict]:
+    intent = intent or reply.decided.detail
     if intent not in record_moves.RECORDS:
         raise InvalidMove(f"{reply.decided.action} for {intent!r}, which changes no record")
     claim = record_moves.pending_claim(turn, intent)

@@ -6,11 +6,12 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from sqlalchemy.orm import Session
 
+from actions import confirmations, contact_times
 from actions.turns import Reply
 from bot.dialogue.messages import render
 from bot.dialogue.moves import Turn
 from bot.dialogue.wording import money
-from bot.settings import lender
+from bot.settings import config, lender
 
 from actions.common import (
     arrangement_fills, loan_slot, money_fills, statement,
@@ -41,15 +42,26 @@ def payment_methods(turn: Turn, reply: Reply, session: Session, tracker: Tracker
     return []
 
 
-def second_answers(turn: Turn, reply: Reply) -> None:
+def second_answers(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
     """The move's `also`, said after the action's own text (bot/dialogue/second_answers.py)."""
+    events: list[dict] = []
     for also in reply.move.also if reply.move is not None else ():
+        how, _, claim = also.partition("_")
+        if how in ("confirm", "clarify") and claim in ("stop_contact", "complain"):
+            events += confirmations.ask_after(turn, reply, how, claim)  # after their terms: the change, one tap
+        if also == "contact_time" and (turn.slot("loan") or {}).get("jurisdiction"):
+            kept = contact_times.remembered(turn.signal("contact_time"), None, turn.text)
+            if kept is not None:  # "Sige, 6am na lang": the plan agreed and the time noted, or refused
+                contact_times.note(kept, turn.slot("loan"), reply, session, tracker)
         if also == "payment_methods" and (turn.slot("loan") or {}).get("loan_id"):
             reply.say("payment_methods", instructions=_instructions(turn.slot("loan"), reply.language))
         elif also == "arrest":
             reply.say("also_arrest")
         elif also == "contacts":
             reply.say("contacts_never")
+        elif also == "visits" and not config().lender.field_visits:
+            reply.say("visits_never")
+    return events
 
 
 def _instructions(state: dict, language: str) -> str:
@@ -71,6 +83,8 @@ def consequences(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -
     """
     if reply.move is not None and reply.move.detail == "contacts":
         reply.say("contacts_never")  # "will you tell my family?": no (bot/dialogue/second_answers.py)
+    elif reply.move is not None and reply.move.detail == "visits" and not config().lender.field_visits:
+        reply.say("visits_never")  # "will someone come to my house?": no, where the lender makes no visits
     elif turn.signal("arrest"):
         reply.say("consequences_arrest")
     elif said_before(tracker, "consequences"):

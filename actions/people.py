@@ -133,14 +133,27 @@ def already_paid(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -
                   paid_at="our records", total=money(state["total"], state["currency"], reply.language))
         return [SlotSet("loan", state), SlotSet(record_moves.PENDING, None)]
     reference = (record_moves.claim_of(turn).get("payment_reference") or "")[:40]
+    said = _payment_said(turn, state["currency"])
     if reference:  # they gave it already: named back, on the case, not asked for again
-        reason, key, fills = (f"borrower says already paid (reference {reference}); payment not found",
+        reason, key, fills = (f"borrower says already paid (reference {reference}{said}); payment not found",
                               "already_paid_reference", {"reference": reference})
     else:
-        reason, key, fills = "borrower says already paid; payment not found", "already_paid_unknown", {}
+        reason, key, fills = (f"borrower says already paid{f' ({said[2:]})' if said else ''}; payment not found",
+                              "already_paid_unknown", {})
     events, case = _opening(session, tracker, lambda: handoff_reason(turn, reply, session, tracker, reason, key,
                                                                      **fills))
-    return events + recorded("already_paid", {"case": case})
+    # The case is the payment claim, whatever words confirmed it: its receipt and "no reminders meanwhile" go on it.
+    return events + [SlotSet(during_handoff.CASE_INTENT, "already_paid")] + recorded("already_paid", {"case": case})
+
+
+def _payment_said(turn: Turn, currency: str) -> str:
+    """The amount and the day of the payment as the borrower gave them, for the person checking it
+    (round 6 (dev): "Nililipa jana jioni kwa paybill. Code ni SLB4XK29QH, 3450 bob" kept only the code)."""
+    amount = turn.first("amount")
+    paid_on = next((str(d)[:10] for d in turn.entities.get("date") or () if str(d)[:10] <= turn.now.date().isoformat()),
+                   None)
+    parts = ([f"{currency} {amount}"] if amount is not None else []) + ([f"paid {paid_on}"] if paid_on else [])
+    return "".join(f", {p}" for p in parts)
 
 
 def refuse_to_pay(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
@@ -152,15 +165,20 @@ def complain(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> li
     """Recorded with the words it was made in; contact with the family or the employer comes first in the queue."""
     claim = record_moves.claim_of(turn)
     state = turn.slot("loan") or {}
-    family = bool(claim.get("family_contact"))
+    family, threat = bool(claim.get("family_contact")), bool(claim.get("threat"))
     audit.append(session, actor="borrower", kind="complaint",
-                 payload={"text": claim.get("text") or turn.text, "family_contact": family},
+                 payload={"text": claim.get("text") or turn.text, "family_contact": family, "threat": threat},
                  loan_id=state.get("loan_id"), conversation_id=tracker.sender_id)
     if family:  # an open case gets the message, and handoff_reason re-flags it at the higher priority
         _append(turn, session, tracker)
         events, case = _opening(session, tracker, lambda: handoff_reason(
             turn, reply, session, tracker, "complaint: contact with the borrower's family or employer",
             "complain_family", priority=handoffs.PRIORITY_HIGH))
+    elif threat:  # a threat made in the lender's name (police, contacts, a visit): looked into first
+        _append(turn, session, tracker)
+        events, case = _opening(session, tracker, lambda: handoff_reason(
+            turn, reply, session, tracker, f"complaint: a threat made in the lender's name: {claim.get('text', '')[:120]}",
+            "complain", priority=handoffs.PRIORITY_HIGH))
     else:
         events, case = _opening(session, tracker, lambda: handoff_reason(turn, reply, session, tracker, _why(reply),
                                                                          "complain"))
@@ -245,7 +263,7 @@ def death_reported(turn: Turn, reply: Reply, session: Session, tracker: Tracker)
     audit.append(session, actor="borrower", kind="death_reported", payload={"text": turn.text[:300]},
                  conversation_id=tracker.sender_id)
     return events + [SlotSet("verified", False), SlotSet("loan", None), SlotSet("loan_id", None),
-                     SlotSet(record_moves.CLOSED, True)]
+                     SlotSet(record_moves.CLOSED, True), SlotSet(during_handoff.CASE_INTENT, during_handoff.DEATH_CASE)]
 
 
 def busy_later(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
@@ -309,7 +327,9 @@ def handoff_acknowledge(turn: Turn, reply: Reply, session: Session, tracker: Tra
 
 def handoff_note(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
     _append(turn, session, tracker)
-    if not _crisis_reminder(turn, reply):
+    if reply.decided.detail == during_handoff.REMINDERS_PAUSED:  # the open case already holds the reminders
+        reply.say("handoff_reminders_paused")
+    elif not _crisis_reminder(turn, reply):
         reply.say("handoff_noted")
     return []
 

@@ -35,6 +35,7 @@ from bot.dialogue.messages import render, voice
 from bot.dialogue.move import MOVE_SLOT, InvalidMove, Move, for_message, from_dict
 from bot.dialogue.wording import buttons as button_set
 from bot.dialogue.moves import Turn, in_a_row, is_angry, is_fallback, turn_from_parse
+from bot.dialogue.requests import PAY_PERIOD_SLOT, PERIOD_DAYS
 from bot.records import action_runs, audit
 from bot.records.db import transaction
 from bot.settings import config, lender, verification as verification_settings
@@ -237,7 +238,7 @@ def _run(name: str, handler: Handler, tracker: Tracker, session: Session) -> dic
     else:
         reply.say("fallback")
         events = clearing
-    events += _expired_record_slots(turn, events) + _remembered_hardship(turn, events)
+    events += _expired_record_slots(turn, events) + _remembered_hardship(turn, events) + _remembered_pay_period(turn)
     if spoken and spoken != turn.slot(LANGUAGE_SLOT):
         events.append(SlotSet(LANGUAGE_SLOT, spoken))
     verified = bool(turn.slot("verified")) or any(
@@ -284,6 +285,15 @@ def _expired_record_slots(turn: Turn, events: list[dict]) -> list[dict]:
     if kept and not turn.slot("verified", False) and not turn.slot(record_moves.EARLIER):
         expired.append(SlotSet(record_moves.EARLIER, kept))  # asked about again once they verify
     return expired
+
+
+def _remembered_pay_period(turn: Turn) -> list[dict]:
+    """How often they are paid or mean to pay, said in any turn ("Freelance na lang ako, sweldo every 15 and
+    30"): the period of a budget given later without one ("Max ko po ₱2,000 per sweldo"; round 6 (dev) read
+    it as a month, and no monthly plan fitted)."""
+    said = turn.signal("period") or {}
+    days = None if said.get("payday") else PERIOD_DAYS.get(said.get("unit"))  # "per sweldo" says no rhythm
+    return [SlotSet(PAY_PERIOD_SLOT, days)] if days and turn.slot(PAY_PERIOD_SLOT) != days else []
 
 
 def _remembered_hardship(turn: Turn, events: list[dict]) -> list[dict]:

@@ -58,6 +58,8 @@ ABOUT = {
 LANGUAGE_BLOCKS = {
     "dev_multilingual": ("sw", "tl", "id", "hi", "zh", "en"),
     "dev_round7": ("zh", "sw", "tl", "id", "hi"),
+    "dev_round8": ("zh", "sw", "tl", "id", "hi"),
+    "dev_round8b": ("zh", "sw", "tl", "id", "hi", "en", "mixed"),
 }
 _NAME = re.compile(r"(?P<split>train|dev|blind)_(?P<set>[a-z0-9_]+)_unacceptable\.txt")
 

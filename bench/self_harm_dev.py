@@ -38,7 +38,8 @@ DEV = ROOT / "tests" / "nlu" / "dev_self_harm.yml"
 MULTILINGUAL = ROOT / "tests" / "nlu" / "dev_self_harm_multilingual.yml"
 LANGUAGES = ROOT / "tests" / "nlu" / "dev_self_harm_languages.yml"
 ROUND2 = {"a": ROOT / "tests" / "nlu" / "dev_self_harm_round2_a.yml",   # Chinese, Hindi, Hinglish
-          "b": ROOT / "tests" / "nlu" / "dev_self_harm_round2_b.yml"}   # Swahili, Tagalog, Indonesian, English
+          "b": ROOT / "tests" / "nlu" / "dev_self_harm_round2_b.yml",   # Swahili, Tagalog, Indonesian, English
+          "3": ROOT / "tests" / "nlu" / "dev_self_harm_round3.yml"}     # round 3: zh, sw, tl, id, hi
 EVERYDAY = ROOT / "tests" / "nlu" / "dev_self_harm_everyday.yml"
 VULNERABILITY = "disclose_vulnerability"
 Texts = List[Tuple[str, str]]  # (group, text)

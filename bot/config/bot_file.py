@@ -34,6 +34,9 @@ class Lender(Strict):
     # How borrowers name the lender in a hurry ("I'll sue Tawi"): matched, with
     # the full name, by the legal-threat check (bot/dialogue/escalation.py).
     short_name: Optional[Text] = None
+    # Whether the lender sends field collectors to homes or workplaces. False: "will someone come
+    # to my house?" is answered "no" (text `visits_never`); true: it gets the consequences text.
+    field_visits: bool = False
     assistant_name: Text
     contact: Text
     payment_instructions: Text

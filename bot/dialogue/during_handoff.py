@@ -49,7 +49,12 @@ NOTE = "action_handoff_note"
 CORRECTION = "action_handoff_correction"
 APPEND = "action_handoff_append"
 PAYMENT_REFERENCE = "action_handoff_payment_reference"  # the reference the bot asked for, on the case
-ACTIONS = (SELF_HARM, HOW_TO_PAY_ACTION, ACKNOWLEDGE, NOTE, CORRECTION, APPEND, PAYMENT_REFERENCE)
+DEATH_DETAILS = "action_handoff_death_details"  # the late borrower's loan details: the case linked, nothing said
+DEATH_QUESTION = "action_handoff_death_question"  # "must I pay?", "where do I send the certificate?"
+ACTIONS = (SELF_HARM, HOW_TO_PAY_ACTION, ACKNOWLEDGE, NOTE, CORRECTION, APPEND, PAYMENT_REFERENCE, DEATH_DETAILS,
+           DEATH_QUESTION)
+REMINDERS_PAUSED = "reminders_paused"  # NOTE's detail: "no reminders while my payment is checked"
+DEATH_CASE = "death_reported"  # CASE_INTENT of a case opened on a reported death (actions/people.py)
 
 
 def active(turn: Turn) -> bool:
@@ -80,11 +85,19 @@ def decide(turn: Turn) -> Move:
         return Move(SELF_HARM, escalation=Escalation.SELF_HARM)
     if turn.slot(SELF_HARM_CASE, False) and turn.emotion == "distressed":  # "what's the point", after ideation
         return Move(SELF_HARM, escalation=Escalation.SELF_HARM)
+    if turn.slot(CASE_INTENT) == DEATH_CASE and not turn.slot(TAKEN, False):
+        if turn.first("loan_reference") and turn.first("date_of_birth"):
+            return Move(DEATH_DETAILS)
+        if _asks(turn):
+            return Move(DEATH_QUESTION)
     if turn.intent in HOW_TO_PAY:
         return Move(HOW_TO_PAY_ACTION)
     if not turn.slot("verified", False) and _identity_attempt(turn) and not turn.slot(record_moves.CLOSED, False) \
             and not turn.signal("someone_else"):  # "his DOB is ...": not the borrower, never verified
         return Move("action_verify")
+    if not turn.slot(TAKEN, False) and turn.slot(CASE_INTENT) == "already_paid" \
+            and "stop_contact" in (turn.signal("evidence") or ()) and turn.signal("opt_out") != "cease":
+        return Move(NOTE, detail=REMINDERS_PAUSED)  # "Msinitumie reminders zingine kama imeonekana"
     if not turn.slot(TAKEN, False):  # stop contact, a complaint...: recorded after a yes, as outside a hand-off
         gated = record_moves.gate(turn)
         already_the_case = gated is not None and (
@@ -99,7 +112,14 @@ def decide(turn: Turn) -> Move:
         return Move(CORRECTION, detail=correction)
     if turn.slot(TAKEN, False):
         return Move(APPEND)
-    return Move(NOTE if turn.slot(ACKNOWLEDGED, False) else ACKNOWLEDGE)
+    # A question ("Nitajuaje mkishaconfirm?", how will I know?) gets when a person replies, not only "added".
+    return Move(NOTE if turn.slot(ACKNOWLEDGED, False) and not _asks(turn) else ACKNOWLEDGE)
+
+
+def _asks(turn: Turn) -> bool:
+    """A question after a reported death ("Apakah saya sebagai istri wajib bayar?", "Surat kematian saya
+    kirim kemana?"): answered, not only put on the case (round 6 (dev))."""
+    return bool(turn.signal("question")) or turn.intent.startswith("ask_") or turn.intent in HOW_TO_PAY
 
 
 def corrected_intent(turn: Turn) -> str | None:

@@ -16,6 +16,8 @@ from bot.dialogue.turn import IDENTITY_ENTITIES, Turn, local_today
 
 def reread(turn: Turn) -> Turn:
     """The turn with the intent its words and entities show, where the classifier read another one."""
+    if turn.intent in ("nlu_fallback", "out_of_scope") and turn.signal("amount_question"):
+        return replace(turn, intent="ask_fees")  # "22,500 kaise ho gaya? Maine 20k liya tha": the fees explained
     if _payday(turn):  # "I get paid on the 15th": a date to pay on, not a payment made (issue 13)
         turn = replace(turn, intent="promise_to_pay")
     if _instalments_said(turn):  # "3 EMI kar do, har 2 hafte, pehli wali is Saturday" read as a promise
@@ -31,6 +33,8 @@ def reread(turn: Turn) -> Turn:
     claim = _claim_unread(turn)
     if claim:  # "Saya bukan Sari, ini nomor saya sudah 2 tahun" came back as fallback
         turn = replace(turn, intent=claim)  # asked once, with a one-tap yes (record_moves)
+    if turn.intent == "request_human" and turn.signal("visit_worry"):  # "Apa benar ada DC yang mau datang ke rumah?"
+        turn = replace(turn, intent="ask_consequences")
     if _writes_for_someone(turn):  # "Aman ka bada bhai bol raha hoon... uska loan number LN-65817": not the borrower
         turn = replace(turn, intent="third_party")
     return turn

@@ -11,15 +11,19 @@ from __future__ import annotations
 
 
 import re
+from dataclasses import replace
 from typing import Mapping
 
 from bot.dialogue import during_handoff, misreads, record_moves, second_answers
 from bot.dialogue.misreads import answers, awaited_answer, later_date
 from bot.dialogue.escalation import escalation_settings
-from bot.dialogue.move import MOVE_SLOT, Ask, Move
+from bot.dialogue.move import MOVE_SLOT, OWN_TERMS, Ask, Move
 from bot.dialogue.negotiate import all_loans_kind, all_loans_request, counter_offer, negotiate
+from bot.dialogue.offer_replies import (
+    only_offered_terms, restates_arrangement, takes_the_plan, thanks_for_their_terms, yes_to_offer, yes_with_other_terms,
+)
 from bot.dialogue.own_terms import arranged
-from bot.dialogue.requests import as_date, kept_request, positive_decimal, request_kind_of
+from bot.dialogue.requests import as_date, kept_request, request_kind_of
 from bot.dialogue.reasons import Escalation
 from bot.dialogue.turn import IDENTITY_ENTITIES, Turn, in_a_row, is_angry, is_fallback, local_today, turn_from_parse
 from bot.negotiation.kinds import RequestKind
@@ -111,19 +115,24 @@ def _decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...]
                     escalation=Escalation.SELF_HARM if turn.self_harm else Escalation.VULNERABILITY)
     if record_moves.answers_pending(turn) and not turn.signal("legal_threat"):
         return record_moves.gate(turn)  # "Take me off your list. Wrong person.": before a hand-off for anger
+    if turn.signal("legal_threat") and turn.signal("regulator_only"):  # "Hii ni harassment. Nitawa-report CBK"
+        return Move(record_moves.RECORDS["complain"], escalation=Escalation.COMPLAINT, detail=record_moves.ASKED)
     if turn.signal("legal_threat"):
         return Move("action_handoff", escalation=Escalation.LEGAL_OR_REGULATOR)
-    if turn.angry_in_row >= escalation_settings().angry_in_a_row and not _engaged(turn):
+    if turn.angry_in_row >= escalation_settings().angry_in_a_row and not _engaged(turn) \
+            and not turn.signal("complaint_asked"):  # "Tolong catat juga soal WA ancaman itu": recorded, not a hand-off
         return Move("action_handoff", escalation=Escalation.RISING_ANGER)
-    if _yes_to_offer(turn) and not turn.slot(record_moves.PENDING) and not turn.signal("evidence") \
+    if yes_to_offer(turn) and not turn.slot(record_moves.PENDING) and not turn.signal("evidence") \
             and not turn.signal("family_contact"):  # "Ok. And that caller was really not from your side?"
         return Move("action_accept_offer")  # the yes is the record; a question with no claim does not undo it
+    if takes_the_plan(turn) and not turn.slot(record_moves.PENDING):
+        return Move("action_accept_offer")  # "If the 18th isn't allowed then Thursday the 17th and every fortnight"
     gated = record_moves.gate(turn)  # a change to the record only ever after the borrower's yes
     if gated is not None:
-        return gated
-    if _yes_to_offer(turn):  # "Yep, Monday's fine" read as a new promise got the same offer again
+        return _terms_first(turn, gated, products, ladder) or _fear_first(turn, gated) or gated
+    if yes_to_offer(turn):  # "Yep, Monday's fine" read as a new promise got the same offer again
         return Move("action_accept_offer")
-    if _yes_with_other_terms(turn):  # "Oke deh tanggal 25 aja" read as goodbye: their date against the offer
+    if yes_with_other_terms(turn):  # "Oke deh tanggal 25 aja" read as goodbye: their date against the offer
         return counter_offer(turn, products, ladder)
     if turn.signal("contact_time") and (intent not in REQUESTS_BY_INTENT or _answers_contact_question(turn)
                                         or _time_after_agreeing(turn)) \
@@ -145,17 +154,59 @@ def _decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...]
         warned = turn.slot("abuse_warned") or not escalation_settings().abuse_warnings_before_pause
         return Move("action_abuse", escalation=Escalation.ABUSE if warned else None)
     if intent == "thank" and turn.slot("verified", False) and turn.slot("pending_offer"):
-        if _thanks_for_their_terms(turn):  # "好的谢谢" to the very terms they asked for: a yes
+        if thanks_for_their_terms(turn):  # "好的谢谢" to the very terms they asked for: a yes
             return Move("action_accept_offer")
         return Move("action_thank_pending_offer", request=kept_request(turn))  # to terms the bot changed: ask once more
     if intent in _SMALL_TALK and not turn.slot("verified", False) and turn.first("loan_reference") \
             and turn.first("date_of_birth") and not _closed(turn):  # "LN-60284, DOB Oct 21st 1996. text me after 7pm"
         return Move("action_verify")  # verified first; the contact time in it is checked then (actions/identity.py)
+    if intent == "stop_contact" and turn.signal("contact_time") and _reported_contact(turn):
+        # "Bakit kayo tumatawag ng 11 ng gabi kagabi?? ... wag na kayong tumawag ng ganong oras": a complaint
+        # about a call at that hour, asked about (round 6 (dev)), never a stop recorded on the words
+        return Move(record_moves.CLARIFY, detail="complain")
+    if intent in ANY_TIME and intent in record_moves.RECORDS:
+        return Move(record_moves.CLARIFY, detail=intent)  # a change to the record is only ever made after a yes
     if intent in ANY_TIME:
         return Move(ANY_TIME[intent], escalation=ESCALATES.get(intent))
     if not turn.slot("verified", False):
         return _unverified(turn)
     return _verified(turn, products, ladder)
+
+
+# The changes a message may ask for beside its own terms, put to the borrower after the terms.
+_ASKED_AFTER_TERMS = frozenset({"stop_contact", "complain"})
+
+
+def _terms_first(turn: Turn, gated: Move, products: Mapping[str, Product], ladder: tuple[str, ...]) -> Move | None:
+    """"Sijakataa kulipa! I will clear everything on 15th. Now stop calling": their own terms are
+    recorded as said and the stop is then put to them with one tap, instead of the question alone
+    (round 6 (dev): the promise was lost to "do you mean no more phone calls?")."""
+    if gated.action not in (record_moves.CONFIRM, record_moves.CLARIFY) or gated.detail not in _ASKED_AFTER_TERMS \
+            or not turn.slot("verified", False) or not _wants_arrangement(turn):
+        return None
+    move = _verified(turn, products, ladder)
+    if move.action != "action_offer" or move.detail != OWN_TERMS:
+        return None
+    how = "confirm" if gated.action == record_moves.CONFIRM else "clarify"
+    return replace(move, also=(*move.also, f"{how}_{gated.detail}"))
+
+
+def _fear_first(turn: Turn, gated: Move) -> Move | None:
+    """"One man call me yesterday say police go come carry me. Na true?", "katanya data saya disebar ke
+    semua kontak. Itu dari kalian?": the answer to the fear first ("no, you cannot be arrested", "we never
+    contact your contacts"), then the complaint put to them with one tap (round 6 (dev): the threat was
+    either answered and never recorded, or only asked about)."""
+    if gated.action not in (record_moves.CONFIRM, record_moves.CLARIFY) or gated.detail != "complain" \
+            or not turn.signal("threat_reported"):
+        return None
+    how = "confirm" if gated.action == record_moves.CONFIRM else "clarify"
+    if turn.signal("arrest"):
+        return Move("action_consequences", also=(f"{how}_complain",))
+    if turn.signal("contacts_worry"):
+        return Move("action_consequences", detail="contacts", also=(f"{how}_complain",))
+    if turn.signal("visit_worry"):
+        return Move("action_consequences", detail="visits", also=(f"{how}_complain",))
+    return None
 
 
 def _identity_unread(turn: Turn) -> bool:
@@ -194,10 +245,10 @@ def _verified(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ..
         return Move("action_review_first", escalation=Escalation.PAUSED_REVIEW)
     if intent == "dispute_debt" and turn.signal("amount_question"):  # "why 5,600 when I borrowed 5,000?"
         return Move("action_explain_fees")
-    if _restates_arrangement(turn):
+    if restates_arrangement(turn):
         return Move("action_state_balance")  # the statement with the arrangement just recorded
     if turn.slot("pending_offer") and intent in ("affirm", "deny"):
-        if intent == "affirm" and _only_offered_terms(turn):  # not "yes the 18th, all of it" to an offer for the 11th
+        if intent == "affirm" and only_offered_terms(turn):  # not "yes the 18th, all of it" to an offer for the 11th
             return Move("action_accept_offer")
         return counter_offer(turn, products, ladder)
     if _counter_terms(turn):  # "no. 40. not 80" read as nothing: their figure against the offer
@@ -256,7 +307,8 @@ def _answers_contact_question(turn: Turn) -> bool:
 def _reported_contact(turn: Turn) -> bool:
     """A time in a report of contact that happened ("they messaged my sister on 1 December around
     7pm"), not a time to be contacted: it was noted as a contact preference (issue 13 panel, round 2)."""
-    past = any((when := as_date(d)) is not None and when < local_today(turn) for d in turn.entities.get("date") or ())
+    past = any((when := as_date(d)) is not None and when < local_today(turn) for d in turn.entities.get("date") or ()) \
+        or bool((turn.signal("contact_time") or {}).get("past"))  # "tumatawag ng 11 ng gabi kagabi"
     return past or bool(turn.signal("family_contact")) or "complain" in (turn.signal("evidence") or ()) \
         or (turn.slot(record_moves.PENDING) or {}).get("intent") == "complain"
 
@@ -274,70 +326,18 @@ def _unread_hardship(turn: Turn) -> bool:
         and turn.signal("hardship") in ("bereavement", "illness")
 
 
-def _yes_to_offer(turn: Turn) -> bool:
-    """A message opening with a yes to the offer on the table, naming no amount or date but its own
-    ("opo, 2,000 ngayong araw then 2,720 sa 10" to that very offer)."""
-    offer = turn.slot("pending_offer")
-    yes = turn.signal("yes_first") or (turn.signal("agrees") and _restates_terms(turn))  # "230 each is fine"
-    if not (offer and turn.slot("verified", False) and yes) or turn.intent == "deny":
-        return False
-    if (turn.slot("loan") or {}).get("status") == "paused":
-        return False  # a paused account gets no arrangement before a person reviews it (the intent's path says so)
-    return _only_offered_terms(turn)
-
-
 def _time_after_agreeing(turn: Turn) -> bool:
     """"Kalau Minggu ga boleh, ya udah Sabtu jam 7 malam aja" once the terms are agreed: when to
     contact them, not a new promise for Saturday (round 6 (dev): it replaced the agreed part payment)."""
     return arranged(turn) and turn.first("amount") is None and not turn.slot("pending_offer")
 
 
-def _restates_arrangement(turn: Turn) -> bool:
-    """"yh 155 on fri thats rite", "fri the 11th yeah" once their terms are recorded: no term but the
-    recorded ones, so what is recorded is said again, not a new promise of the whole balance on
-    Friday (round 6 and round 5 (dev))."""
-    active = (turn.slot("loan") or {}).get("active_arrangement") or {}
-    schedule = [(i.get("due_date"), i.get("amount")) for i in active.get("schedule") or ()]
-    return bool(schedule) and not turn.slot("pending_offer") and _restates_terms(turn) and _names_only(turn, schedule)
-
-
-def _thanks_for_their_terms(turn: Turn) -> bool:
-    """Thanks for an offer that is exactly what they asked for ("thx", "Thank you so much, that's a
-    relief", "好的谢谢" after their own date and amount were read back) is their yes: round 6 (dev)
-    left four such promises unrecorded. An offer the bot adjusted still needs a plain yes."""
-    offer = turn.slot("pending_offer") or {}
-    return not offer.get("adjusted") and not offer.get("all") and not turn.signal("hedged") and not arranged(turn) \
-        and (turn.slot("loan") or {}).get("status") != "paused" and _only_offered_terms(turn)
-
-
 def _about_the_debt(turn: Turn) -> bool:
     """Terms or a question about the debt, read as the words show ("钱我会还的，20号一次性还清可以吗" came
     back as nothing and was only added to a complaint case: round 6 (dev))."""
     turn = misreads.reread(turn)
-    return _about_the_offer(turn) or turn.intent in _ASKED_BESIDE_COMPLAINT
-
-
-def _restates_terms(turn: Turn) -> bool:
-    return turn.first("amount") is not None or turn.first("date") is not None
-
-
-def _yes_with_other_terms(turn: Turn) -> bool:
-    """A yes that names another date or amount than the offer's is a counter, whatever intent it read as."""
-    return bool(turn.slot("pending_offer") and turn.slot("verified", False) and turn.signal("yes_first")) \
-        and turn.intent != "deny" and (turn.slot("loan") or {}).get("status") != "paused" \
-        and (turn.first("date") is not None or turn.first("amount") is not None) and not _only_offered_terms(turn)
-
-
-def _only_offered_terms(turn: Turn) -> bool:
-    """Whether the message names no amount or date but those of the offer on the table."""
-    return _names_only(turn, (turn.slot("pending_offer") or {}).get("schedule") or ())
-
-
-def _names_only(turn: Turn, schedule) -> bool:
-    """Whether the message rules out no date and names no date or amount outside `schedule` ((due, amount) pairs)."""
-    dates, amounts = {str(due)[:10] for due, _ in schedule}, {positive_decimal(amount) for _, amount in schedule}
-    return turn.first("not_date") is None and all(str(d)[:10] in dates for d in turn.entities.get("date") or ()) \
-        and all(positive_decimal(a) in amounts for a in turn.entities.get("amount") or ())
+    return _about_the_offer(turn) or turn.intent in _ASKED_BESIDE_COMPLAINT \
+        or (bool(turn.signal("contact_time")) and not _reported_contact(turn))  # "only contact me Tuesdays 6-8 pm"
 
 
 def _counter_terms(turn: Turn) -> bool:
@@ -354,7 +354,7 @@ def _wants_arrangement(turn: Turn) -> bool:
     """Whether this turn would make or accept an arrangement (what a paused account may not get)."""
     if turn.intent in REQUESTS_BY_INTENT or (turn.intent == "pay_in_full" and later_date(turn)):
         return True
-    if turn.slot("pending_offer") and (turn.intent == "affirm" or _yes_to_offer(turn)):
+    if turn.slot("pending_offer") and (turn.intent == "affirm" or yes_to_offer(turn)):
         return True
     awaiting = turn.slot("awaiting")
     return bool(awaiting and answers(turn, awaiting))

@@ -140,8 +140,9 @@ def claimed(turn: Turn) -> str | None:
     intent = turn.intent
     if intent not in RECORDS:
         return None
-    if intent == "stop_contact" and turn.signal("contact_time") and "stop_contact" not in (turn.signal("evidence") or ()):
-        return None  # "don't call me before 9am" is a time to contact, not an end to contact
+    if intent == "stop_contact" and turn.signal("contact_time") and turn.signal("opt_out") != "cease":
+        return None  # "don't call me before 9am", "office time mein call mat karna, raat 8 baje ke baad call karo":
+        # a time to contact, not an end to contact (round 6 (dev) asked whether to stop all contact)
     if intent == "dispute_debt" and turn.signal("amount_question") and "dispute_debt" not in (turn.signal("evidence") or ()):
         return None  # "why is it 5,600 when I borrowed 5,000?": the fees explanation answers it
     if intent in VERIFIED_ONLY and not turn.slot("verified", False):
@@ -173,6 +174,7 @@ def pending_claim(turn: Turn, intent: str) -> dict[str, Any]:
     """What the `pending_record` slot keeps of the claim: the words it was made in, for the record."""
     return {"intent": intent, "text": turn.text[:300], "opt_out": turn.signal("opt_out"),
             "family_contact": bool(turn.signal("family_contact")), "payment_reference": turn.signal("payment_reference"),
+            "threat": bool(turn.signal("threat_reported")),
             "limits": turn.signal("contact_limits") if turn.signal("opt_out") == "limits" else None}
 
 

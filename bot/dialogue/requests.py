@@ -47,7 +47,12 @@ def read_request(turn: Turn, kind: RequestKind, amount: Decimal | None, today: d
     days = _int(turn.first("duration_days"))
     when = as_date(turn.first("date"))
     said = turn.signal("period", {})
-    period = _period_days(said, days) if _period_said(said, days) else _budget_period(turn) or _period_days(said, days)
+    rhythm = _int(turn.slot(PAY_PERIOD_SLOT))
+    if said.get("payday") and rhythm:  # "2,000 per sweldo" after "sweldo every 15 and 30": every 14 days
+        period = rhythm
+    else:
+        period = _period_days(said, days) if _period_said(said, days) else \
+            _budget_period(turn) or rhythm or _period_days(said, days)
     reason = hardship_of(turn)
     parts = _two_parts(turn, kind, today, all_loans)
     if parts is not None:
@@ -241,6 +246,10 @@ def _budget_period(turn: Turn) -> int | None:
 # What to ask for when a request comes without it (anything else: what they can afford).
 _ASK_FOR = {RequestKind.PROMISE_TO_PAY: Ask.DATE, RequestKind.DEFERRAL: Ask.DURATION,
             RequestKind.PART_PAYMENT: Ask.AMOUNT}
+
+
+PAY_PERIOD_SLOT = "pay_period_days"  # how often they are paid or mean to pay, said earlier in the conversation
+PERIOD_DAYS = {"fortnight": 14, "week": 7, "month": 30}
 
 
 def _period_days(said: Mapping[str, Any], days: int | None) -> int:

@@ -24,6 +24,8 @@ _NOT_AFTER = frozenset({
 })
 _ABOUT_CONTACT = frozenset({"action_complain", "action_fallback"})  # a complaint answers contact itself
 _PAYS = frozenset({"action_payment_methods", "action_pay_in_full"})  # their own text says how to pay
+# Replies to terms beside which a time to be contacted is noted (or refused) too.
+_NOTES_A_TIME_TOO = frozenset({"action_accept_offer", "action_offer", "action_complain"})
 
 
 def beside(turn: Turn, move: Move) -> Move:
@@ -36,6 +38,9 @@ def beside(turn: Turn, move: Move) -> Move:
         return Move("action_payment_methods")  # the one thing the message plainly asked
     if unread and turn.signal("contacts_worry"):
         return Move("action_consequences", detail="contacts")  # "data saya mau disebar ke semua kontak?"
+    if turn.signal("visit_worry") and (unread or (move.action == "action_consequences" and move.detail is None
+                                                  and not turn.signal("arrest"))):
+        return Move("action_consequences", detail="visits")  # "Abeg confirm say nobody go come my house"
     also = []
     if verified and turn.signal("how_to_pay") and move.action not in _PAYS:
         also.append("payment_methods")  # the instructions name the loan: only once verified
@@ -44,4 +49,9 @@ def beside(turn: Turn, move: Move) -> Move:
         also.append("arrest")  # "no, you cannot be arrested" says nothing about the debt: to anyone
     if turn.signal("contacts_worry") and move.detail != "contacts" and move.action not in _ABOUT_CONTACT:
         also.append("contacts")
-    return replace(move, also=tuple(also)) if also else move
+    if turn.signal("visit_worry") and move.detail != "visits":
+        also.append("visits")
+    if verified and turn.signal("contact_time") and not turn.signal("contact_time").get("past") \
+            and move.action in _NOTES_A_TIME_TOO:
+        also.append("contact_time")  # "Sige, 6am na lang kung yun ang pinakamaaga" as the plan is agreed
+    return replace(move, also=(*move.also, *also)) if also else move

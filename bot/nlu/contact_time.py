@@ -17,6 +17,9 @@ from bot.nlu import lexicons
 from bot.nlu.text_view import view
 
 RELATIONS = ("after", "before", "at")
+# Where a time's clause ends: "office time mein call mat karna, raat 8 baje ke baad call karo" asks
+# for calls after 8pm; the "mat" (don't) belongs to the clause before it.
+_CLAUSE_BREAK = r"[,.;!?，。；！？]|\b(?:but|instead|lekin|par|pero|tapi|ila|bali|phir|then)\b|但是|不过"
 _FILLER = r"(?:(?:at|about|around|like|approx|approximately|saa|jam|pukul|mga|the)\s+)*"
 
 
@@ -55,6 +58,10 @@ def _rules() -> Dict[str, Any]:
         "after": {r: re.compile(rf"^\s*{_edge(_alt(rel[r]['after_time']))}") for r in ("after", "before")},
         "contact": re.compile(_edge(_alt(data["contact_words"]))),
         "payment": re.compile(_edge(_alt(data["payment_words"]))),
+        "negators": re.compile(lexicons.words_in_any_script(
+            [w for words in lexicons.load("negation")["before"].values() for w in words])),
+        "clause_break": re.compile(_CLAUSE_BREAK),
+        "past": re.compile(lexicons.words_in_any_script(list(data.get("past_words") or ["(?!)"]))),
     }
 
 
@@ -104,7 +111,7 @@ def _read(m: re.Match, rules: Dict[str, Any]) -> Optional[Dict[str, int]]:
     elif g["mil"]:
         hour, minute = int(g["mil"]), int(g["milm"])
     else:
-        kind = parts.get(g["post"] or "") or (parts.get(g["pre"]) if g["pre"] and g["unit"] in ("baje", "bje") else None)
+        kind = parts.get(g["post"] or "") or (parts.get(g["pre"]) if g["pre"] else None)  # "subah 8 se 9 ke beech"
         plain = kind or (g["sep"] == ":" and g["m"]) or g["unit"]
         if not plain:
             return None  # "after 7", "in 3": no part of the day, no clock form
@@ -126,7 +133,8 @@ def _relation(text: str, m: re.Match, rules: Dict[str, Any]) -> str:
 
 
 def contact_time(text: str) -> Optional[Dict[str, Any]]:
-    """{"relation": "after"|"before"|"at", "hour": 0-23, "minute": 0-59} of the first plain time, or None.
+    """{"relation": "after"|"before"|"at", "hour": 0-23, "minute": 0-59} of the first plain time, or None;
+    with "past": True when its clause says it happened ("you called at 11pm last night").
 
     A time said with a payment word and no contact word ("I'll pay at 6pm")
     is when they pay, not when to contact them: None.
@@ -137,8 +145,31 @@ def contact_time(text: str) -> Optional[Dict[str, Any]]:
     for m in rules["time"].finditer(said):
         clock = _read(m, rules)
         if clock is not None:
-            return {"relation": _relation(said, m, rules), **_range_start(said[:m.start()], clock)}
+            relation = _relation(said, m, rules)
+            if _negated(said, m, rules):  # "don't call me before 9am" welcomes calls after it
+                relation = _FLIPPED.get(relation)
+                if relation is None:
+                    continue  # "don't call at 6am": no time they want
+            found = {"relation": relation, **_range_start(said[:m.start()], clock)}
+            return {**found, "past": True} if _in_clause(said, m, rules, "past") else found
     return None
+
+
+_FLIPPED = {"after": "before", "before": "after"}
+
+
+def _negated(said: str, m: re.Match, rules: Dict[str, Any]) -> bool:
+    """Whether the time's own clause holds a negator ("don't call me after 9pm", "wag tumawag ng 11 ng
+    gabi"): the side of the time they do not want."""
+    return _in_clause(said, m, rules, "negators")
+
+
+def _in_clause(said: str, m: re.Match, rules: Dict[str, Any], words: str) -> bool:
+    """Whether the time's own clause holds one of `words` (negators, or words of the past: "past": a call
+    that happened, reported, not a time to call)."""
+    before = rules["clause_break"].split(said[:m.start()])[-1]
+    after = rules["clause_break"].split(said[m.end():])[0]
+    return bool(rules[words].search(before) or rules[words].search(after))
 
 
 # "8 to 9pm", "between 6 and 8 pm", "7-9 pm": the hour before the range word shares the part of the day.

@@ -27,8 +27,8 @@ from bot.nlu.normalise import EXTRACTOR, extract, local_today, normalise_entity
 from bot.nlu.normalise.negation import check_lexicon as check_negation_lexicon
 
 
-# A trained extractor labels a refused day `date`; our `not_date` on the same span must win.
-_SAME_KIND = {"not_date": "date"}
+# A trained extractor labels a refused day `date` (a taken-back amount `amount`); ours on the same span must win.
+_SAME_KIND = {"not_date": "date", "not_amount": "amount"}
 
 
 def _kind(entity: Dict[Text, Any]) -> Any:

@@ -29,7 +29,8 @@ from bot.nlu.text_view import view
 
 RECORD_INTENTS = ("already_paid", "complain", "dispute_debt", "stop_contact", "wrong_person")
 _FLAGS = ("who_is_this", "amount_question", "reduced_income", "family_contact", "correction", "yes_first",
-          "someone_else", "how_to_pay", "contacts_worry", "hedged", "agrees", "complaint_asked")
+          "someone_else", "how_to_pay", "contacts_worry", "visit_worry", "hedged", "agrees", "complaint_asked",
+          "threat_reported")
 # An M-Pesa-like transaction code ("QJK3H7T2LM"): 10 capitals and digits, at least 2 digits and
 # 4 letters, read on the typed text because case is what tells it from a word.
 _TRANSACTION_CODE = re.compile(
@@ -105,7 +106,7 @@ def evidence(text: str) -> List[str]:
         found.add("stop_contact")
     if "already_paid" not in found and (_TRANSACTION_CODE.search(_cap(text or "")) or _named_payment(text)):
         found.add("already_paid")
-    if _says("family_contact", said):
+    if _says("family_contact", said) or _says("threat_reported", said):
         found.add("complain")
     return sorted(found)
 
@@ -167,6 +168,8 @@ def read_record_signals(text: str) -> Dict[str, Any]:
         "yes_first": _says("yes_first", said),
         "someone_else": _says("someone_else", said),
         "how_to_pay": _says("how_to_pay", said),
+        "visit_worry": _says("visit_worry", said),
+        "threat_reported": _says("threat_reported", said),
         "contacts_worry": _says("contacts_worry", said) and not _says("family_contact", said),
         "hedged": _says("hedged", said),
         "agrees": _says("agrees", said),

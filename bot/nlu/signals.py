@@ -6,9 +6,12 @@ Every parse carries ``parse["signals"]`` (docs/nlu-entities.md):
 
     {"scope": "all_loans" | "this_loan",
      "period": {"unit": "fortnight" | "week" | "month" | None, "per": bool, "every": bool,
+                "payday": bool,               # only when the month is a pay word ("per sweldo", "every payday")
                 "weekday": 0-6},              # only for a weekday said as a rate: "2000 every Friday" -> 4
      "hardship": "job_loss" | "business_failure" | "illness" | "bereavement" | "disaster" | None,
      "legal_threat": bool,
+     "regulator_only": bool,
+     "question": bool,               # the message asks something (a question mark): "Surat kematian saya kirim kemana?"         # the legal threat is only a regulator or an ombudsman: a complaint case
      "arrest": bool,
      "opt_out": "cease" | "channel" | "limits" | None,   # limits: some channels ruled out, others kept
      "contact_limits": {"no": [channel, ...], "only": [channel, ...]} | None,  # bot/nlu/contact_limits.py
@@ -23,6 +26,8 @@ Every parse carries ``parse["signals"]`` (docs/nlu-entities.md):
      "correction": bool,             # "no, I didn't say that", "sikusema hivyo"
      "yes_first": bool,              # opens with a yes: "Yep, Monday's fine", "Ndio, ...", "对。..."
      "someone_else": bool,           # writes for the borrower: "this is Marcus's brother", "uska loan number"
+     "threat_reported": bool,        # a threat made in the lender's name, reported: "one man call me say police go come"
+     "visit_worry": bool,            # will someone come to my home or work? ("会上门吗", "DC mau datang ke rumah?")
      "how_to_pay": bool,             # asks how or where to pay: "where do i pay?", "用支付宝可以还吗"
      "contacts_worry": bool,         # will you tell my family / spread my data? (not a report: family_contact)
      "hedged": bool,                 # a doubt: "I might manage Friday", "labda", "可能" (never recorded on the spot)
@@ -107,6 +112,7 @@ def _patterns() -> Dict[str, re.Pattern]:
         "fortnight": _words(period["fortnight"]),
         "week": _words(period["week"]),
         "month": _words(period["month"]),
+        "payday": _words(period.get("payday") or ["(?!)"]),
         "per": re.compile(rf"\b{alternation(period['per'])}\s+{alternation(period['per_units'])}\b"
                           rf"|\b{alternation(period['per_adverbs'])}\b", re.IGNORECASE),
         "every": _words(period["every"]),
@@ -138,7 +144,10 @@ def payment_period(text: str) -> Dict[str, Any]:
     weekday = next((n for n, day in enumerate(WEEKDAYS) if found[f"weekday_{day}"].search(text)), None)
     if unit is None and weekday is not None:  # "5k every Friday": a rate of a week, paid on Fridays
         return {"unit": "week", "per": True, "every": True, "weekday": weekday}
-    return {"unit": unit, "per": bool(found["per"].search(text)), "every": bool(found["every"].search(text))}
+    said = {"unit": unit, "per": bool(found["per"].search(text)), "every": bool(found["every"].search(text))}
+    if unit is None and found["payday"].search(text):  # "per sweldo": a month unless their pay rhythm says otherwise
+        return {**said, "unit": "month", "payday": True}
+    return said
 
 
 # Hardship: the lender's hardship limits open only for a reason a person could
@@ -203,17 +212,30 @@ def _legal() -> re.Pattern:
     names = "|".join(re.escape(name.lower()) for name in (lender.name, lender.short_name) if name)
     return re.compile(
         r"\b(my|our|a|the) (lawyer|attorney|advocate|solicitor|legal (team|counsel|aid))\b"
-        r"|\b(report|complain|escalate)\w* (you |this |it )?(to )?(the )?"
-        r"(regulator|central bank|cbk|rbi|cfpb|fca|ftc|sec|ojk|bsp|ombudsman|consumer protection|police|authorities)\b"
-        r"|\b(ombudsman|cfpb|financial conduct authority|consumer (protection|financial protection))\b"
-        rf"|\b(sue|suing) (you|your company|{names})\b|\btake (you|your company) to court\b",
+        r"|\b(report|complain|escalate)\w* (you |this |it )?(to )?(the )?(police|authorities)\b"
+        rf"|\b(sue|suing) (you|your company|{names})\b|\btake (you|your company) to court\b"
+        rf"|{_REGULATOR}",
         re.IGNORECASE,
     )
+
+
+# A report to a regulator or an ombudsman: a complaint about how the lender behaved, which leaves
+# the debt to the bot beside the case (round 6 (dev): "Nitawa-report CBK" then "I will clear
+# everything on 15th" was only appended to a case); a lawyer, a court or the police is for a person.
+_REGULATOR = (r"\b(report|complain|escalate)\w* (you |this |it )?(to )?(the )?"
+              r"(regulator|central bank|cbk|rbi|cfpb|fca|ftc|sec|ojk|bsp|ombudsman|consumer protection)\b"
+              r"|\b(ombudsman|cfpb|financial conduct authority|consumer (protection|financial protection))\b")
 
 
 def legal_threat(text: str) -> bool:
     """A lawyer, a regulator, a court or the police brought into the conversation."""
     return bool(_legal().search(text or ""))
+
+
+def regulator_only(text: str) -> bool:
+    """A regulator named, and no lawyer, court or police: a complaint case, not a legal one."""
+    found = {m.group(0).lower() for m in _legal().finditer(text or "")}
+    return bool(found) and all(re.fullmatch(_REGULATOR, f, re.IGNORECASE) for f in found)
 
 
 @lru_cache(maxsize=1)
@@ -258,6 +280,8 @@ def read_signals(text: str, entities: Optional[Iterable[Mapping[str, Any]]] = No
         "period": payment_period(text),
         "hardship": hardship_reason(text),
         "legal_threat": legal_threat(text),
+        "regulator_only": regulator_only(text),
+        "question": bool(re.search(r"[?？]", text or "")),
         "arrest": arrest(text),
         "opt_out": "limits" if limits else detect_opt_out(text),
         "contact_limits": limits,

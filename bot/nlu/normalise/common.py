@@ -10,6 +10,7 @@ ENTITY_TYPES = (
     "amount", "currency", "date", "duration_days", "instalments",
     "loan_reference", "date_of_birth", "phone_last4",
     "not_date",  # a date the borrower ruled out: resolved like `date` (negation.py)
+    "not_amount",  # an amount the borrower took back ("galti se 5000 likha, aaj 7500"): negation.py taken_back
 )
 DOB_MIN_AGE_YEARS = 14  # a dated year at least this far back is a birth date
 DOB_ADULT_YEARS = 18  # a two-digit birth year is read at least this far back: borrowers are adults

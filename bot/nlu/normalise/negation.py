@@ -57,6 +57,7 @@ def _lexicon() -> Dict[str, object]:
         "after_breaks": _phrases(data.get("after_breaks") or ()),
         "resets": _phrases(data.get("resets") or ()),
         "corrections": _phrases(data.get("corrections") or ()),
+        "mistakes": _phrases(data.get("mistakes") or ()),
         "max_gap": int(data.get("max_gap", 4)),
         "max_gap_after": int(data.get("max_gap_after", 2)),
     }
@@ -167,6 +168,20 @@ def negated(text: str, start: int, end: int, others: Sequence[Tuple[int, int]] =
     """Whether the date at text[start:end] is ruled out; `others` are the message's other date spans."""
     later = [span for span in others if span[0] >= end]
     return _negated_before(text, start, end) or _negated_after(text, end, later) or _corrected(text, end, later)
+
+
+def taken_back(text: str, start: int, end: int, others: Sequence[Tuple[int, int]]) -> bool:
+    """Whether the amount at text[start:end] is one the borrower takes back ("galti se 5000 likha, aaj
+    7500", "5000 was a typo", "5000, I mean 7500"): only when another amount follows to replace it.
+    Round 6 (dev): the taken-back 5,000 was recorded as the first part."""
+    later = [span for span in others if span[0] >= end]
+    if not later:
+        return False
+    lex = _lexicon()
+    before = _words(text, max(0, start - 40), start)[-3:]
+    after = _words(text, end, min(s for s, _ in later))[:lex["max_gap"]]
+    return bool(_occurrences(before, lex["mistakes"]) or _occurrences(after, lex["mistakes"])) \
+        or _corrected(text, end, later)
 
 
 def check_lexicon() -> None:

@@ -18,7 +18,7 @@ from bot.nlu.normalise.durations import (
 )
 from bot.nlu.normalise.identifiers import _LOAN_RE, loan_value, parse_loan_reference, parse_phone_last4, _phone_group, _PHONE_RE
 from bot.nlu.normalise.dates import _BIRTH_CONTEXT, _find_dates, _is_dob, local_today, parse_date, parse_dob
-from bot.nlu.normalise.negation import negated
+from bot.nlu.normalise.negation import negated, taken_back
 
 
 def extract(text: str, now: datetime, tz: str = "UTC") -> List[Dict]:
@@ -91,6 +91,10 @@ def _extract(text: str, now: datetime, tz: str) -> List[Dict]:
             taken.append(m.span())
             out.append(_entity("duration_days", days, *m.span(), text))
     _amount_entities(text, taken, out)
+    amounts = [(e["start"], e["end"]) for e in out if e["entity"] == "amount"]
+    for entity in out:  # "Sorry galti se 5000 likha, aaj 7500 dunga": the 5000 is taken back
+        if entity["entity"] == "amount" and taken_back(text, entity["start"], entity["end"], amounts):
+            entity["entity"] = "not_amount"
     return sorted(out, key=lambda e: (e["start"], e["end"]))
 
 

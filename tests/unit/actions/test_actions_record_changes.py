@@ -351,3 +351,16 @@ def test_a_wrong_number_the_channel_cannot_name_goes_to_a_person_and_nothing_fal
     with records_db.session() as s:
         case = s.execute(select(Handoff).where(Handoff.conversation_id == "rc-18")).scalar_one()
         assert (case.status, case.outcome) == ("closed", "handed_back")
+
+
+def test_a_reported_threat_confirmed_as_a_complaint_is_looked_into_first(records_db):
+    """Round 6 (dev): "one man call me yesterday say police go come carry me" was answered, never recorded."""
+    pending = {record_moves.PENDING: {"intent": "complain", "threat": True,
+                                      "text": "one man call me yesterday say police go come carry me"}}
+    messages, after = run(records_db, "action_complain", tracker(
+        "rc-threat", "yes", "affirm", pending, Move("action_complain", escalation=Escalation.COMPLAINT,
+                                                    detail="confirmed")))
+    with records_db.session() as s:
+        case = s.execute(select(Handoff).where(Handoff.conversation_id == "rc-threat")).scalar_one()
+        assert case.priority == handoffs.PRIORITY_HIGH and "threat" in case.reason and "police" in case.reason
+    assert after[during_handoff.CASE_INTENT] == "complain"

@@ -93,10 +93,11 @@ def test_a_correction_of_what_the_case_is_about_carries_the_new_reading():
     said = "no, I didn't say I already paid, I get paid on the 15th"
     move = during_handoff.decide(Turn("promise_to_pay", said, NOW, opened_on_paid, signals=read_signals(said)))
     assert (move.action, move.detail) == (during_handoff.CORRECTION, "promise_to_pay")
-    # another reason without "you got it wrong" is a new message, not a correction of the case
+    # another reason without "you got it wrong" is a new message, not a correction of the case; being a
+    # question, it is told again when a person will answer (round 6 (dev): "how will I know?")
     freeze = "Is there any way to freeze the interest?"
     assert during_handoff.decide(Turn("request_fee_waiver", freeze, NOW, opened_on_paid,
-                                      signals=read_signals(freeze))).action == during_handoff.NOTE
+                                      signals=read_signals(freeze))).action == during_handoff.ACKNOWLEDGE
     assert during_handoff.decide(turn("deny", opened_on_paid)).detail == "deny"
     # The same reading again, or a case opened on something the borrower did not say, is no correction.
     assert during_handoff.decide(turn("already_paid", opened_on_paid)).action == during_handoff.NOTE

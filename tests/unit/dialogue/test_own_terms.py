@@ -140,3 +140,25 @@ def test_their_recorded_terms_are_still_theirs_to_change_in_the_next_message():
     assert change.action == "action_offer" and change.detail is None  # put to them: it changes what is recorded
     assert [(i.due.isoformat(), str(i.amount)) for i in change.offer.schedule] == [(FRIDAY, "6000.00"),
                                                                                   ("2026-12-11", "7860.00")]
+
+
+def test_a_stop_beside_their_terms_is_asked_after_the_terms_are_recorded(records_db):  # noqa: F811
+    """Round 6 (dev): "I will clear everything on 15th. Now stop calling" lost the promise to the question."""
+    from actions import debt
+    from bot.dialogue.record_moves import PENDING
+    add_loan(records_db, "LN-81002")
+    text = "I will clear everything on Friday. Now stop calling me"
+    with records_db.session() as s:
+        loan = common.loan_slot(s, "LN-81002", None)
+        turn = Turn("pay_in_full", text, NOW_, {"verified": True, "loan_id": "LN-81002", "loan": loan},
+                    {"date": [FRIDAY]}, signals=read_signals(text))
+        move = decide(turn, products())
+        reply = Reply(turn, move)
+        tracker = type("OtherTracker", (Tracker,), {"sender_id": "conv-own-terms-2"})()
+        events = negotiation.offer(turn, reply, s, tracker) + debt.second_answers(turn, reply, s, tracker)
+    keys = [key for key, _, _ in reply.messages]
+    assert keys[0] == "accepted_own" and keys[-1].startswith(("confirm_stop_contact", "clarify_stop_contact"))
+    pending = [e["value"] for e in events if e.get("name") == PENDING]
+    assert pending and pending[-1]["intent"] == "stop_contact"
+    with records_db.session() as s:
+        assert queries.active_arrangement(queries.find_loan(s, "LN-81002")) is not None

@@ -61,7 +61,9 @@ def test_no_second_answer_after_a_crisis_a_wrong_number_or_a_stop(text, intent):
 def test_a_worry_about_the_family_or_the_contacts_no_intent_read_gets_the_no():
     move = decide(said("Terus katanya data saya mau disebar ke semua kontak HP saya. Bisa gitu?", "nlu_fallback",
                        VERIFIED), PRODUCTS)
-    assert move.action == "action_consequences" and move.detail == "contacts" and move.also == ()
+    assert move.action == "action_consequences" and move.detail == "contacts"
+    # "katanya" (they said): a threat made in the lender's name, so the complaint is then put to them
+    assert move.also in (("clarify_complain",), ("confirm_complain",))
     worried = decide(said("会不会联系我家人？警察会来抓我吗？", "nlu_fallback", {}), PRODUCTS)
     assert worried.action == "action_consequences" and worried.detail is None  # the arrest answer
     assert worried.also == ("contacts",)  # then the one about the family
