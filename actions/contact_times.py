@@ -28,7 +28,8 @@ def remembered(signal: Any, when: Any, text: str) -> dict | None:
         return None
     time = None if proposed is None else {"relation": proposed.relation, "hour": proposed.at.hour,
                                           "minute": proposed.at.minute}
-    return {**(time or {}), "date": when, "text": text[:300]}
+    window = {k: signal[k] for k in ("until", "days") if isinstance(signal, Mapping) and signal.get(k)}
+    return {**(time or {}), **window, "date": when, "text": text[:300]}
 
 
 def note(kept: Mapping[str, Any], state: Mapping[str, Any], reply: Reply, session: Session, tracker: Tracker) -> None:
@@ -37,7 +38,10 @@ def note(kept: Mapping[str, Any], state: Mapping[str, Any], reply: Reply, sessio
     if proposed is not None:
         profile = contact_time.profile_of(state.get("jurisdiction"))
         window = contact_time.bounds(profile)
-        if window is None or not contact_time.allowed(proposed, profile):
+        until = kept.get("until") if isinstance(kept.get("until"), Mapping) else None
+        late = until is not None and window is not None and \
+            f"{int(until['hour']):02d}:{int(until.get('minute') or 0):02d}" > window[1]  # "6 to 10pm" where 19:00 ends it
+        if window is None or not contact_time.allowed(proposed, profile) or late:
             audit.append(session, actor="bot", kind="contact_time_refused",
                          payload={"proposed": f"{proposed.relation} {proposed.at:%H:%M}", "profile": profile.name},
                          loan_id=state.get("loan_id"), conversation_id=tracker.sender_id)
@@ -45,6 +49,15 @@ def note(kept: Mapping[str, Any], state: Mapping[str, Any], reply: Reply, sessio
             reply.say("contact_time_outside", start=start, end=end)
             return
     audit.append(session, actor="borrower", kind="preferred_contact_time", payload={
-        "date": kept.get("date"), "time": None if proposed is None else f"{proposed.relation} {proposed.at:%H:%M}",
+        "date": kept.get("date"), "time": _said_time(proposed, kept.get("until")), "days": kept.get("days"),
         "text": kept.get("text")}, loan_id=state.get("loan_id"), conversation_id=tracker.sender_id)
     reply.say("busy_later_noted")
+
+
+def _said_time(proposed: contact_time.Proposed | None, until: Any) -> str | None:
+    """"at 18:00", "after 20:00", or the window "18:00-20:00" when they gave its end."""
+    if proposed is None:
+        return None
+    if isinstance(until, Mapping) and until.get("hour") is not None:
+        return f"{proposed.at:%H:%M}-{int(until['hour']):02d}:{int(until.get('minute') or 0):02d}"
+    return f"{proposed.relation} {proposed.at:%H:%M}"

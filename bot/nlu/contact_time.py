@@ -62,6 +62,7 @@ def _rules() -> Dict[str, Any]:
             [w for words in lexicons.load("negation")["before"].values() for w in words])),
         "clause_break": re.compile(_CLAUSE_BREAK),
         "past": re.compile(lexicons.words_in_any_script(list(data.get("past_words") or ["(?!)"]))),
+        "days": {day: re.compile(lexicons.words_in_any_script(list(words))) for day, words in (data.get("days") or {}).items()},
     }
 
 
@@ -134,7 +135,8 @@ def _relation(text: str, m: re.Match, rules: Dict[str, Any]) -> str:
 
 def contact_time(text: str) -> Optional[Dict[str, Any]]:
     """{"relation": "after"|"before"|"at", "hour": 0-23, "minute": 0-59} of the first plain time, or None;
-    with "past": True when its clause says it happened ("you called at 11pm last night").
+    with "until" (the window's end), "days" (["tue"], the weekdays) and "past": True when its clause says
+    it happened ("you called at 11pm last night").
 
     A time said with a payment word and no contact word ("I'll pay at 6pm")
     is when they pay, not when to contact them: None.
@@ -151,8 +153,31 @@ def contact_time(text: str) -> Optional[Dict[str, Any]]:
                 if relation is None:
                     continue  # "don't call at 6am": no time they want
             found = {"relation": relation, **_range_start(said[:m.start()], clock)}
-            return {**found, "past": True} if _in_clause(said, m, rules, "past") else found
+            until = _range_end(said, m, found, clock)
+            days = _days(said, rules)
+            return {**found, **({"until": until} if until else {}), **({"days": days} if days else {}),
+                    **({"past": True} if _in_clause(said, m, rules, "past") else {})}
     return None
+
+
+def _range_end(said: str, m: re.Match, found: Dict[str, int], clock: Dict[str, int]) -> Optional[Dict[str, int]]:
+    """Where a window ends: the time matched when a start stood before it ("between 6 and 8 pm"), or
+    the hour after it ("subah 8 se 9 ke beech", "from 6pm to 9pm"): kept with the preference (round 6
+    (dev): "Tuesdays between 6 and 8 pm" was recorded as "at 18:00")."""
+    if found["hour"] != clock["hour"]:
+        return clock
+    after = _RANGE_END.match(said, m.end())
+    if after is None:
+        return None
+    hour, minute = int(after.group(1)), int(after.group(2) or 0)
+    if after.group(3) == "pm" and hour < 12 or hour < clock["hour"] and hour + 12 <= 23:
+        hour += 12
+    return {"hour": hour, "minute": minute} if clock["hour"] < hour <= 23 and minute < 60 else None
+
+
+def _days(said: str, rules: Dict[str, Any]) -> list:
+    """The days a preference is for ("only contact me Tuesdays", "weekdays only"), in week order."""
+    return [day for day, pattern in rules["days"].items() if pattern.search(said)]
 
 
 _FLIPPED = {"after": "before", "before": "after"}
@@ -170,6 +195,10 @@ def _in_clause(said: str, m: re.Match, rules: Dict[str, Any], words: str) -> boo
     before = rules["clause_break"].split(said[:m.start()])[-1]
     after = rules["clause_break"].split(said[m.end():])[0]
     return bool(rules[words].search(before) or rules[words].search(after))
+
+
+_RANGE_END = re.compile(r"\s*(?:to|till|until|and|-|–|hadi|mpaka|hanggang|sampai|se|至|到)\s*(\d{1,2})(?:[:.]([0-5]\d))?"
+                        r"\s*(am|pm)?(?![\d:])")
 
 
 # "8 to 9pm", "between 6 and 8 pm", "7-9 pm": the hour before the range word shares the part of the day.

@@ -28,7 +28,7 @@ def test_a_time_in_its_own_clause_is_read_on_the_side_they_want():
     assert contact_time("Aur please office time mein call mat karna, raat 8 baje ke baad call karo") == \
         {"relation": "after", "hour": 20, "minute": 0}
     assert contact_time("8 ke baad nahi ho sakta? Theek hai phir subah 8 se 9 ke beech") == \
-        {"relation": "at", "hour": 8, "minute": 0}
+        {"relation": "at", "hour": 8, "minute": 0, "until": {"hour": 9, "minute": 0}}
     assert contact_time("please don't call me before 9am")["relation"] == "after"
     assert contact_time("dont call after 9pm") == {"relation": "before", "hour": 21, "minute": 0}
     assert contact_time("don't call me at 6am, call at 7pm") == {"relation": "at", "hour": 19, "minute": 0}
@@ -194,3 +194,12 @@ def test_a_call_at_night_complained_of_is_asked_about_as_a_complaint_never_recor
     assert (move.action, move.detail) == ("action_clarify_record", "complain")
     later = decide(said("don't call me before 9am", "stop_contact", with_loan()), PRODUCTS)
     assert later.action == "action_busy_later"
+
+
+def test_a_contact_window_keeps_its_end_and_its_days():
+    assert contact_time("And only contact me Tuesdays between 6 and 8 pm") == \
+        {"relation": "at", "hour": 18, "minute": 0, "until": {"hour": 20, "minute": 0}, "days": ["tue"]}
+    assert contact_time("8 ke baad nahi ho sakta? Theek hai phir subah 8 se 9 ke beech")["until"] == \
+        {"hour": 9, "minute": 0}
+    assert contact_time("call me from 6pm to 9pm on weekdays")["days"] == ["mon", "tue", "wed", "thu", "fri"]
+    assert "days" not in contact_time("tawagan mo ako sa susunod na linggo ng 7 ng gabi")  # linggo: a week here
