@@ -61,6 +61,8 @@ def second_answers(turn: Turn, reply: Reply, session: Session, tracker: Tracker)
             reply.say("contacts_never")
         elif also == "visits" and not config().lender.field_visits:
             reply.say("visits_never")
+        elif also == "fees" and (turn.slot("loan") or {}).get("loan_id"):
+            reply.say("fees", **money_fills(turn.slot("loan"), reply.language))
     return events
 
 

@@ -27,7 +27,10 @@ def handoff(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> lis
     notes, currency = reply.decided.notes, (turn.slot("loan") or {}).get("currency")
     if notes and currency:  # nothing within the limits fits their budget: say so, with the figures, first
         reply.say("no_offer", reason=note_text(notes, currency, reply.language))
-    return handoff_reason(turn, reply, session, tracker, _why(reply))
+    events = handoff_reason(turn, reply, session, tracker, _why(reply))
+    if reply.decided.escalation in during_handoff.ABOUT_TERMS:  # the figures are the case: terms may still be agreed
+        events.append(SlotSet(during_handoff.CASE_INTENT, during_handoff.TERMS_CASE))
+    return events
 
 
 def _why(reply: Reply) -> str:

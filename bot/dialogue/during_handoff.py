@@ -54,6 +54,8 @@ DEATH_QUESTION = "action_handoff_death_question"  # "must I pay?", "where do I s
 ACTIONS = (SELF_HARM, HOW_TO_PAY_ACTION, ACKNOWLEDGE, NOTE, CORRECTION, APPEND, PAYMENT_REFERENCE, DEATH_DETAILS,
            DEATH_QUESTION)
 REMINDERS_PAUSED = "reminders_paused"  # NOTE's detail: "no reminders while my payment is checked"
+TERMS_CASE = "terms"  # CASE_INTENT of a case opened because no arrangement fitted (ABOUT_TERMS)
+ABOUT_TERMS = (Escalation.OVER_BUDGET, Escalation.NO_ARRANGEMENT, Escalation.LADDER_EXHAUSTED)
 DEATH_CASE = "death_reported"  # CASE_INTENT of a case opened on a reported death (actions/people.py)
 
 
@@ -65,9 +67,11 @@ def active(turn: Turn) -> bool:
 def beside_complaint(turn: Turn) -> bool:
     """A case opened on a complaint is about how the lender behaved, not about the debt: while no
     agent holds it, a verified borrower may still agree terms with the bot (issue 13 panel: "I'll
-    pay the £174 on the 18th, but the complaint stands" was only appended to the case). Never after
-    self-harm was spoken of; a paused account still goes to a person first (moves.py)."""
-    return (turn.slot(CASE_INTENT) == "complain" and bool(turn.slot("verified", False))
+    pay the £174 on the 18th, but the complaint stands" was only appended to the case). So may one
+    whose case is that nothing fitted their figure and who then names terms that do ("那就分三期，每个月
+    还一次": round 7 (dev), only appended). Never after self-harm was spoken of; a paused account still
+    goes to a person first (moves.py)."""
+    return (turn.slot(CASE_INTENT) in ("complain", TERMS_CASE) and bool(turn.slot("verified", False))
             and not turn.slot(TAKEN, False) and not turn.slot(SELF_HARM_CASE, False)
             and not turn.self_harm and turn.intent != SELF_HARM_INTENT)
 

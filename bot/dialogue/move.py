@@ -63,7 +63,7 @@ class Move:
 
 # What a move may answer besides its own: how to pay, "can I be arrested?" and "will you tell my
 # family?" answered "no".
-ALSO = ("payment_methods", "arrest", "contacts", "visits", "contact_time",
+ALSO = ("payment_methods", "arrest", "contacts", "visits", "contact_time", "fees",
         # a change to the record the same message asked for, put to them after their own terms were
         # recorded ("I will clear everything on 15th. Now stop calling"): the one-tap question
         "confirm_stop_contact", "clarify_stop_contact", "confirm_complain", "clarify_complain")

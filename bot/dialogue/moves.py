@@ -226,7 +226,10 @@ def _unverified(turn: Turn) -> Move:
         return Move("action_verify")
     if turn.slot("verify_locked", False):
         return Move("action_verification_locked")
-    if turn.intent in record_moves.VERIFIED_ONLY:  # "I already paid": asked about once they verify
+    if turn.intent in record_moves.VERIFIED_ONLY and (turn.intent in (turn.signal("evidence") or ())
+                                                      or turn.intent_confidence >= record_moves.MIN_CONFIDENCE):
+        # "I already paid": asked about once they verify; not "nakalimutan ko talaga yung loan ko, sorry po"
+        # (I forgot my loan), read as a dispute with no words for one (round 7 (dev): asked "not your debt?")
         return Move("action_ask_identity", detail=turn.intent)
     if turn.intent == "greet":
         return Move("action_greet")

@@ -7,7 +7,6 @@ is a counter, never a yes. Pure; moves.py decides with these.
 """
 from __future__ import annotations
 
-from bot.dialogue.own_terms import arranged
 from bot.dialogue.requests import as_date, positive_decimal
 from bot.dialogue.turn import Turn
 
@@ -59,9 +58,10 @@ def restates_arrangement(turn: Turn) -> bool:
 def thanks_for_their_terms(turn: Turn) -> bool:
     """Thanks for an offer that is exactly what they asked for ("thx", "Thank you so much, that's a
     relief", "好的谢谢" after their own date and amount were read back) is their yes: round 6 (dev)
-    left four such promises unrecorded. An offer the bot adjusted still needs a plain yes."""
+    left four such promises unrecorded; "tnx" to a change they asked for in their own words ("30k on 11th,
+    48k on 25th") is theirs too (round 7 (dev)). An offer the bot adjusted still needs a plain yes."""
     offer = turn.slot("pending_offer") or {}
-    return not offer.get("adjusted") and not offer.get("all") and not turn.signal("hedged") and not arranged(turn) \
+    return not offer.get("adjusted") and not offer.get("all") and not turn.signal("hedged") \
         and (turn.slot("loan") or {}).get("status") != "paused" and only_offered_terms(turn)
 
 

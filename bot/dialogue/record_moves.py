@@ -52,9 +52,10 @@ WHO_MISREAD = frozenset({"stop_contact", "wrong_person", "third_party", "bot_cha
 # classifier reads a claim as ("Nililipa jana kupitia paybill, code ni SLK8Y2H1QZ" read as
 # how to pay, "ok paid. confirmation is 9QX-22814" as a balance question: issue 13 panel).
 # The bot then asks what they meant (one tap), it never records on the words alone.
-# Not provide_identity: "LN-20931, 12 March 1990, I paid yesterday" is verification first.
+# provide_identity only without identity details ("Saya bukan peminjam" read as identity: round 7 (dev));
+# "LN-20931, 12 March 1990, I paid yesterday" is verification first (said_instead).
 EVIDENCE_OVER = frozenset({
-    "ask_payment_methods", "ask_balance", "ask_due_date", "ask_fees", "ask_consequences", "pay_in_full",
+    "ask_payment_methods", "ask_balance", "ask_due_date", "ask_fees", "ask_consequences", "pay_in_full", "provide_identity",
     "nlu_fallback", "out_of_scope", "greet", "thank", "goodbye", "busy_later", "apologize", "refuse_to_pay",
     "bot_challenge", *RECORDS,
 })
@@ -100,16 +101,26 @@ def _yes_to(turn: Turn, pending: Mapping[str, Any]) -> bool:
     """Whether this turn says yes to the change the bot asked about."""
     return (turn.intent == "affirm"
             or bool(turn.signal("yes_first"))  # "Ndio, hakuna simu wala SMS" to "stop contact?", whatever the rest reads as
-            or (turn.intent == "thank" and pending.get("intent") == "already_paid")  # "ok thanks" to "have you paid?"
+            or (turn.intent in ("thank", "apologize") and pending.get("intent") == "already_paid")  # "thanks!! sorry again"
             or (pending.get("intent") == "already_paid" and _payment_details(turn))  # "3,450 on Dec 3. GCash ref 5013..."
-            or (turn.intent == pending.get("intent") and turn.intent in RECORDS))  # "yes, wrong number": the claim again
+            or (turn.intent == pending.get("intent") and turn.intent in RECORDS)  # "yes, wrong number": the claim again
+            or _claim_said_again(turn, pending))
+
+
+def _claim_said_again(turn: Turn, pending: Mapping[str, Any]) -> bool:
+    """The claim in the words again, under any intent, with no terms beside it ("麻烦把我的号码从你们系统里删掉"
+    to "we reached the wrong person?": round 7 (dev) answered "say it another way"). A message that also
+    names a date or an amount has its terms recorded first (moves.py `_terms_first`)."""
+    return pending.get("intent") in (turn.signal("evidence") or ()) and pending.get("intent") != "already_paid" \
+        and not any(turn.entities.get(e) for e in ("amount", "date", "duration_days", "instalments"))
 
 
 def _payment_details(turn: Turn) -> bool:
     """The payment's reference, or a day already past: details of a payment made, which answer
     "have you already paid?" (issue 13 panel: they were answered with the statement)."""
     today = local_today(turn).isoformat()
-    return bool(turn.signal("payment_reference")) or any(str(d)[:10] < today for d in turn.entities.get("date") or ())
+    return bool(turn.signal("payment_reference")) or any(str(d)[:10] < today for d in turn.entities.get("date") or ()) \
+        or "already_paid" in (turn.signal("evidence") or ())  # "Nililipa 3,600 yote. Check vizuri"
 
 
 def said_instead(turn: Turn) -> str | None:
@@ -125,6 +136,8 @@ def said_instead(turn: Turn) -> str | None:
     if any(turn.first(e) for e in IDENTITY_ENTITIES):
         return None
     others = evidence - {intent}
+    if len(others) > 1 and not turn.slot("verified", False):  # "Saya bukan peminjam. Saya tidak pernah pinjam":
+        others -= VERIFIED_ONLY  # before verification, a wrong number, not a dispute of someone else's debt
     return others.pop() if len(others) == 1 else None
 
 

@@ -36,6 +36,10 @@ def their_amount(turn: Turn, loan: Mapping[str, Any]) -> Decimal | None:
     lipa 9k yote mara moja. Naeza toa 1,500 kila wiki" became a promise of the whole 9,000)."""
     amounts = [a for a in (positive_decimal(v) for v in turn.entities.get("amount") or ()) if a is not None]
     total = positive_decimal(loan.get("total"))
+    if turn.signal("amount_question"):  # "为什么比我借的多了380块?": the figures asked about are no budget
+        asked = {positive_decimal(loan.get(k)) for k in ("total", "outstanding_principal", "principal")}
+        extra = (positive_decimal(loan.get("accrued_interest")) or 0) + (positive_decimal(loan.get("late_fees")) or 0)
+        amounts = [a for a in amounts if a not in asked and a != extra]
     own = [a for a in amounts if a != total]
     return (own or amounts or [None])[0] if len(amounts) > 1 else (amounts or [None])[0]
 

@@ -51,6 +51,8 @@ def beside(turn: Turn, move: Move) -> Move:
         also.append("contacts")
     if turn.signal("visit_worry") and move.detail != "visits":
         also.append("visits")
+    if verified and turn.signal("amount_question") and move.action not in ("action_explain_fees", "action_dispute"):
+        also.append("fees")  # "能不能分期？另外为什么比我借的多了380块？": the plan, then where the 380 comes from
     if verified and turn.signal("contact_time") and not turn.signal("contact_time").get("past") \
             and move.action in _NOTES_A_TIME_TOO:
         also.append("contact_time")  # "Sige, 6am na lang kung yun ang pinakamaaga" as the plan is agreed

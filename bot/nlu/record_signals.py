@@ -38,9 +38,10 @@ _TRANSACTION_CODE = re.compile(
 # A payment reference the borrower names ("ref 9QX-22814", "receipt no. TX558201", "transaction id: 88213"):
 # the word, then one token of 5-20 letters, digits or hyphens with at least one digit.
 _NAMED_REFERENCE = re.compile(
-    r"\b(?:ref(?:erence)?|receipt|transaction|txn|trx|confirmation|code|kode(?:nya)?|resibo|struk(?:nya)?)\b"
-    r"[\s.:#-]{0,3}(?:(?:no|number|num|id|code)\b[\s.:#-]{0,3})?(?:(?:is|was|ni|ay)\b[\s.:#-]{0,3})?"
-    r"(?=[A-Za-z0-9-]{0,19}\d)(\d{2,6}(?: \d{2,6}){1,4}(?![A-Za-z0-9-])|[A-Za-z0-9][A-Za-z0-9-]{4,19})"
+    r"(?:\b(?:ref(?:erence)?|receipt|transaction|txn|trx|confirmation|code|kode(?:nya)?|resibo|struk(?:nya)?)\b"
+    r"|交易号|交易单号|流水号|订单号|转账单号|凭证号|单号)"
+    r"[\s.:#：-]{0,3}(?:(?:no|number|num|id|code)\b[\s.:#-]{0,3})?(?:(?:(?:is|was|ni|ay)\b|是)[\s.:#：-]{0,3})?"
+    r"(?=[A-Za-z0-9-]{0,31}\d)(\d{2,6}(?: \d{2,6}){1,4}(?![A-Za-z0-9-])|[A-Za-z0-9][A-Za-z0-9-]{4,31})"
     r"(?![A-Za-z0-9-])", re.IGNORECASE)
 # The words that name a payment's own reference: one given is evidence of a payment made
 # ("ok paid. confirmation is 9QX-22814", "kodenya 7781 2290 1100"); a bare "ref" or "code" may be the loan's.

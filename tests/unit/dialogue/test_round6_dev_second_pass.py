@@ -203,3 +203,56 @@ def test_a_contact_window_keeps_its_end_and_its_days():
         {"hour": 9, "minute": 0}
     assert contact_time("call me from 6pm to 9pm on weekdays")["days"] == ["mon", "tue", "wed", "thu", "fri"]
     assert "days" not in contact_time("tawagan mo ako sa susunod na linggo ng 7 ng gabi")  # linggo: a week here
+
+
+def test_round7_dev_an_amount_asked_about_is_no_budget_and_terms_are_agreed_beside_a_case_about_figures():
+    """Round 7 (dev, read after its 10a01cb blind run): "能不能分期？另外为什么比我借的多了380块？" took the 380
+    (interest and fees) as a monthly budget, and the three monthly payments then named were only appended."""
+    text = "现在一次性还不上，能不能分期？另外为什么比我借的多了380块？"
+    move = decide(said(text, "request_instalments", with_loan(), amount="1360"), PRODUCTS)  # 860 + 500 in LOAN
+    assert move.action == "action_ask_details" and "fees" in move.also
+    terms_case = with_loan() | {during_handoff.HANDED_OFF: True, during_handoff.CASE_INTENT: during_handoff.TERMS_CASE}
+    three = said("那就分三期，每个月还一次，第一期下周五还", "request_instalments", terms_case, instalments=3,
+                 date="2026-12-04")
+    plan = decide(three, PRODUCTS)
+    assert plan.action not in during_handoff.ACTIONS  # negotiated by the full rules, not only appended
+    assert plan == decide(said(three.text, "request_instalments", with_loan(), instalments=3, date="2026-12-04"),
+                          PRODUCTS)
+    taken = terms_case | {during_handoff.TAKEN: True}
+    assert decide(said("那就分三期", "request_instalments", taken, instalments=3), PRODUCTS).action \
+        == during_handoff.APPEND  # once a person holds it, they answer
+
+
+def test_round7_dev_payment_claims_and_a_tagalog_wish_not_to_be_here_are_read():
+    assert read_signals("我12月6号已经用支付宝还了3270，为什么今天还说我逾期？")["evidence"] == ["already_paid"]
+    assert read_signals("支付宝交易号是2026120622001456789012")["payment_reference"] == "2026120622001456789012"
+    pending = with_loan() | {PENDING: {"intent": "already_paid", "text": "paid"}}
+    assert decide(said("Nililipa 3,600 yote. Check vizuri", "provide_identity", pending, amount="3600"),
+                  PRODUCTS).action == "action_already_paid"
+    assert decide(said("thanks!! sorry again", "apologize", pending), PRODUCTS).action == "action_already_paid"
+    assert read_signals("Omzet warung saya turun hampir 50% sejak ada food court baru")["hardship_likely"]
+    assert read_signals("job ilienda mwezi uliopita")["hardship"] == "job_loss"
+
+
+def test_round7_dev_someone_who_never_borrowed_is_a_wrong_number_not_asked_to_verify():
+    for text, intent in (("Saya bukan peminjam. Saya tidak pernah pinjam uang online", "provide_identity"),
+                         ("Aapka message aaya loan ke baare mein. Maine koi loan nahi liya hai", "nlu_fallback")):
+        move = decide(said(text, intent, {}), PRODUCTS)
+        assert (move.action, move.detail) in (("action_clarify_record", "wrong_person"),
+                                              ("action_confirm_record", "wrong_person")), text
+    from dataclasses import replace as _replace
+    forgot = decide(_replace(said("hi po, nakalimutan ko talaga yung loan ko, sorry po", "dispute_debt", {}),
+                             intent_confidence=0.35), PRODUCTS)
+    assert forgot.detail != "dispute_debt"  # no words for a dispute: not asked "is this not your debt?" later
+
+
+def test_round7_dev_a_wrong_number_said_again_is_the_yes_and_a_two_digit_birth_year_after_a_space_verifies():
+    pending = {PENDING: {"intent": "wrong_person", "text": "你们找错人了"}}
+    move = decide(said("我不知道什么借款编号，也不想知道。麻烦把我的号码从你们系统里删掉", "nlu_fallback", pending), PRODUCTS)
+    assert move.action == "action_wrong_person"
+    from datetime import datetime, timezone
+    from bot.nlu.normalise import extract
+    found = extract("fine. LN-83648, dob feb 21 93", datetime(2026, 12, 7, tzinfo=timezone.utc))
+    assert ("date_of_birth", "1993-02-21") in [(e["entity"], e["value"]) for e in found]
+    assert "date_of_birth" not in [e["entity"] for e in extract("pay feb 21 93 dollars",
+                                                                   datetime(2026, 12, 7, tzinfo=timezone.utc))]
