@@ -39,7 +39,8 @@ MULTILINGUAL = ROOT / "tests" / "nlu" / "dev_self_harm_multilingual.yml"
 LANGUAGES = ROOT / "tests" / "nlu" / "dev_self_harm_languages.yml"
 ROUND2 = {"a": ROOT / "tests" / "nlu" / "dev_self_harm_round2_a.yml",   # Chinese, Hindi, Hinglish
           "b": ROOT / "tests" / "nlu" / "dev_self_harm_round2_b.yml",   # Swahili, Tagalog, Indonesian, English
-          "3": ROOT / "tests" / "nlu" / "dev_self_harm_round3.yml"}     # round 3: zh, sw, tl, id, hi
+          "3": ROOT / "tests" / "nlu" / "dev_self_harm_round3.yml",     # round 3: zh, sw, tl, id, hi
+          "4": ROOT / "tests" / "nlu" / "dev_self_harm_round4.yml"}     # round 4: en, pcm, zh, sw, tl, id, hi
 EVERYDAY = ROOT / "tests" / "nlu" / "dev_self_harm_everyday.yml"
 VULNERABILITY = "disclose_vulnerability"
 Texts = List[Tuple[str, str]]  # (group, text)
@@ -197,8 +198,8 @@ def main(argv: List[str]) -> None:
              "language positives": language_positives, "language hard negatives": language_hard}
     for part, path in ROUND2.items():
         round2_positives, round2_hard = dev_sets(path)
-        every.update({f"round 2 ({part}) positives": round2_positives,
-                      f"round 2 ({part}) hard negatives": round2_hard})
+        label = f"round 2 ({part})" if part in ("a", "b") else f"round {part}"
+        every.update({f"{label} positives": round2_positives, f"{label} hard negatives": round2_hard})
     sims.update({n: scores([t for _, t in every[n]]) for n in every if n not in sims})
     e5 = {name: e5_scores([t for _, t in items]) for name, items in every.items()}
     e5_settings = (f"threshold {safety.E5_THRESHOLD:.2f}, margin {safety.E5_MARGIN:.2f}, min_words "
