@@ -8,12 +8,11 @@ details match a loan, so it tells nobody which references exist.
 """
 from __future__ import annotations
 
-from datetime import date
-
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from sqlalchemy.orm import Session
 
+from actions import identity
 from actions.turns import Reply
 from bot.dialogue import during_handoff
 from bot.dialogue.moves import Turn
@@ -24,7 +23,7 @@ def death_details(turn: Turn, reply: Reply, session: Session, tracker: Tracker) 
     """The reference and date of birth of the borrower who died: the case is linked to the loan when
     they match (its reminders then pause with the open case), and the reply is the same either way."""
     case = handoffs.append_message(session, tracker.sender_id, text=turn.text, intent=turn.intent, at=turn.now)
-    loan = _matching_loan(session, turn)
+    loan = _matching_loan(session, turn, tracker)
     if case is not None and loan is not None:
         handoffs.link_loan(session, tracker.sender_id, loan_id=loan.loan_id)
         audit.append(session, actor="bot", kind="death_report_linked", payload={"loan_id": loan.loan_id},
@@ -41,10 +40,11 @@ def death_question(turn: Turn, reply: Reply, session: Session, tracker: Tracker)
     return [SlotSet(during_handoff.ACKNOWLEDGED, True)]
 
 
-def _matching_loan(session: Session, turn: Turn):
-    reference, born = turn.first("loan_reference"), turn.first("date_of_birth")
-    try:
-        when = date.fromisoformat(str(born)[:10]) if born else None
-    except ValueError:
+def _matching_loan(session: Session, turn: Turn, tracker: Tracker):
+    """The loan the details name, read as verification reads them (a numeric date of birth in the
+    field orders of the holder's jurisdiction: actions/identity.py)."""
+    reference, born = turn.first("loan_reference"), identity.date_of_birth_said(turn, tracker)
+    if not reference or not born:
         return None
-    return queries.verify_borrower(session, str(reference), when) if reference and when else None
+    when, extra = identity.dob_check(born)
+    return queries.verify_borrower(session, str(reference), when, **extra)

@@ -87,7 +87,7 @@ def verification_locked(turn: Turn, reply: Reply, session: Session, tracker: Tra
 
 def verify(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
     typed_reference = turn.first("loan_reference") or turn.signal("loan_reference")
-    typed_dob = _typed_dob(turn, tracker)
+    typed_dob = date_of_birth_said(turn, tracker)
     # A failed pair is kept, so "wait typo, LN-52139" is tried with the date of birth
     # already given; it is never tried again as it was (that would only spend a try).
     retry = bool(turn.slot("verify_attempts")) and not (typed_reference or typed_dob)
@@ -127,7 +127,7 @@ def verify(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list
         else:
             reply.say("ask_missing_dob" if reference else "ask_missing_reference")
         return events
-    typed, readings = _dob_check(dob)
+    typed, readings = dob_check(dob)
     if reference:
         loan = queries.verify_borrower(session, str(reference), typed, **readings)
     else:
@@ -150,7 +150,7 @@ def verify(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list
     return events
 
 
-def _typed_dob(turn: Turn, tracker: Tracker) -> str | dict | None:
+def date_of_birth_said(turn: Turn, tracker: Tracker) -> str | dict | None:
     """This turn's date of birth: its ISO date, or {order: ISO date} when it was typed in
     numbers that read differently by field order ("03/04/1990": the NLU's `readings`,
     bot/nlu/normalise/birthdates.py); the verification picks by the holder's jurisdiction."""
@@ -163,7 +163,7 @@ def _typed_dob(turn: Turn, tracker: Tracker) -> str | dict | None:
     return iso_date(turn.first("date_of_birth"))
 
 
-def _dob_check(dob: str | dict):
+def dob_check(dob: str | dict):
     """(date, {readings, date_orders}) for queries.verify_borrower / verify_borrower_by_dob."""
     if isinstance(dob, dict):
         readings = {order: date.fromisoformat(v) for order, v in dob.items()}

@@ -187,8 +187,7 @@ def _terms_first(turn: Turn, gated: Move, products: Mapping[str, Product], ladde
     move = _verified(turn, products, ladder)
     if move.action != "action_offer" or move.detail != OWN_TERMS:
         return None
-    how = "confirm" if gated.action == record_moves.CONFIRM else "clarify"
-    return replace(move, also=(*move.also, f"{how}_{gated.detail}"))
+    return replace(move, also=(*move.also, _asked_after(gated)))
 
 
 def _fear_first(turn: Turn, gated: Move) -> Move | None:
@@ -199,14 +198,19 @@ def _fear_first(turn: Turn, gated: Move) -> Move | None:
     if gated.action not in (record_moves.CONFIRM, record_moves.CLARIFY) or gated.detail != "complain" \
             or not turn.signal("threat_reported"):
         return None
-    how = "confirm" if gated.action == record_moves.CONFIRM else "clarify"
+    also = (_asked_after(gated),)
     if turn.signal("arrest"):
-        return Move("action_consequences", also=(f"{how}_complain",))
+        return Move("action_consequences", also=also)
     if turn.signal("contacts_worry"):
-        return Move("action_consequences", detail="contacts", also=(f"{how}_complain",))
+        return Move("action_consequences", detail="contacts", also=also)
     if turn.signal("visit_worry"):
-        return Move("action_consequences", detail="visits", also=(f"{how}_complain",))
+        return Move("action_consequences", detail="visits", also=also)
     return None
+
+
+def _asked_after(gated: Move) -> str:
+    """The `Move.also` that puts the gated change to them after the move's own reply ("clarify_complain")."""
+    return f"{'confirm' if gated.action == record_moves.CONFIRM else 'clarify'}_{gated.detail}"
 
 
 def _identity_unread(turn: Turn) -> bool:

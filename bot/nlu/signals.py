@@ -229,12 +229,19 @@ _REGULATOR = (r"\b(report|complain|escalate)\w* (you |this |it )?(to )?(the )?"
 
 def legal_threat(text: str) -> bool:
     """A lawyer, a regulator, a court or the police brought into the conversation."""
-    return bool(_legal().search(text or ""))
+    return bool(_legal_mentions(text))
 
 
 def regulator_only(text: str) -> bool:
     """A regulator named, and no lawyer, court or police: a complaint case, not a legal one."""
-    found = {m.group(0).lower() for m in _legal().finditer(text or "")}
+    return _only_regulators(_legal_mentions(text))
+
+
+def _legal_mentions(text: str) -> set:
+    return {m.group(0).lower() for m in _legal().finditer(text or "")}
+
+
+def _only_regulators(found: set) -> bool:
     return bool(found) and all(re.fullmatch(_REGULATOR, f, re.IGNORECASE) for f in found)
 
 
@@ -275,12 +282,13 @@ def read_signals(text: str, entities: Optional[Iterable[Mapping[str, Any]]] = No
     has them, with their positions (only `parts` reads them)."""
     text = text if isinstance(text, str) else ""
     limits = contact_limits(text)
+    legal = _legal_mentions(text)  # scanned once: whether a legal threat, and whether only regulators
     return {
         "scope": "all_loans" if about_all_loans(text) else "this_loan",
         "period": payment_period(text),
         "hardship": hardship_reason(text),
-        "legal_threat": legal_threat(text),
-        "regulator_only": regulator_only(text),
+        "legal_threat": bool(legal),
+        "regulator_only": _only_regulators(legal),
         "question": bool(re.search(r"[?？]", text or "")),
         "arrest": arrest(text),
         "opt_out": "limits" if limits else detect_opt_out(text),
