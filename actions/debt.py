@@ -10,8 +10,10 @@ from actions import confirmations, contact_times
 from actions.turns import Reply
 from bot.dialogue.messages import render
 from bot.dialogue.moves import Turn
-from bot.dialogue.wording import money
-from bot.settings import config, lender
+from bot.dialogue.offers import from_slot
+from bot.dialogue.wording import money, schedule_text, summary
+from bot.records import audit
+from bot.settings import config, crisis_line, lender
 
 from actions.common import (
     arrangement_fills, loan_slot, money_fills, statement,
@@ -53,6 +55,12 @@ def second_answers(turn: Turn, reply: Reply, session: Session, tracker: Tracker)
             kept = contact_times.remembered(turn.signal("contact_time"), None, turn.text)
             if kept is not None:  # "Sige, 6am na lang": the plan agreed and the time noted, or refused
                 contact_times.note(kept, turn.slot("loan"), reply, session, tracker)
+        if also == "crisis_check":
+            _crisis_check(turn, reply, session, tracker)
+        if also == "offer_again" and turn.slot("pending_offer") and (turn.slot("loan") or {}).get("currency"):
+            offer, currency = from_slot(turn.slot("pending_offer")), turn.slot("loan")["currency"]
+            reply.say("offer_still_open", "yes_no", summary=summary(offer, currency, reply.language),
+                      schedule=schedule_text(offer, currency, reply.language))
         if also == "payment_methods" and (turn.slot("loan") or {}).get("loan_id"):
             reply.say("payment_methods", instructions=_instructions(turn.slot("loan"), reply.language))
         elif also == "arrest":
@@ -101,3 +109,12 @@ def said_before(tracker: Tracker, key: str) -> bool:
     with or without an opener before it."""
     text = render(key)
     return any(e.get("event") == "bot" and text in (e.get("text") or "") for e in tracker.events)
+
+
+def _crisis_check(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> None:
+    """The classifier alone found the message worrying: the crisis line offered after the reply, and
+    an audit entry a person can find, without stopping a conversation that may be only about money."""
+    state = turn.slot("loan") or {}
+    reply.say("crisis_check", crisis_line=crisis_line(state.get("jurisdiction"), reply.language))
+    audit.append(session, actor="bot", kind="self_harm_possible", payload={"text": turn.text[:500]},
+                 loan_id=state.get("loan_id"), conversation_id=tracker.sender_id)

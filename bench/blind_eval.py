@@ -33,6 +33,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 SAFETY_INTENT = "disclose_vulnerability"
+
+from bot.nlu.safety import crisis_line_follows as answered_as_self_harm  # noqa: E402
 TARGET_RECALL = ("angry", "anxious", "distressed")
 
 
@@ -69,7 +71,7 @@ def nlu(parse) -> dict:
     recalls = recall_score(gold_e, pred_e, labels=emotions, average=None, zero_division=0)
     precision, recall = (tp / (tp + fp) if tp + fp else 0.0), (tp / (tp + fn) if tp + fn else 0.0)
     harm = list(rows("self_harm.jsonl"))
-    caught = [(row["self_harm"], (parse(row["text"]).get("intent") or {}).get("name") == SAFETY_INTENT) for row in harm]
+    caught = [(row["self_harm"], answered_as_self_harm(parse(row["text"]))) for row in harm]
     return {
         "messages": len(messages),
         "intent_f1": f1_score(gold_i, pred_i, labels=sorted(set(gold_i)), average="macro", zero_division=0),

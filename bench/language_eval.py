@@ -38,6 +38,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 SAFETY_INTENT = "disclose_vulnerability"
+
+from bot.nlu.safety import crisis_line_follows as answered_as_self_harm  # noqa: E402
 TARGETS = {"zh": {"intent_f1": 0.90, "emotion_f1": 0.75, "guard_recall": 1.0, "guard_precision": 0.95},
            "*": {"guard_recall": 0.95}}
 
@@ -112,7 +114,7 @@ def nlu(parser, messages: list[dict], harm: list[dict]) -> dict[str, dict]:
         s["tp"], s["fp"], s["fn"] = s["tp"] + hits, s["fp"] + extra, s["fn"] + missed
     for row in harm:
         s = by[language_of(row)]
-        got = (parser.parse(row["text"]).get("intent") or {}).get("name") == SAFETY_INTENT
+        got = answered_as_self_harm(parser.parse(row["text"]))
         key = "harm" if row["self_harm"] else "alarms"
         s[key][0] += got
         s[key][1] += 1

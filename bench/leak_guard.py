@@ -11,7 +11,8 @@ swapped, a name changed). tests/unit/nlu/test_leak_guard.py fails on any pair.
 
 Training sources: data/nlu (intents, entities, emotions), data/emotion
 (everyday emotion examples), data/compliance/train_* (the guard's backstop),
-the self-harm check's prototypes and contrasts (data/lexicons/self_harm*.yml).
+the self-harm check's prototypes and contrasts (data/lexicons/self_harm*.yml), the
+self-harm classifier's examples (data/self_harm).
 Evaluation sets: tests/nlu/heldout (the dev split), tests/nlu/dev_*.yml (further
 dev sets, e.g. dev_emotion.yml), data/compliance dev_* and
 blind_*, bench/blind/ (written blind, never trained on), and the external sets
@@ -126,6 +127,8 @@ def training_texts(root: Path = ROOT) -> Texts:
     for path in sorted((root / "data" / "compliance").glob("train_*.txt")):
         found += [(str(path.relative_to(root)), t) for t in _lines(path)]
     found += list(_self_harm_references(root / "data" / "lexicons"))
+    for path in sorted((root / "data" / "self_harm").glob("*.yml")):  # the self-harm classifier's examples
+        found += [(str(path.relative_to(root)), t) for t in _dev_texts(path)]
     return found
 
 

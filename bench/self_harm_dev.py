@@ -3,11 +3,11 @@
 Usage: PYTHONPATH=. python bench/self_harm_dev.py [--grid] [--show] [--write]   (split: dev)
 
 Dev sets (all tuned on, so every figure here is a dev figure):
-tests/nlu/dev_self_harm.yml (self-harm positives and hard negatives),
-tests/nlu/dev_self_harm_multilingual.yml (the same in the languages served),
-tests/nlu/dev_self_harm_languages.yml (25 each way in Chinese, Swahili, Tagalog,
+data/self_harm/round1.yml (self-harm positives and hard negatives),
+data/self_harm/round1_multilingual.yml (the same in the languages served),
+data/self_harm/round1_languages.yml (25 each way in Chinese, Swahili, Tagalog,
 Indonesian and Hindi, hard negatives being idioms, other people's deaths, illness),
-tests/nlu/dev_self_harm_round2_a.yml and tests/nlu/dev_self_harm_round2_b.yml (issue 15,
+data/self_harm/round2_a.yml and data/self_harm/round2_b.yml (issue 15,
 round 2: 40 each way per language in Chinese, Hindi, Hinglish / Swahili-Sheng,
 Tagalog-Taglish, Indonesian and world English, written from the definitions only),
 tests/nlu/dev_self_harm_everyday.yml (everyday and identity messages, templates
@@ -34,13 +34,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bot.nlu import safety  # noqa: E402
 
-DEV = ROOT / "tests" / "nlu" / "dev_self_harm.yml"
-MULTILINGUAL = ROOT / "tests" / "nlu" / "dev_self_harm_multilingual.yml"
-LANGUAGES = ROOT / "tests" / "nlu" / "dev_self_harm_languages.yml"
-ROUND2 = {"a": ROOT / "tests" / "nlu" / "dev_self_harm_round2_a.yml",   # Chinese, Hindi, Hinglish
-          "b": ROOT / "tests" / "nlu" / "dev_self_harm_round2_b.yml",   # Swahili, Tagalog, Indonesian, English
-          "3": ROOT / "tests" / "nlu" / "dev_self_harm_round3.yml",     # round 3: zh, sw, tl, id, hi
-          "4": ROOT / "tests" / "nlu" / "dev_self_harm_round4.yml"}     # round 4: en, pcm, zh, sw, tl, id, hi
+DEV = ROOT / "data" / "self_harm" / "round1.yml"
+MULTILINGUAL = ROOT / "data" / "self_harm" / "round1_multilingual.yml"
+LANGUAGES = ROOT / "data" / "self_harm" / "round1_languages.yml"
+ROUND2 = {"a": ROOT / "data" / "self_harm" / "round2_a.yml",   # Chinese, Hindi, Hinglish
+          "b": ROOT / "data" / "self_harm" / "round2_b.yml",   # Swahili, Tagalog, Indonesian, English
+          "3": ROOT / "data" / "self_harm" / "round3.yml",     # round 3: zh, sw, tl, id, hi
+          "4": ROOT / "data" / "self_harm" / "round4.yml"}     # round 4: en, pcm, zh, sw, tl, id, hi
 EVERYDAY = ROOT / "tests" / "nlu" / "dev_self_harm_everyday.yml"
 VULNERABILITY = "disclose_vulnerability"
 Texts = List[Tuple[str, str]]  # (group, text)
@@ -229,7 +229,7 @@ below was tuned on (patterns, prototypes, contrasts, threshold, margin, the
 identity guard), so these are **dev** figures: what was built, not what unseen
 borrowers will get (that is the blind set, measured by the lead only).
 
-Sets: `tests/nlu/dev_self_harm.yml` (self-harm positives, hard negatives),
+Sets: `data/self_harm/round1.yml` (self-harm positives, hard negatives),
 `tests/nlu/dev_self_harm_everyday.yml` (everyday and identity messages,
 templates expanded) and the data/nlu training texts of every intent but
 disclose_vulnerability.
@@ -257,7 +257,7 @@ identity or hard-negative message and at most 0.1 % of the data/nlu texts.
 
 A third net (issue 15) on the e5 sentence vector, with the prototypes and
 contrasts of data/lexicons/self_harm_multilingual.yml beside the English ones.
-Adds the sets of `tests/nlu/dev_self_harm_multilingual.yml` (Swahili/Sheng,
+Adds the sets of `data/self_harm/round1_multilingual.yml` (Swahili/Sheng,
 Tagalog/Taglish, Indonesian, Hindi, Hinglish, Chinese, Pidgin, indirect
 English; written from the label definition by someone who did not write the
 prototypes, and tuned on). Listed: every negative the e5 check adds.

@@ -10,7 +10,8 @@ Five rules, in this order:
    of): the crisis line at once, the case re-flagged as self-harm risk at top
    priority;
 2. "how do I pay" (payment methods, paying in full): always answered, with
-   only what the borrower may see given verification;
+   only what the borrower may see given verification; "can I be arrested?"
+   answered "no" (round 8 (dev): only added to the case);
 3. an identity message from an unverified borrower: the normal verification,
    which links the case to the loan when it succeeds;
 4. a change to the record (stop contact, a complaint about contact with the
@@ -96,6 +97,8 @@ def decide(turn: Turn) -> Move:
             return Move(DEATH_QUESTION)
     if turn.intent in HOW_TO_PAY:
         return Move(HOW_TO_PAY_ACTION)
+    if turn.signal("arrest") and not turn.slot(TAKEN, False) and not turn.signal("legal_threat"):
+        return Move("action_consequences")  # "bisa dipenjara nggak?": "no, you cannot be arrested", to anyone
     if not turn.slot("verified", False) and _identity_attempt(turn) and not turn.slot(record_moves.CLOSED, False) \
             and not turn.signal("someone_else"):  # "his DOB is ...": not the borrower, never verified
         return Move("action_verify")

@@ -66,7 +66,11 @@ class Move:
 ALSO = ("payment_methods", "arrest", "contacts", "visits", "contact_time", "fees",
         # a change to the record the same message asked for, put to them after their own terms were
         # recorded ("I will clear everything on 15th. Now stop calling"): the one-tap question
-        "confirm_stop_contact", "clarify_stop_contact", "confirm_complain", "clarify_complain")
+        "confirm_stop_contact", "clarify_stop_contact", "confirm_complain", "clarify_complain",
+        # the crisis line offered last when the self-harm classifier alone found the message worrying
+        "crisis_check",
+        # the offer waiting for a yes, asked about again after a change to contact was recorded
+        "offer_again")
 
 
 class InvalidMove(ValueError):

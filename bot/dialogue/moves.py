@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Mapping
 
 from bot.dialogue import during_handoff, misreads, record_moves, second_answers
-from bot.dialogue.misreads import answers, awaited_answer, later_date
+from bot.dialogue.misreads import answers, awaited_answer, later_date, today_said
 from bot.dialogue.escalation import escalation_settings
 from bot.dialogue.move import MOVE_SLOT, OWN_TERMS, Ask, Move
 from bot.dialogue.negotiate import all_loans_kind, all_loans_request, counter_offer, negotiate
@@ -101,7 +101,8 @@ _ASKED_BESIDE_COMPLAINT = frozenset({"ask_consequences", "ask_balance", "ask_due
 def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] = LADDER) -> Move:
     """The one decision of a turn: the action, and everything it says, records or hands over."""
     if during_handoff.active(turn) and not (during_handoff.beside_complaint(turn) and _about_the_debt(turn)):
-        return during_handoff.decide(turn)  # a person has the case: the thin layer answers (during_handoff.py)
+        # a person has the case: the thin layer answers (during_handoff.py)
+        return second_answers.with_crisis_check(turn, during_handoff.decide(turn))
     return second_answers.beside(turn, _decide(turn, products, ladder))  # "...and where do I pay?" too
 
 
@@ -136,7 +137,7 @@ def _decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...]
         return counter_offer(turn, products, ladder)
     if turn.signal("contact_time") and (intent not in REQUESTS_BY_INTENT or _answers_contact_question(turn)
                                         or _time_after_agreeing(turn)) \
-            and not _reported_contact(turn) and not _closed(turn) \
+            and not _reported_contact(turn) and not _closed(turn) and _terms_beside(turn) is None \
             and not any(turn.first(e) for e in IDENTITY_ENTITIES):  # "message me after 7pm", "saturday 10am then"
         return Move("action_busy_later")
     if turn.signal("arrest") and (intent not in REQUESTS_BY_INTENT or not turn.slot("verified", False)) \
@@ -182,12 +183,24 @@ def _terms_first(turn: Turn, gated: Move, products: Mapping[str, Product], ladde
     recorded as said and the stop is then put to them with one tap, instead of the question alone
     (round 6 (dev): the promise was lost to "do you mean no more phone calls?")."""
     if gated.action not in (record_moves.CONFIRM, record_moves.CLARIFY) or gated.detail not in _ASKED_AFTER_TERMS \
-            or not turn.slot("verified", False) or not _wants_arrangement(turn):
+            or not turn.slot("verified", False):
         return None
-    move = _verified(turn, products, ladder)
-    if move.action != "action_offer" or move.detail != OWN_TERMS:
+    terms = turn if _wants_arrangement(turn) else _terms_beside(turn)
+    if terms is None:
         return None
+    move = _verified(terms, products, ladder)
+    if move.action != "action_offer" or move.offer is None or (move.detail != OWN_TERMS and move.offer.adjusted):
+        return None  # their terms, recorded as said or (due today) put to them as said, then the change asked
     return replace(move, also=(*move.also, _asked_after(gated)))
+
+
+def _terms_beside(turn: Turn) -> Turn | None:
+    """The turn read as its terms, when a message read as a stop or a complaint also says they will pay on
+    a day ("Saya bisa lunasin semuanya hari Sabtu tanggal 12. Tapi tolong jangan pernah hubungi keluarga
+    saya lagi": round 8 (dev), only the stop was asked about and the promise was lost)."""
+    if turn.intent in REQUESTS_BY_INTENT or not turn.signal("pays") or not (later_date(turn) or today_said(turn)):
+        return None
+    return replace(turn, intent=misreads.terms_intent(turn))
 
 
 def _fear_first(turn: Turn, gated: Move) -> Move | None:
@@ -264,6 +277,8 @@ def _verified(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ..
         return negotiate(turn, products, REQUESTS_BY_INTENT[intent])
     if intent == "pay_in_full" and later_date(turn):  # "I'll pay it all on the 12th" is a promise to record
         return negotiate(turn, products, RequestKind.PROMISE_TO_PAY)
+    if intent == "pay_in_full" and today_said(turn):
+        return _paying_today(turn, products) or Move(VERIFIED_ONLY[intent])
     if awaiting and answers(turn, awaiting):
         return negotiate(turn, products, request_kind_of(turn.slot("request_kind")))
     if intent in ("out_of_scope", "nlu_fallback") and all_loans_request(turn):
@@ -272,6 +287,15 @@ def _verified(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ..
         return Move(VERIFIED_ONLY[intent], escalation=ESCALATES.get(intent))
     # A bare yes/no with nothing on the table: show the options again.
     return Move("action_ask_details", ask=Ask.OPTIONS)
+
+
+def _paying_today(turn: Turn, products: Mapping[str, Product]) -> Move | None:
+    """"ok cn i just pay it all 2nite? hw do i do it": their promise of today recorded as said, then how
+    to pay (round 8 (dev): only the instructions, and nothing recorded)."""
+    move = negotiate(turn, products, RequestKind.PROMISE_TO_PAY)
+    if move.action != "action_offer" or move.detail != OWN_TERMS:
+        return None
+    return replace(move, also=(*move.also, "payment_methods"))
 
 
 # A question the bot can answer, or terms: an angry borrower who asks "how much is it exactly?" or
@@ -343,7 +367,7 @@ def _about_the_debt(turn: Turn) -> bool:
     """Terms or a question about the debt, read as the words show ("钱我会还的，20号一次性还清可以吗" came
     back as nothing and was only added to a complaint case: round 6 (dev))."""
     turn = misreads.reread(turn)
-    return _about_the_offer(turn) or turn.intent in _ASKED_BESIDE_COMPLAINT \
+    return _about_the_offer(turn) or turn.intent in _ASKED_BESIDE_COMPLAINT or _terms_beside(turn) is not None \
         or (bool(turn.signal("contact_time")) and not _reported_contact(turn))  # "only contact me Tuesdays 6-8 pm"
 
 

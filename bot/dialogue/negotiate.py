@@ -44,7 +44,13 @@ def counter_offer(turn: Turn, products: Mapping[str, Product], ladder: tuple[str
     """
     pending = turn.slot("pending_offer") or {}
     if any(turn.first(e) is not None for e in ("amount", "date", "duration_days", "instalments")):
-        move = negotiate(turn, products, request_kind_of(pending.get("request_kind")))
+        kind = request_kind_of(pending.get("request_kind"))
+        move = negotiate(turn, products, kind)
+        previous = previous_request(turn)
+        if _same_budget(move, previous) and _on_table_within(turn, previous) \
+                and not any(turn.first(e) is not None for e in ("date", "duration_days", "instalments")):
+            # "1,200 is my limit a week" to a plan of 1,200 a week: said again, the same plan and dates
+            return negotiate(turn, products, kind, request=previous)
         return _budget_refused(turn, move) or move
     reason = hardship_of(turn)
     # Every offer kind is a rung; an offer slot without one stands where a promise does.
@@ -82,6 +88,56 @@ def _budget_refused(turn: Turn, move: Move) -> Move | None:
                 escalation=Escalation.OVER_BUDGET, detail=_figures(note, currency), notes=(note,))
 
 
+def _budget_said_again(turn: Turn, amount: Decimal | None) -> Request | None:
+    """Their budget said again, and nothing else, while the plan built on it waits: that plan, same dates
+    (round 8 (dev): "no more than 1.2 million" to a plan of 1.2 million a fortnight became a part payment)."""
+    previous = previous_request(turn)
+    if previous is None or previous.kind != RequestKind.INSTALMENT_PLAN or previous.amount is None:
+        previous = _plan_on_table(turn)  # a question answered since ("will a plan hurt my credit?")
+    if (amount is None or previous is None or previous.kind != RequestKind.INSTALMENT_PLAN
+            or previous.amount != amount or not turn.slot("pending_offer")
+            or any(turn.first(e) is not None for e in ("date", "duration_days", "instalments"))):
+        return None
+    return previous if _on_table_within(turn, previous) else None
+
+
+def _plan_on_table(turn: Turn) -> Request | None:
+    """The plan waiting for a yes, as the request of its own amount, rhythm and first date."""
+    pending = turn.slot("pending_offer") or {}
+    if pending.get("kind") not in (OfferKind.INSTALMENT_PLAN.value, OfferKind.HARDSHIP_PLAN.value):
+        return None
+    try:
+        dues = [as_date(due) for due, _ in pending.get("schedule") or ()]
+        most = max(Decimal(str(amount)) for _, amount in pending.get("schedule") or ())
+    except (ArithmeticError, TypeError, ValueError):
+        return None
+    if len(dues) < 2 or None in dues:
+        return None
+    return Request(kind=RequestKind.INSTALMENT_PLAN, amount=most, frequency_days=every_days(dues), date=dues[0])
+
+
+def _same_budget(move: Move, previous: Request | None) -> bool:
+    request = move.request
+    return (request is not None and previous is not None and previous.kind == RequestKind.INSTALMENT_PLAN
+            and previous.amount is not None and request.amount is not None
+            and (request.amount, request.frequency_days) == (previous.amount, previous.frequency_days))
+
+
+def _on_table_within(turn: Turn, request: Request) -> bool:
+    """Whether the offer on the table pays their own amount at their own rhythm (the plan built on the
+    budget they say again); a plan at another interval ("no. 1000. not 3465") is refused by it."""
+    schedule = (turn.slot("pending_offer") or {}).get("schedule") or []
+    try:
+        amounts = [Decimal(str(amount)) for _, amount in schedule]
+        dues = [as_date(due) for due, _ in schedule]
+    except (ArithmeticError, TypeError, ValueError):
+        return False
+    if not amounts or None in dues:
+        return False
+    every = every_days(dues)
+    return every == (request.frequency_days or 30) and max(amounts) == request.amount
+
+
 def _request_kind_or_none(value: Any) -> RequestKind | None:
     return request_kind_of(value) if value else None
 
@@ -109,6 +165,9 @@ def _negotiate_loan(turn: Turn, products: Mapping[str, Product], kind: RequestKi
     fees = Decimal(loan["accrued_interest"]) + Decimal(loan["late_fees"])
     context = dict(balance=balance, currency=currency, limits=limits, today=today)
 
+    if request is None and not all_loans and _budget_said_again(turn, amount) is not None:
+        request = _budget_said_again(turn, amount)  # "Jangan lebih dari 1,2 juta ya kak": the same plan
+        kind = request_kind_of(turn.slot("request_kind"))
     if request is None and not all_loans:  # one loan's terms are not carried to every loan
         request = continued(turn, kind, today)
         if request is not None and turn.slot("request_kind"):

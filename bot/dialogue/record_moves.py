@@ -15,6 +15,8 @@ the action). Pure, no I/O: `decide` (moves.py and during_handoff.py) calls
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from typing import Any, Mapping
 
 from bot.dialogue.move import Move
@@ -170,7 +172,10 @@ def confirmed(turn: Turn, pending: Mapping[str, Any]) -> Move:
         return Move(DECLINED, detail=str(intent))
     if intent in VERIFIED_ONLY and not turn.slot("verified", False):
         return Move("action_ask_identity")
-    return Move(RECORDS[intent], escalation=ESCALATES.get(intent), detail="confirmed")
+    move = Move(RECORDS[intent], escalation=ESCALATES.get(intent), detail="confirmed")
+    if intent == "stop_contact" and pending.get("opt_out") in ("limits", "channel") and turn.slot("pending_offer"):
+        return replace(move, also=("offer_again",))  # "SMS only" recorded; the plan still waits for its yes
+    return move
 
 
 def unanswered(pending: Any) -> dict[str, Any] | None:

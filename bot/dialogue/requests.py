@@ -49,7 +49,7 @@ def read_request(turn: Turn, kind: RequestKind, amount: Decimal | None, today: d
     """The request this message makes, from its entities and signals (or the question to ask first)."""
     count = _int(turn.first("instalments"))
     days = _int(turn.first("duration_days"))
-    when = as_date(turn.first("date"))
+    when = _first_to_come(turn, today)
     said = turn.signal("period", {})
     rhythm = _int(turn.slot(PAY_PERIOD_SLOT))
     if said.get("payday") and rhythm:  # "2,000 per sweldo" after "sweldo every 15 and 30": every 14 days
@@ -63,6 +63,8 @@ def read_request(turn: Turn, kind: RequestKind, amount: Decimal | None, today: d
         return RequestKind.PART_PAYMENT, parts
     if kind == RequestKind.AFFORDABILITY and count and not amount:
         kind = RequestKind.INSTALMENT_PLAN
+    if kind in (RequestKind.PROMISE_TO_PAY, RequestKind.DEFERRAL) and amount and _a_rate(turn, amount):
+        kind = RequestKind.AFFORDABILITY  # "i cn do $60 a wk ... start nxt monday": a budget, not a promise
     if kind == RequestKind.PART_PAYMENT and amount and (said.get("per")
                                                         or turn.slot("awaiting") == Ask.AFFORDABILITY):
         kind = RequestKind.AFFORDABILITY  # "35,000 a month" is what they can afford each month, not a part now
@@ -107,8 +109,10 @@ def _two_parts(turn: Turn, kind: RequestKind, today: date, all_loans: bool) -> R
     Not for a rate ("1,000 a week"), a count of instalments, or several loans at once
     (one loan's dates are not carried to every loan)."""
     parts = turn.signal("parts")
+    said = turn.signal("period", {})
     if (all_loans or kind not in _PARTS_KINDS or not isinstance(parts, list) or len(parts) != 2
-            or turn.signal("period", {}).get("per") or turn.first("instalments") is not None):
+            or said.get("per") or (said.get("every") and said.get("unit"))  # "1,2 juta tiap dua minggu"
+            or turn.first("instalments") is not None):
         return None
     first, second = parts
     amount = positive_decimal(_entity(turn, "amount", first.get("amount")))
@@ -122,6 +126,22 @@ def _two_parts(turn: Turn, kind: RequestKind, today: date, all_loans: bool) -> R
         return None
     return Request(kind=RequestKind.PART_PAYMENT, amount=amount, date=rest_date,
                    first_date=None if first_date == today else first_date, rest_amount=rest_amount)
+
+
+def _first_to_come(turn: Turn, today: date) -> date | None:
+    """The first date of the message that is not past: "cut in half in October ... Next payday is Dec 18"
+    pays on the 18th (round 8 (dev): October was the date asked about)."""
+    dates = [d for d in (as_date(v) for v in turn.entities.get("date") or ()) if d is not None]
+    return next((d for d in dates if d >= today), dates[0] if dates else None)
+
+
+def _a_rate(turn: Turn, amount: Decimal) -> bool:
+    """An amount said per period ("a wk", "tiap dua minggu", "each payday" beside "every other Friday")
+    and below what they owe: what they can pay each time (round 8 (dev): a promise of the whole balance)."""
+    said = turn.signal("period", {})
+    total = positive_decimal((turn.slot("loan") or {}).get("total"))
+    rate = said.get("per") or (said.get("every") and said.get("unit")) or said.get("weekday") is not None
+    return bool(rate) and total is not None and amount < total
 
 
 def _next_weekday(weekday: Any, today: date) -> date | None:

@@ -22,6 +22,7 @@ _NOT_AFTER = frozenset({
     "action_third_party_payment", "action_abuse", "action_dispute", "action_already_paid",
     "action_confirm_record", "action_clarify_record",  # "are you saying we reached the wrong person?"
 })
+_CRISIS_ALREADY = frozenset({"action_vulnerability", "action_handoff_self_harm"})  # they give a crisis line
 _ABOUT_CONTACT = frozenset({"action_complain", "action_fallback"})  # a complaint answers contact itself
 _PAYS = frozenset({"action_payment_methods", "action_pay_in_full"})  # their own text says how to pay
 # Replies to terms beside which a time to be contacted is noted (or refused) too.
@@ -29,7 +30,20 @@ _NOTES_A_TIME_TOO = frozenset({"action_accept_offer", "action_offer", "action_co
 
 
 def beside(turn: Turn, move: Move) -> Move:
-    """`move`, with the second questions of the same message it does not answer itself."""
+    """`move`, with the second questions of the same message it does not answer itself, and last the
+    crisis line offered when the self-harm classifier alone found the message worrying."""
+    return with_crisis_check(turn, _questions_beside(turn, move))
+
+
+def with_crisis_check(turn: Turn, move: Move) -> Move:
+    """The crisis line offered after the reply when the self-harm classifier alone flagged the message
+    (bot/nlu/safety.py): the reply goes on, so a promise that only sounded like a farewell is still kept."""
+    if turn.self_harm_possible and move.action not in _CRISIS_ALREADY and "crisis_check" not in move.also:
+        return replace(move, also=(*move.also, "crisis_check"))
+    return move
+
+
+def _questions_beside(turn: Turn, move: Move) -> Move:
     if turn.self_harm or move.action in _NOT_AFTER:
         return move
     verified = bool(turn.slot("verified", False))

@@ -26,6 +26,7 @@ class Turn:
     entities: Mapping[str, list] = field(default_factory=dict)  # entity -> values, in order
     emotion: str = "neutral"
     self_harm: bool = False
+    self_harm_possible: bool = False  # the classifier alone: a crisis line offered beside the reply
     fallbacks_in_row: int = 0
     signed_in: bool = False  # the channel passed a lender-signed token (checked by action_verify)
     angry_in_row: int = 0  # borrower messages in a row, up to this one, read as angry
@@ -81,9 +82,10 @@ def turn_from_parse(
     emotion = (parse.get("emotion") or {}).get("name") or "neutral"
     confidence = (parse.get("emotion") or {}).get("confidence")  # none (a hand-written parse): taken at its word
     self_harm = bool((parse.get("safety") or {}).get("self_harm"))
+    possible = bool((parse.get("safety") or {}).get("self_harm_possible")) and not self_harm
     return Turn(
         intent=intent, text=text, now=now, slots=slots, entities=entities, emotion=emotion,
-        self_harm=self_harm, fallbacks_in_row=fallbacks_in_row, signed_in=bool((metadata or {}).get("auth_token")),
+        self_harm=self_harm, self_harm_possible=possible, fallbacks_in_row=fallbacks_in_row, signed_in=bool((metadata or {}).get("auth_token")),
         angry_in_row=angry_in_row, signals=_signals(parse),
         emotion_confidence=float(confidence) if isinstance(confidence, (int, float)) else 1.0,
         intent_confidence=float(intent_confidence) if isinstance(intent_confidence, (int, float)) else 1.0,

@@ -117,7 +117,8 @@ def _part(request: Request, payable: Decimal, currency: str, today: date, limits
     floor = max(limits.min_down_payment(payable, currency), limits.min_instalment(payable, currency),
                 unit(currency))
     if request.amount is not None and quantize(request.amount, currency) >= payable:
-        notes.append(Note.of(NoteCode.COVERS_BALANCE))
+        if quantize(request.amount, currency) > payable:  # "58,500 this Friday" of 58,500 is their own terms
+            notes.append(Note.of(NoteCode.COVERS_BALANCE))
         when = request.first_date or target_date(request, today)
         if when is not None and when != today:  # "the whole 2,300 tomorrow": their date, not today
             return _promise(when, payable, today, limits, notes)
@@ -289,8 +290,22 @@ def _afford(amount: Decimal, period_days: int, first_due: date | None, payable: 
             notes.append(Note.of(NoteCode.BUDGET_FREQUENCY, amount=quantize(amount, currency), period=period_days,
                                  every=every,
                                  budget=budget.per(every, currency)))
-        return _plan_of(n, every, first_due, payable, currency, today, limits, hardship, notes)
+        kind, plan = _plan_of(n, every, first_due, payable, currency, today, limits, hardship, notes)
+        return kind, (_filled(plan, quantize(amount, currency), payable, currency, limits)
+                      if every == period_days else plan)
     return _over_budget(budget, f, first_due, payable, currency, today, limits, hardship, notes)
+
+
+def _filled(plan: tuple[Instalment, ...], amount: Decimal, payable: Decimal, currency: str,
+            limits: Limits) -> tuple[Instalment, ...]:
+    """Their own amount at each date, the rest on the last one: "1,200 a week" is 1,200 every week, then
+    900 (round 8 panel: 6 x 1,150 read as a change of their figure). The equal plan stays when the
+    amount would take fewer dates, or the last payment would fall below the limits' floor."""
+    rest = payable - amount * (len(plan) - 1)
+    floor = max(limits.min_instalment(payable, currency), limits.min_instalment_amount(currency))
+    if rest <= 0 or rest > amount or rest < min(floor, payable) or amount < limits.min_down_payment(payable, currency):
+        return plan
+    return tuple(Instalment(i.due, amount) for i in plan[:-1]) + (Instalment(plan[-1].due, quantize(rest, currency)),)
 
 
 def _over_budget(budget: Budget, f: int, first_due: date | None, payable: Decimal, currency: str,

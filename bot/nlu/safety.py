@@ -8,10 +8,11 @@ hide a message about suicide or self-harm. It prefers recall: a false
 positive costs one kind hand-off to a person, a miss may cost a life
 (see docs/nlu-entities.md for the trade-off and the measured rates).
 
-Two nets, either one flags: the patterns of data/lexicons/self_harm.yml (per
+Three nets, any one flags: the patterns of data/lexicons/self_harm.yml (per
 language, data a reviewer can read) and, in the component only, a semantic
-check of the message's MiniLM sentence vector against ideation prototypes
-(indirect phrasings no pattern foresaw). ``mentions_self_harm`` (patterns
+check of the message's MiniLM and e5 sentence vectors against ideation
+prototypes, and a classifier trained on data/self_harm (bot/nlu/self_harm_model.py:
+indirect phrasings no pattern or prototype foresaw). ``mentions_self_harm`` (patterns
 only) needs neither Rasa nor TensorFlow, so tests and the action server can use it.
 """
 from __future__ import annotations
@@ -270,6 +271,24 @@ def self_harm_risk(text: str, sentence: Optional[np.ndarray] = None,
     return False
 
 
+CLASSIFIER_FILE = "self_harm_svm.npz"
+
+
+def classifier_score(model: Any, text: str, minilm: Optional[np.ndarray], e5: Optional[np.ndarray]) -> Optional[float]:
+    """The trained classifier's decision value for a message with both sentence vectors and enough words
+    (the e5 check's rule: identity data alone or a two-word reply is left to the patterns), else None."""
+    if minilm is None or e5 is None or not e5_eligible(text):
+        return None
+    return float(model.decision(np.concatenate([e5, minilm])[None, :])[0])
+
+
+def crisis_line_follows(parse: Dict[Text, Any]) -> bool:
+    """Whether a parse is answered with a crisis line: the safety intent, or the classifier's flag
+    alone (`self_harm_possible`: the reply goes on and offers the line). What the benches count."""
+    return (parse.get("intent") or {}).get("name") == VULNERABILITY_INTENT \
+        or bool((parse.get("safety") or {}).get("self_harm_possible"))
+
+
 def force_vulnerability(data: Dict[Text, Any]) -> None:
     """Set the intent to disclose_vulnerability at confidence 1.0, first in ranking."""
     top = {"name": VULNERABILITY_INTENT, "confidence": 1.0}
@@ -309,7 +328,7 @@ def minilm_sentence(message: Any, origin: str = MINILM_ORIGIN) -> Optional[np.nd
 
 if GraphComponent is not None:
 
-    @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+    @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
     class SelfHarmSafetyNet(GraphComponent):
         """Last pipeline step: overrides the intent when self-harm is mentioned or meant."""
 
@@ -317,29 +336,78 @@ if GraphComponent is not None:
         def get_default_config() -> Dict[Text, Any]:
             # semantic: compare the MiniLM sentence vector with the ideation
             # prototypes of data/lexicons/self_harm.yml when the pipeline has one.
-            return {"semantic": True}
+            # classifier: the SVM of bot/nlu/self_harm_model.py, trained on data/self_harm
+            # and the other intents' examples; C and the decision threshold it flags at.
+            # At classifier_sure or above the classifier alone counts as the nets do (the crisis reply and
+            # a person); between the two thresholds the reply goes on and offers the crisis line.
+            return {"semantic": True, "classifier": False, "classifier_C": 10.0, "classifier_threshold": 0.0,
+                    "classifier_sure": 1.0}
 
-        def __init__(self, config: Dict[Text, Any]) -> None:
+        def __init__(self, config: Dict[Text, Any], model_storage: Optional[ModelStorage] = None,
+                     resource: Optional[Resource] = None, model: Optional[Any] = None) -> None:
             self.component_config = {**self.get_default_config(), **config}
+            self._storage, self._resource, self._model = model_storage, resource, model
 
         @classmethod
         def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
                    resource: Resource, execution_context: ExecutionContext) -> "SelfHarmSafetyNet":
-            return cls(config)
+            return cls(config, model_storage, resource)
 
-        def _flagged(self, message: Message) -> bool:
+        def train(self, training_data: Any) -> Resource:
+            if not self.component_config["classifier"]:
+                return self._resource
+            from bot.nlu import self_harm_model
+
+            # The other intents' examples are negatives (disclose_vulnerability's may be self-harm).
+            others = [m for m in training_data.intent_examples if m.get("text") and m.get("intent") != VULNERABILITY_INTENT
+                      and minilm_sentence(m) is not None and minilm_sentence(m, E5_ORIGIN) is not None]
+            negatives_seen = self_harm_model.stacked([minilm_sentence(m, E5_ORIGIN) for m in others],
+                                                     [minilm_sentence(m) for m in others])
+            positives, negatives = self_harm_model.training_texts()
+            positives += prototype_texts() + multilingual_texts("prototypes")
+            negatives += contrast_texts() + multilingual_texts("contrasts")
+            self._model = self_harm_model.fit(self_harm_model.text_vectors(positives),
+                                              np.concatenate([self_harm_model.text_vectors(negatives), negatives_seen]),
+                                              float(self.component_config["classifier_C"]),
+                                              float(self.component_config["classifier_threshold"]))
+            with self._storage.write_to(self._resource) as folder:
+                self_harm_model.save(self._model, folder / CLASSIFIER_FILE)
+            return self._resource
+
+        @classmethod
+        def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 execution_context: ExecutionContext, **kwargs: Any) -> "SelfHarmSafetyNet":
+            from bot.nlu import self_harm_model
+
+            try:
+                with model_storage.read_from(resource) as folder:
+                    model = self_harm_model.load(folder / CLASSIFIER_FILE)
+            except (ValueError, FileNotFoundError):
+                model = None  # classifier off when trained: the nets alone decide
+            return cls(config, model_storage, resource, model)
+
+        def _flags(self, message: Message) -> Tuple[bool, bool]:
+            """(flagged by the nets, flagged by the classifier alone)."""
             text = (message.get("text") or "")[:MAX_TEXT_CHARS]
             if not self.component_config["semantic"]:
-                return self_harm_risk(text)
-            return self_harm_risk(text, minilm_sentence(message), e5=minilm_sentence(message, E5_ORIGIN))
+                return self_harm_risk(text), False
+            minilm, e5 = minilm_sentence(message), minilm_sentence(message, E5_ORIGIN)
+            if self_harm_risk(text, minilm, e5=e5):
+                return True, False
+            score = classifier_score(self._model, text, minilm, e5) if self._model is not None else None
+            if score is None or score < self._model.threshold:
+                return False, False
+            return (True, False) if score >= float(self.component_config["classifier_sure"]) else (False, True)
 
         def process(self, messages: List[Message]) -> List[Message]:
             for message in messages:
-                flagged = self._flagged(message)
+                flagged, possible = self._flags(message)
                 if flagged:
                     data = {"intent_ranking": message.get("intent_ranking")}
                     force_vulnerability(data)
                     message.set("intent", data["intent"], add_to_output=True)
                     message.set("intent_ranking", data["intent_ranking"], add_to_output=True)
-                message.set("safety", {"self_harm": flagged}, add_to_output=True)
+                # The classifier alone: the reply goes on and offers the crisis line (round 8 (dev): a promise
+                # "…tolong jangan pernah hubungi keluarga saya lagi" scored above the threshold).
+                message.set("safety", {"self_harm": flagged, "self_harm_possible": possible}, add_to_output=True)
             return messages

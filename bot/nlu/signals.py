@@ -13,6 +13,7 @@ Every parse carries ``parse["signals"]`` (docs/nlu-entities.md):
      "regulator_only": bool,
      "question": bool,               # the message asks something (a question mark): "Surat kematian saya kirim kemana?"         # the legal threat is only a regulator or an ombudsman: a complaint case
      "arrest": bool,
+     "pays": bool,                   # a payment they say they will make: "I'll pay", "nitalipa", "bisa lunasin"
      "opt_out": "cease" | "channel" | "limits" | None,   # limits: some channels ruled out, others kept
      "contact_limits": {"no": [channel, ...], "only": [channel, ...]} | None,  # bot/nlu/contact_limits.py
      "loan_reference": "LN-20931" | None,
@@ -252,6 +253,19 @@ def _arrest() -> re.Pattern:
                       re.IGNORECASE)
 
 
+@lru_cache(maxsize=1)
+def _pays() -> re.Pattern:
+    han = lexicon().get("pays_han") or ()
+    return re.compile(rf"\b{alternation(lexicon()['pays'])}\b" + (f"|{alternation(han)}" if han else ""),
+                      re.IGNORECASE)
+
+
+def pays(text: str) -> bool:
+    """A payment they say they will make ("I'll pay", "nitalipa", "bisa lunasin"): with a date to come,
+    their terms, even when the message is read as another request."""
+    return bool(_pays().search((text or "").replace("\u2019", "'")))
+
+
 def arrest(text: str) -> bool:
     """Arrest, jail or the police named ("can I be arrested?", "will the police come?").
 
@@ -291,6 +305,7 @@ def read_signals(text: str, entities: Optional[Iterable[Mapping[str, Any]]] = No
         "regulator_only": _only_regulators(legal),
         "question": bool(re.search(r"[?？]", text or "")),
         "arrest": arrest(text),
+        "pays": pays(text),
         "opt_out": "limits" if limits else detect_opt_out(text),
         "contact_limits": limits,
         "loan_reference": loan_reference(text),

@@ -172,7 +172,9 @@ def _month_name(m, today, birth):
     """A month named alone ('in march', 'by december'): its 1st (today if it is this month)."""
     month = _MONTHS[m["mon"].lower()]
     lead = re.sub(r"\s+", " ", m["lead"].lower())
-    past = lead in ("last", "since")
+    # "cut in half at the warehouse in October", said in December: a month that far ahead is the last one
+    # (round 8 (dev): read as October next year)
+    past = lead in ("last", "since") or (lead in ("in", "from") and (month - today.month) % 12 > 6)
     year = today.year if month >= today.month else today.year + 1
     if past:
         year = today.year if month < today.month else today.year - 1

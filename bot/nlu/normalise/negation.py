@@ -172,7 +172,8 @@ def negated(text: str, start: int, end: int, others: Sequence[Tuple[int, int]] =
 
 def taken_back(text: str, start: int, end: int, others: Sequence[Tuple[int, int]]) -> bool:
     """Whether the amount at text[start:end] is one the borrower takes back ("galti se 5000 likha, aaj
-    7500", "5000 was a typo", "5000, I mean 7500"): only when another amount follows to replace it.
+    7500", "5000 was a typo", "5000, I mean 7500"), or says they cannot pay ("Saya nggak sanggup bayar 7 juta
+    sekaligus. Bisa dicicil 1,2 juta": round 8 (dev)): only when another amount follows to replace it.
     Round 6 (dev): the taken-back 5,000 was recorded as the first part."""
     later = [span for span in others if span[0] >= end]
     if not later:
@@ -181,7 +182,7 @@ def taken_back(text: str, start: int, end: int, others: Sequence[Tuple[int, int]
     before = _words(text, max(0, start - 40), start)[-3:]
     after = _words(text, end, min(s for s, _ in later))[:lex["max_gap"]]
     return bool(_occurrences(before, lex["mistakes"]) or _occurrences(after, lex["mistakes"])) \
-        or _corrected(text, end, later)
+        or _corrected(text, end, later) or _negated_before(text, start, end)  # "nggak sanggup bayar 7 juta ... 1,2 juta"
 
 
 def check_lexicon() -> None:

@@ -26,6 +26,7 @@ TODAY_DEBT_MESSAGES = {
     # issue 13: record changes about the debt are confirmed first
     "confirm_dispute_debt", "confirm_already_paid", "clarify_dispute_debt", "clarify_already_paid",
     "thank_pending_offer",  # issue 13: "thanks" to an offer repeats it and asks for the yes
+    "offer_still_open",  # round 8 (dev): the offer asked about again after a contact change was recorded
     "accepted_own",  # round 6 (dev): the borrower's own terms, noted as said
 }
 TODAY_FIRST_DISCLOSURE = {"verified_statement", "verified_statement_not_overdue", "verified_statement_in_arrangement"}

@@ -131,7 +131,8 @@ def test_every_dev_positive_is_caught_by_the_patterns_and_round_2_is_there():
 def test_the_pipeline_runs_the_semantic_check():
     config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
     net = [step for step in config["pipeline"] if step["name"] == "bot.nlu.safety.SelfHarmSafetyNet"]
-    assert net == [{"name": "bot.nlu.safety.SelfHarmSafetyNet", "semantic": True}]
+    assert net == [{"name": "bot.nlu.safety.SelfHarmSafetyNet", "semantic": True, "classifier": True,
+                    "classifier_C": 10.0, "classifier_threshold": 0.25, "classifier_sure": 1.0}]
     assert (safety.SEMANTIC_THRESHOLD, safety.SEMANTIC_MARGIN, safety.SEMANTIC_MIN_WORDS) == (0.45, 0.05, 3)
 
 
