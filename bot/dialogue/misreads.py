@@ -15,7 +15,12 @@ from bot.dialogue.turn import IDENTITY_ENTITIES, Turn, local_today
 
 
 def reread(turn: Turn) -> Turn:
-    """The turn with the intent its words and entities show, where the classifier read another one."""
+    """The turn with the intent its words and entities show, where the classifier read another one.
+
+    Not a message the self-harm classifier found worrying: "Kal se main kisi pe bojh nahi rahunga... Sab
+    khatam ho jayega" is no promise for tomorrow (round 8 (dev): recorded as one)."""
+    if turn.self_harm_possible:
+        return turn
     if turn.intent in ("nlu_fallback", "out_of_scope") and turn.signal("amount_question"):
         return replace(turn, intent="ask_fees")  # "22,500 kaise ho gaya? Maine 20k liya tha": the fees explained
     if _payday(turn):  # "I get paid on the 15th": a date to pay on, not a payment made (issue 13)

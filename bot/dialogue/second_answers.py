@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.dialogue.move import Move
+from bot.dialogue.move import OWN_TERMS, Move
 from bot.dialogue.turn import Turn
 
 # After these a second answer is wrong or already given: a crisis or a death, someone who is not
@@ -39,7 +39,9 @@ def with_crisis_check(turn: Turn, move: Move) -> Move:
     """The crisis line offered after the reply when the self-harm classifier alone flagged the message
     (bot/nlu/safety.py): the reply goes on, so a promise that only sounded like a farewell is still kept."""
     if turn.self_harm_possible and move.action not in _CRISIS_ALREADY and "crisis_check" not in move.also:
-        return replace(move, also=(*move.also, "crisis_check"))
+        # terms in such a message are put to them with a yes, never recorded on its words alone
+        detail = None if move.action == "action_offer" and move.detail == OWN_TERMS else move.detail
+        return replace(move, detail=detail, also=(*move.also, "crisis_check"))
     return move
 
 

@@ -161,3 +161,17 @@ def test_a_date_of_birth_with_a_hindi_month_name_is_read():
     found = [(e["entity"], e["value"]) for e in extract("लोन नंबर LN-92377, जन्म तारीख 15 अगस्त 1986", now, "Asia/Kolkata")]
     assert ("date_of_birth", "1986-08-15") in found
     assert [e["value"] for e in extract("जन्म तिथि 3 फ़रवरी 1991", now, "Asia/Kolkata")] == ["1991-02-03"]
+
+
+def test_terms_in_a_message_the_classifier_found_worrying_are_never_recorded_on_its_words():
+    text = "Ab ghar mein sab mujhe hi dosh de rahe hain. Kal se main kisi pe bojh nahi rahunga. Sab khatam ho jayega"
+    turn = Turn(intent="nlu_fallback", text=text, now=datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc),
+                slots=with_loan(), signals=read_signals(text), entities={"date": ["2026-12-01"]},
+                self_harm_possible=True)
+    move = decide(turn, PRODUCTS)
+    assert move.action != "action_offer" and move.also[-1] == "crisis_check"
+    promise = Turn(intent="promise_to_pay", text="I'll pay it all on Friday", now=turn.now, slots=with_loan(),
+                   signals=read_signals("I'll pay it all on Friday"), entities={"date": ["2026-12-04"]},
+                   self_harm_possible=True)
+    offered = decide(promise, PRODUCTS)
+    assert offered.action == "action_offer" and offered.detail != OWN_TERMS  # asked, not recorded as said
