@@ -99,8 +99,15 @@ def answers_pending(turn: Turn) -> bool:
     return isinstance(pending, Mapping) and (turn.intent == "deny" or _yes_to(turn, pending))
 
 
+# Claims a promise to pay contradicts: "Fine. I'll pay the whole $636 this Friday" to "are you saying you
+# don't owe this debt?" is no yes to a dispute (round 8 (dev): the loan was marked disputed).
+_PAYING_CONTRADICTS = frozenset({"dispute_debt", "wrong_person", "already_paid"})
+
+
 def _yes_to(turn: Turn, pending: Mapping[str, Any]) -> bool:
     """Whether this turn says yes to the change the bot asked about."""
+    if pending.get("intent") in _PAYING_CONTRADICTS and turn.signal("pays") and turn.first("date") is not None:
+        return False
     return (turn.intent == "affirm"
             or bool(turn.signal("yes_first"))  # "Ndio, hakuna simu wala SMS" to "stop contact?", whatever the rest reads as
             or (turn.intent in ("thank", "apologize") and pending.get("intent") == "already_paid")  # "thanks!! sorry again"

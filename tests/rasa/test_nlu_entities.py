@@ -349,7 +349,7 @@ def test_pipeline_returns_normalised_entities(agent):
     got = {e["entity"]: e["value"] for e in result["entities"]}
     assert got["amount"] == 2500 and got["instalments"] == 3
     assert date.fromisoformat(got["date"]) > date(2026, 1, 1)
-    assert result["safety"] == {"self_harm": False}
+    assert result["safety"] == {"self_harm": False, "self_harm_possible": False}
     assert result["intent"]["name"] != "disclose_vulnerability"
 
 
@@ -373,7 +373,7 @@ def test_pipeline_forces_vulnerability_on_self_harm(agent):
     assert result["intent"] == {"name": "disclose_vulnerability", "confidence": 1.0}
     assert result["intent_ranking"][0] == {"name": "disclose_vulnerability", "confidence": 1.0}
     assert [r["name"] for r in result["intent_ranking"]].count("disclose_vulnerability") == 1
-    assert result["safety"] == {"self_harm": True}
+    assert result["safety"] == {"self_harm": True, "self_harm_possible": False}
     assert any(e["entity"] == "amount" and e["value"] == 2500 for e in result["entities"])
 
 

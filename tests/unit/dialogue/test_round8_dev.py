@@ -175,3 +175,12 @@ def test_terms_in_a_message_the_classifier_found_worrying_are_never_recorded_on_
                    self_harm_possible=True)
     offered = decide(promise, PRODUCTS)
     assert offered.action == "action_offer" and offered.detail != OWN_TERMS  # asked, not recorded as said
+
+
+def test_a_promise_to_pay_is_no_yes_to_a_dispute_and_an_amount_question_is_no_dispute():
+    assert read_signals("Also why is it $636? I only borrowed $550.")["amount_question"]
+    pending = {"intent": "dispute_debt", "text": "why is it 636", "opt_out": None, "limits": None}
+    text = "Fine. I'll pay the whole 13,860 this Friday. Do not call my workplace again, ever."
+    move = decide(said(text, "promise_to_pay", with_loan() | {PENDING: pending}, amount=13860,
+                       date="2026-12-04"), PRODUCTS)
+    assert move.action != "action_dispute"
