@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.dialogue.move import OWN_TERMS, Move
+from bot.dialogue.record_moves import PENDING, answers_pending
 from bot.dialogue.turn import Turn
 
 # After these a second answer is wrong or already given: a crisis or a death, someone who is not
@@ -72,4 +73,8 @@ def _questions_beside(turn: Turn, move: Move) -> Move:
     if verified and turn.signal("contact_time") and not turn.signal("contact_time").get("past") \
             and move.action in _NOTES_A_TIME_TOO:
         also.append("contact_time")  # "Sige, 6am na lang kung yun ang pinakamaaga" as the plan is agreed
+    if verified and turn.signal("opt_out") == "limits" and move.action in _NOTES_A_TIME_TOO \
+            and not (turn.slot(PENDING) and answers_pending(turn)) \
+            and not any(a.endswith("stop_contact") for a in (*move.also, *also)):  # a question passed over gives way
+        also.append("confirm_stop_contact")  # "...this Friday. And only text una fit send": their terms, then one tap
     return replace(move, also=(*move.also, *also)) if also else move

@@ -184,3 +184,13 @@ def test_a_promise_to_pay_is_no_yes_to_a_dispute_and_an_amount_question_is_no_di
     move = decide(said(text, "promise_to_pay", with_loan() | {PENDING: pending}, amount=13860,
                        date="2026-12-04"), PRODUCTS)
     assert move.action != "action_dispute"
+
+
+def test_terms_with_a_channel_limit_beside_them_are_recorded_and_the_limit_asked_after():
+    text = "I go pay una complete 13,860 this Friday. And make una stop to dey call me, na only text una fit send"
+    assert read_signals(text)["opt_out"] == "limits"
+    move = decide(said(text, "promise_to_pay", with_loan(), amount=13860, date="2026-12-04"), PRODUCTS)
+    assert (move.action, move.detail) == ("action_offer", OWN_TERMS) and "confirm_stop_contact" in move.also
+    plain = decide(said("I'll pay 13,860 this Friday", "promise_to_pay", with_loan(), amount=13860,
+                        date="2026-12-04"), PRODUCTS)
+    assert "confirm_stop_contact" not in plain.also
