@@ -35,6 +35,7 @@ _TL_DAYS = {str(k).lower(): int(v) for k, v in _LEX["tagalog_days"].items()}
 _EITHER = {str(k).lower(): int(v) for k, v in _LEX["hindi_either_way"].items()}
 _PAST = _words(_LEX["hindi_past"])
 _DAY = r"(?P<d>\d{1,2})"
+_MONTH_WORDS = "(?:" + lexicons.alternation([str(w) for words in _LEX["months"].values() for w in words]) + ")"
 _ZH_DAY_SUFFIX = r"\s*[日号號](?!\s*(?:内|以内|之内|前后|左右))"
 _ZH_AFTER = r"(?:以后|以後|之后|之後|后|後)"
 
@@ -126,7 +127,10 @@ RULES: List[Rule] = [
     (_r(_words(_LEX["month_end"])), _end_of_month(0), False),
     (_r(_words(_LEX["next_month_start"])), _start_next_month, False),
     (_r(_words(_LEX["next_week"])), _next_week, False),
-    (_r(rf"{_words(_LEX['day_before'])}\.?\s*{_DAY}(?!\d|[.,]\d|\s*(?:k\b|%))"), _ordinal_day, False),
+    # not "tarehe 5 Desemba": a month named after the number is the day-month rule's (round 8 (dev): the 5th
+    # of next month)
+    (_r(rf"{_words(_LEX['day_before'])}\.?\s*{_DAY}(?!\d|[.,]\d|\s*(?:k\b|%))(?!\s*(?:of\s+)?{_MONTH_WORDS}(?![a-z]))"),
+     _ordinal_day, False),
     (_r(rf"{_DAY}\s*{_words(_LEX['day_after'])}"), _ordinal_day, False),
     # "sa a-kinse", "a-15" is the digit rule's; not "a dose" (English)
     (_r(rf"\b(?:sa\s+a[-\s]?|a-)(?P<tday>{_TL})\b"), _tagalog_day, False),

@@ -46,15 +46,24 @@ def _year(raw: Optional[str], today: date, birth: bool) -> Optional[int]:
 
 
 def _resolve_day_month(day: int, month: int, today: date) -> Optional[date]:
-    """A year-less day/month: its next occurrence from today (today included)."""
+    """A year-less day/month: its next occurrence from today (today included), unless that is most of a
+    year away and the last one was within RECENT_DAYS: "4 December ko kiya tha" said on 9 December is the
+    4th just gone (round 8 (dev): read as next December, it became a deferral)."""
     for year in (today.year, today.year + 1):
         try:
             d = date(year, month, day)
         except ValueError:
             continue
         if d >= today:
-            return d
+            try:
+                last = date(d.year - 1, month, day)
+            except ValueError:
+                return d
+            return last if (d - today).days > 300 and (today - last).days <= RECENT_DAYS else d
     return None
+
+
+RECENT_DAYS = 45
 
 
 def _full(y: Optional[int], m: int, d: int, today: date) -> Optional[date]:

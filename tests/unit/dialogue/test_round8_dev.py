@@ -194,3 +194,13 @@ def test_terms_with_a_channel_limit_beside_them_are_recorded_and_the_limit_asked
     plain = decide(said("I'll pay 13,860 this Friday", "promise_to_pay", with_loan(), amount=13860,
                         date="2026-12-04"), PRODUCTS)
     assert "confirm_stop_contact" not in plain.also
+
+
+def test_a_day_just_gone_is_past_and_a_swahili_day_keeps_its_month():
+    now = datetime(2026, 12, 9, 5, 0, tzinfo=timezone.utc)
+    assert [e["value"] for e in extract("Sorry sorry, 3 nahi, 4 December ko kiya tha", now, "Asia/Kolkata")
+            if e["entity"] == "date"] == ["2026-12-04"]
+    assert [e["value"] for e in extract("I will pay on 20 December", now, "UTC")] == ["2026-12-20"]
+    assert [e["value"] for e in extract("Nililipa tarehe 5 Desemba kupitia paybill", now, "Africa/Nairobi")] \
+        == ["2026-12-05"]
+    assert [e["value"] for e in extract("tarehe 15", now, "Africa/Nairobi")] == ["2026-12-15"]
