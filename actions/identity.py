@@ -226,7 +226,8 @@ def _verified(loan, how: str, turn: Turn, reply: Reply, session: Session, tracke
         turn.signal("contact_time") and contact_times.remembered(turn.signal("contact_time"), None, turn.text))
     if isinstance(kept, dict):  # a contact time said before verification: checked against this loan's window
         contact_times.note(kept, state, reply, session, tracker)
-    earlier = turn.slot(record_moves.EARLIER) or record_moves.unanswered(turn.slot(record_moves.PENDING))
+    earlier = turn.slot(record_moves.EARLIER) or record_moves.unanswered(turn.slot(record_moves.PENDING)) \
+        or _claim_with_details(turn)
     asked = []
     if isinstance(earlier, dict) and earlier.get("intent") in record_moves.RECORDS:
         # the claim they made before verifying is asked about now, one tap, never dropped (issue 13 panel)
@@ -237,3 +238,12 @@ def _verified(loan, how: str, turn: Turn, reply: Reply, session: Session, tracke
             SlotSet("loan_id", loan.loan_id),
             SlotSet("loan", state), SlotSet("candidate_reference", None), SlotSet("candidate_dob", None),
             SlotSet("candidate_borrower", None)]
+
+
+def _claim_with_details(turn: Turn) -> dict | None:
+    """A payment or a dispute claimed in the very message that verifies ("LN-90583, DOB 30/01/1988. Nililipa
+    tarehe 5 Desemba kupitia paybill ... code ya M-Pesa ni SKL5HQ27XM"): asked about after the statement, as
+    one made before (round 8 (dev): only the statement came back)."""
+    evidence = turn.signal("evidence") or ()
+    said = next((claim for claim in ("already_paid", "dispute_debt") if claim in evidence), None)
+    return record_moves.pending_claim(turn, said) if said else None

@@ -291,6 +291,20 @@ def verified_with(records_db, cid: str, slots: dict) -> tuple[tuple[str, list], 
     return messages[-1], done
 
 
+def test_a_payment_claimed_in_the_verifying_message_is_asked_about_after_the_statement(records_db):
+    """"LN-…, DOB …. Nililipa tarehe 5 Desemba kupitia paybill …, code ya M-Pesa ni SKL5HQ27XM": only the
+    statement came back (round 8 (dev))."""
+    cid = "rc-14"
+    add_loan(records_db, f"RCP-{cid}")
+    identity = [{"entity": "loan_reference", "value": f"RCP-{cid}"}, {"entity": "date_of_birth", "value": "1990-01-02"}]
+    text = f"RCP-{cid} born 2 January 1990. Nililipa tarehe 5 Desemba, code ya M-Pesa ni SKL5HQ27XM"
+    messages, done = run(records_db, "action_verify", tracker(
+        cid, text, "provide_identity", {}, Move("action_verify"),
+        {"evidence": ["already_paid"], "payment_reference": "SKL5HQ27XM"}, entities=identity))
+    assert messages[-1][0] == render("clarify_already_paid", **FILLS)
+    assert done[record_moves.PENDING]["intent"] == "already_paid" and done["verified"] is True
+
+
 def test_a_complaint_answered_by_verifying_is_asked_again_after_the_statement(records_db):
     """"Someone called my workplace" -> "shall I record a complaint?" -> the borrower verifies instead
     of tapping: the complaint was lost (issue 13 panel, round 2). It is asked about after the statement."""
