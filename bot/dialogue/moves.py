@@ -29,6 +29,7 @@ from bot.dialogue.turn import IDENTITY_ENTITIES, Turn, in_a_row, is_angry, is_fa
 from bot.negotiation.kinds import RequestKind
 from bot.negotiation.ladder import LADDER
 from bot.negotiation.limits import Product
+from bot.negotiation.plans import Request
 
 # The names other modules and the tests have always imported from here.
 __all__ = [
@@ -277,7 +278,7 @@ def _verified(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ..
         return negotiate(turn, products, REQUESTS_BY_INTENT[intent])
     if intent == "pay_in_full" and later_date(turn):  # "I'll pay it all on the 12th" is a promise to record
         return negotiate(turn, products, RequestKind.PROMISE_TO_PAY)
-    if intent == "pay_in_full" and today_said(turn):
+    if intent == "pay_in_full" and (today_said(turn) or (turn.signal("now") and turn.first("date") is None)):
         return _paying_today(turn, products) or Move(VERIFIED_ONLY[intent])
     if awaiting and answers(turn, awaiting):
         return negotiate(turn, products, request_kind_of(turn.slot("request_kind")))
@@ -292,8 +293,9 @@ def _verified(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ..
 def _paying_today(turn: Turn, products: Mapping[str, Product]) -> Move | None:
     """"ok cn i just pay it all 2nite? hw do i do it": their promise of today recorded as said, then how
     to pay (round 8 (dev): only the instructions, and nothing recorded)."""
-    move = negotiate(turn, products, RequestKind.PROMISE_TO_PAY)
-    if move.action != "action_offer" or move.detail != OWN_TERMS:
+    today = Request(kind=RequestKind.PROMISE_TO_PAY, date=local_today(turn))  # "ngayon", "2nite": their day is today
+    move = negotiate(turn, products, RequestKind.PROMISE_TO_PAY, request=today)
+    if move.action != "action_offer" or move.offer is None or move.offer.schedule[0].due != today.date:
         return None
     return replace(move, also=(*move.also, "payment_methods"))
 

@@ -14,6 +14,7 @@ Every parse carries ``parse["signals"]`` (docs/nlu-entities.md):
      "question": bool,               # the message asks something (a question mark): "Surat kematian saya kirim kemana?"         # the legal threat is only a regulator or an ombudsman: a complaint case
      "arrest": bool,
      "pays": bool,                   # a payment they say they will make: "I'll pay", "nitalipa", "bisa lunasin"
+     "now": bool,                    # "now", "ngayon", "sasa hivi", "现在": today, where they pay it all
      "opt_out": "cease" | "channel" | "limits" | None,   # limits: some channels ruled out, others kept
      "contact_limits": {"no": [channel, ...], "only": [channel, ...]} | None,  # bot/nlu/contact_limits.py
      "loan_reference": "LN-20931" | None,
@@ -260,6 +261,13 @@ def _pays() -> re.Pattern:
                       re.IGNORECASE)
 
 
+@lru_cache(maxsize=1)
+def _now() -> re.Pattern:
+    han = lexicon().get("now_han") or ()
+    return re.compile(rf"\b{alternation(lexicon()['now_words'])}\b" + (f"|{alternation(han)}" if han else ""),
+                      re.IGNORECASE)
+
+
 def pays(text: str) -> bool:
     """A payment they say they will make ("I'll pay", "nitalipa", "bisa lunasin"): with a date to come,
     their terms, even when the message is read as another request."""
@@ -306,6 +314,7 @@ def read_signals(text: str, entities: Optional[Iterable[Mapping[str, Any]]] = No
         "question": bool(re.search(r"[?？]", text or "")),
         "arrest": arrest(text),
         "pays": pays(text),
+        "now": bool(_now().search(text)),
         "opt_out": "limits" if limits else detect_opt_out(text),
         "contact_limits": limits,
         "loan_reference": loan_reference(text),

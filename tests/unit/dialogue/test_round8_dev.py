@@ -204,3 +204,29 @@ def test_a_day_just_gone_is_past_and_a_swahili_day_keeps_its_month():
     assert [e["value"] for e in extract("Nililipa tarehe 5 Desemba kupitia paybill", now, "Africa/Nairobi")] \
         == ["2026-12-05"]
     assert [e["value"] for e in extract("tarehe 15", now, "Africa/Nairobi")] == ["2026-12-15"]
+
+
+def test_their_part_payment_said_again_with_stick_with_is_the_yes():
+    loan = with_loan(total="290.00", accrued_interest="27.00", late_fees="13.00", currency="GBP")
+    first = decide(said("cn i do 50 now n the rest nxt thurs when i get paid?", "offer_partial_payment", loan,
+                        amount=50, date="2026-12-03"), PRODUCTS)
+    assert first.action == "action_offer"
+    again = decide(said("ok just stick with 50 now n the rest nxt thurs then", "offer_partial_payment",
+                        after(first, loan), amount=50, date="2026-12-03"), PRODUCTS)
+    assert again.action == "action_accept_offer"
+
+
+def test_even_so_a_date_after_a_negated_clause_is_theirs():
+    now = datetime(2026, 12, 7, 5, 0, tzinfo=timezone.utc)
+    found = [(e["entity"], e["value"]) for e in extract(
+        "Chalo theek hai, fee maaf nahi hoti to bhi 20 tareekh ko 11,550 pura de dunga", now, "Asia/Kolkata")]
+    assert ("date", "2026-12-20") in found
+
+
+def test_paying_it_all_now_without_a_date_is_today():
+    text = "Ok sige, babayaran ko na lahat ngayon, 13,860 sa GCash"
+    assert read_signals(text)["now"]
+    move = decide(said(text, "pay_in_full", with_loan(), amount=13860), PRODUCTS)
+    assert move.action == "action_offer" and move.offer.schedule[0].due == TODAY
+    assert "payment_methods" in move.also
+    assert not read_signals("I can't talk now")["pays"]
