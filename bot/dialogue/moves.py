@@ -278,7 +278,9 @@ def _verified(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ..
         return negotiate(turn, products, REQUESTS_BY_INTENT[intent])
     if intent == "pay_in_full" and later_date(turn):  # "I'll pay it all on the 12th" is a promise to record
         return negotiate(turn, products, RequestKind.PROMISE_TO_PAY)
-    if intent == "pay_in_full" and (today_said(turn) or (turn.signal("now") and turn.first("date") is None)):
+    if intent == "pay_in_full" and (today_said(turn) or (  # "cn i just pay it all 2nite?": today, asked or not
+            turn.signal("now") and turn.first("date") is None and not turn.signal("question"))):  # not "is it
+        # cheaper if i pay it all now?"
         return _paying_today(turn, products) or Move(VERIFIED_ONLY[intent])
     if awaiting and answers(turn, awaiting):
         return negotiate(turn, products, request_kind_of(turn.slot("request_kind")))

@@ -230,3 +230,8 @@ def test_paying_it_all_now_without_a_date_is_today():
     assert move.action == "action_offer" and move.offer.schedule[0].due == TODAY
     assert "payment_methods" in move.also
     assert not read_signals("I can't talk now")["pays"]
+
+
+def test_asking_whether_paying_it_all_now_is_cheaper_records_nothing():
+    move = decide(said("wait is it cheaper if i pay it all now?", "pay_in_full", with_loan()), PRODUCTS)
+    assert move.action != "action_offer"
