@@ -101,7 +101,8 @@ def _numeric(m, today, birth):
 
 
 def _day_mon(m, today, birth):
-    return _full(_year(m.groupdict().get("y"), today, birth), _MONTHS[m["mon"].lower()], int(m["d"]), today)
+    return _full(_year(m.groupdict().get("y"), today, birth), _MONTHS[m["mon"].lower()], int(m["d"]), today,
+                 recent_past=True)
 
 
 

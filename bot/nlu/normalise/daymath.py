@@ -45,10 +45,11 @@ def _year(raw: Optional[str], today: date, birth: bool) -> Optional[int]:
     return y
 
 
-def _resolve_day_month(day: int, month: int, today: date) -> Optional[date]:
-    """A year-less day/month: its next occurrence from today (today included), unless that is most of a
-    year away and the last one was within RECENT_DAYS: "4 December ko kiya tha" said on 9 December is the
-    4th just gone (round 8 (dev): read as next December, it became a deferral)."""
+def _resolve_day_month(day: int, month: int, today: date, recent_past: bool = False) -> Optional[date]:
+    """A year-less day/month: its next occurrence from today (today included). With `recent_past` (a month
+    named in words), the last one instead when the next is most of a year away and the last was within
+    RECENT_DAYS: "4 December ko kiya tha" said on 9 December is the 4th just gone (round 8 (dev): read as
+    next December, it became a deferral); a numeric "1/11" keeps its next occurrence."""
     for year in (today.year, today.year + 1):
         try:
             d = date(year, month, day)
@@ -59,16 +60,17 @@ def _resolve_day_month(day: int, month: int, today: date) -> Optional[date]:
                 last = date(d.year - 1, month, day)
             except ValueError:
                 return d
-            return last if (d - today).days > 300 and (today - last).days <= RECENT_DAYS else d
+            recent = recent_past and (d - today).days > 300 and (today - last).days <= RECENT_DAYS
+            return last if recent else d
     return None
 
 
 RECENT_DAYS = 45
 
 
-def _full(y: Optional[int], m: int, d: int, today: date) -> Optional[date]:
+def _full(y: Optional[int], m: int, d: int, today: date, recent_past: bool = False) -> Optional[date]:
     try:
-        return date(y, m, d) if y else _resolve_day_month(d, m, today)
+        return date(y, m, d) if y else _resolve_day_month(d, m, today, recent_past)
     except ValueError:
         return None
 
