@@ -247,25 +247,24 @@ def _only_regulators(found: set) -> bool:
     return bool(found) and all(re.fullmatch(_REGULATOR, f, re.IGNORECASE) for f in found)
 
 
-@lru_cache(maxsize=1)
 def _arrest() -> re.Pattern:
-    han = lexicon().get("arrest_han") or ()
-    return re.compile(rf"\b{alternation(lexicon()['arrest'])}\b" + (f"|{alternation(han)}" if han else ""),
+    return _words_or_han("arrest", "arrest_han")
+
+
+@lru_cache(maxsize=None)
+def _words_or_han(words: str, han: str) -> re.Pattern:
+    """Whole words of the lexicon list `words`, or anywhere the Chinese phrases of `han`."""
+    phrases = lexicon().get(han) or ()
+    return re.compile(rf"\b{alternation(lexicon()[words])}\b" + (f"|{alternation(phrases)}" if phrases else ""),
                       re.IGNORECASE)
 
 
-@lru_cache(maxsize=1)
 def _pays() -> re.Pattern:
-    han = lexicon().get("pays_han") or ()
-    return re.compile(rf"\b{alternation(lexicon()['pays'])}\b" + (f"|{alternation(han)}" if han else ""),
-                      re.IGNORECASE)
+    return _words_or_han("pays", "pays_han")
 
 
-@lru_cache(maxsize=1)
 def _now() -> re.Pattern:
-    han = lexicon().get("now_han") or ()
-    return re.compile(rf"\b{alternation(lexicon()['now_words'])}\b" + (f"|{alternation(han)}" if han else ""),
-                      re.IGNORECASE)
+    return _words_or_han("now_words", "now_han")
 
 
 def pays(text: str) -> bool:
