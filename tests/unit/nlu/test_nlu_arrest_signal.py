@@ -44,13 +44,13 @@ def test_an_arrest_word_added_to_the_lexicon_is_read(tmp_path, monkeypatch):
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     monkeypatch.setattr(signals, "LEXICON", path)
     signals.lexicon.cache_clear()
-    signals._arrest.cache_clear()
+    signals._words_or_han.cache_clear()
     try:
         assert arrest("will the gendarmes come")
     finally:
         monkeypatch.undo()
         signals.lexicon.cache_clear()
-        signals._arrest.cache_clear()
+        signals._words_or_han.cache_clear()
     assert not arrest("will the gendarmes come")
 
 
