@@ -22,7 +22,7 @@ PANEL = ROOT / "bench" / "results" / "panel"
 COUNTS = ("understood", "factual", "tone", "compliant", "forward")
 # Rounds still used as the blind measure: their judges' record notes stay in the judged files and are not
 # printed here, so that nobody fixes from them before the round's blind figures are reported and replaced.
-STILL_BLIND = ("round9-",)
+STILL_BLIND = ("round10-",)
 
 
 def read(paths: list[Path]) -> tuple[list[dict], list[dict]]:
