@@ -73,6 +73,7 @@ HANDLERS = {
     "action_who_is_this": simple("who_is_this"),
     "action_third_party_closed": confirmations.third_party_closed,
     "action_death_reported": people.death_reported,
+    "action_illness_reported": people.illness_reported,
     "action_third_party_payment": simple("third_party_payment"),
     "action_third_party_message": confirmations.third_party_message,
     "action_review_first": confirmations.review_first,

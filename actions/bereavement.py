@@ -20,13 +20,15 @@ from bot.records import audit, handoffs, queries
 
 
 def death_details(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
-    """The reference and date of birth of the borrower who died: the case is linked to the loan when
+    """The reference and date of birth of the borrower who died or is ill: the case is linked to the loan when
     they match (its reminders then pause with the open case), and the reply is the same either way."""
     case = handoffs.append_message(session, tracker.sender_id, text=turn.text, intent=turn.intent, at=turn.now)
     loan = _matching_loan(session, turn, tracker)
     if case is not None and loan is not None:
         handoffs.link_loan(session, tracker.sender_id, loan_id=loan.loan_id)
-        audit.append(session, actor="bot", kind="death_report_linked", payload={"loan_id": loan.loan_id},
+        kind = "death_report_linked" if turn.slot(during_handoff.CASE_INTENT) == during_handoff.DEATH_CASE \
+            else "illness_report_linked"
+        audit.append(session, actor="bot", kind=kind, payload={"loan_id": loan.loan_id},
                      loan_id=loan.loan_id, conversation_id=tracker.sender_id)
     reply.say("death_details_noted")
     return [SlotSet(during_handoff.ACKNOWLEDGED, True)]

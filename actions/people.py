@@ -261,12 +261,22 @@ def third_party(turn: Turn, reply: Reply, session: Session, tracker: Tracker) ->
 def death_reported(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
     """A relative reports the borrower's death: condolence, a person at once, nothing about the account.
     The loan is not known here (nobody verified), so the person links and pauses it."""
-    events = handoff_reason(turn, reply, session, tracker, _why(reply), "death_reported",
+    return _reported(turn, reply, session, tracker, "death_reported", during_handoff.DEATH_CASE)
+
+
+def illness_reported(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:
+    """"He has dementia and your texts keep upsetting him": a person reviews the account before any
+    collection contact; the loan's details typed next link the case, as after a death (round 8 (dev))."""
+    return _reported(turn, reply, session, tracker, "illness_reported", during_handoff.ILLNESS_CASE)
+
+
+def _reported(turn: Turn, reply: Reply, session: Session, tracker: Tracker, kind: str, case: str) -> list[dict]:
+    events = handoff_reason(turn, reply, session, tracker, _why(reply), kind,
                             priority=handoffs.PRIORITY_HIGH)  # the case first: it is locked before any audit entry
-    audit.append(session, actor="borrower", kind="death_reported", payload={"text": turn.text[:300]},
+    audit.append(session, actor="borrower", kind=kind, payload={"text": turn.text[:300]},
                  conversation_id=tracker.sender_id)
     return events + [SlotSet("verified", False), SlotSet("loan", None), SlotSet("loan_id", None),
-                     SlotSet(record_moves.CLOSED, True), SlotSet(during_handoff.CASE_INTENT, during_handoff.DEATH_CASE)]
+                     SlotSet(record_moves.CLOSED, True), SlotSet(during_handoff.CASE_INTENT, case)]
 
 
 def busy_later(turn: Turn, reply: Reply, session: Session, tracker: Tracker) -> list[dict]:

@@ -58,6 +58,7 @@ REMINDERS_PAUSED = "reminders_paused"  # NOTE's detail: "no reminders while my p
 TERMS_CASE = "terms"  # CASE_INTENT of a case opened because no arrangement fitted (ABOUT_TERMS)
 ABOUT_TERMS = (Escalation.OVER_BUDGET, Escalation.NO_ARRANGEMENT, Escalation.LADDER_EXHAUSTED)
 DEATH_CASE = "death_reported"  # CASE_INTENT of a case opened on a reported death (actions/people.py)
+ILLNESS_CASE = "illness_reported"  # ... on an illness reported by someone writing for the borrower
 
 
 def active(turn: Turn) -> bool:
@@ -90,10 +91,10 @@ def decide(turn: Turn) -> Move:
         return Move(SELF_HARM, escalation=Escalation.SELF_HARM)
     if turn.slot(SELF_HARM_CASE, False) and turn.emotion == "distressed":  # "what's the point", after ideation
         return Move(SELF_HARM, escalation=Escalation.SELF_HARM)
-    if turn.slot(CASE_INTENT) == DEATH_CASE and not turn.slot(TAKEN, False):
+    if turn.slot(CASE_INTENT) in (DEATH_CASE, ILLNESS_CASE) and not turn.slot(TAKEN, False):
         if turn.first("loan_reference") and turn.first("date_of_birth"):
-            return Move(DEATH_DETAILS)
-        if _asks(turn):
+            return Move(DEATH_DETAILS)  # the case linked to the loan, nothing said about it
+        if _asks(turn) and turn.slot(CASE_INTENT) == DEATH_CASE:
             return Move(DEATH_QUESTION)
     if turn.intent in HOW_TO_PAY:
         return Move(HOW_TO_PAY_ACTION)

@@ -23,6 +23,8 @@ def reread(turn: Turn) -> Turn:
         return turn
     if turn.intent in ("nlu_fallback", "out_of_scope") and turn.signal("amount_question"):
         return replace(turn, intent="ask_fees")  # "22,500 kaise ho gaya? Maine 20k liya tha": the fees explained
+    if turn.intent == "request_fee_waiver" and turn.signal("amount_question") and turn.intent_confidence < 0.6:
+        return replace(turn, intent="ask_fees")  # "Bunga berapa, denda berapa?": what each charge is (round 9 (dev))
     if _payday(turn):  # "I get paid on the 15th": a date to pay on, not a payment made (issue 13)
         turn = replace(turn, intent="promise_to_pay")
     if _instalments_said(turn):  # "3 EMI kar do, har 2 hafte, pehli wali is Saturday" read as a promise

@@ -23,7 +23,7 @@ from bot.dialogue.offer_replies import (
     only_offered_terms, restates_arrangement, takes_the_plan, thanks_for_their_terms, yes_to_offer, yes_with_other_terms,
 )
 from bot.dialogue.own_terms import arranged
-from bot.dialogue.requests import as_date, kept_request, request_kind_of
+from bot.dialogue.requests import KIND_OF_INTENT, as_date, kept_request, request_kind_of
 from bot.dialogue.reasons import Escalation
 from bot.dialogue.turn import IDENTITY_ENTITIES, Turn, in_a_row, is_angry, is_fallback, local_today, turn_from_parse
 from bot.negotiation.kinds import RequestKind
@@ -38,15 +38,8 @@ __all__ = [
     "negotiate", "other_loan", "turn_from_parse",
 ]
 
-# Intents that start or continue a negotiation, and what each asks for.
-REQUESTS_BY_INTENT = {
-    "promise_to_pay": RequestKind.PROMISE_TO_PAY,
-    "request_deferral": RequestKind.DEFERRAL,
-    "request_instalments": RequestKind.INSTALMENT_PLAN,
-    "offer_partial_payment": RequestKind.PART_PAYMENT,
-    "request_fee_waiver": RequestKind.FEE_WAIVER,
-    "cannot_pay": RequestKind.AFFORDABILITY,
-}
+# Intents that start or continue a negotiation, and what each asks for (requests.py).
+REQUESTS_BY_INTENT = KIND_OF_INTENT
 
 
 # Turns answered the same way whether or not the borrower is verified: none of
@@ -110,8 +103,9 @@ def decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...] 
 def _decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...]) -> Move:
     turn = misreads.reread(turn)  # the intent the words show, where the classifier read another
     intent = turn.intent
-    if not turn.self_harm and _death_reported(turn):  # a daughter writing from her late mother's phone
-        return Move("action_death_reported", escalation=Escalation.DEATH_REPORTED)
+    reported = None if turn.self_harm else _reported_for_borrower(turn)
+    if reported is not None:  # a daughter writing from her late mother's phone, a son about his father's dementia
+        return reported
     if turn.self_harm or intent == "disclose_vulnerability" or _unread_hardship(turn):
         return Move("action_vulnerability", hardship_reason=turn.signal("hardship") or "vulnerability",
                     escalation=Escalation.SELF_HARM if turn.self_harm else Escalation.VULNERABILITY)
@@ -348,10 +342,18 @@ def _reported_contact(turn: Turn) -> bool:
         or (turn.slot(record_moves.PENDING) or {}).get("intent") == "complain"
 
 
-def _death_reported(turn: Turn) -> bool:
-    """Someone not the borrower reports a death: a person handles the account, not a note for the
-    account holder (issue 13 panel, round 2: a daughter was told her message was noted for her mother)."""
-    return (turn.intent == "third_party" or _closed(turn)) and turn.signal("hardship") == "bereavement"
+def _reported_for_borrower(turn: Turn) -> Move | None:
+    """Someone not the borrower reports a death or an illness: a person handles the account, not a
+    note for the account holder (issue 13 panel, round 2: a daughter was told her message was noted
+    for her mother; round 8 (dev): a son's "he has dementia and your texts keep upsetting him" was only
+    noted, and the texts went on)."""
+    if not (turn.intent == "third_party" or _closed(turn)):
+        return None
+    if turn.signal("hardship") == "bereavement":
+        return Move("action_death_reported", escalation=Escalation.DEATH_REPORTED)
+    if turn.signal("hardship") == "illness":
+        return Move("action_illness_reported", escalation=Escalation.ILLNESS_REPORTED)
+    return None
 
 
 def _unread_hardship(turn: Turn) -> bool:

@@ -21,7 +21,7 @@ from bot.dialogue.move import OWN_TERMS, Ask, Move
 from bot.dialogue.reasons import Escalation
 from bot.dialogue.own_terms import own_terms
 from bot.dialogue.requests import (
-    as_date, continued, hardship_of, positive_decimal, previous_request, read_request, request_kind_of, their_amount,
+    KIND_OF_INTENT, as_date, continued, hardship_of, positive_decimal, previous_request, read_request, request_kind_of, their_amount,
 )
 from bot.dialogue.turn import Turn, local_today
 from bot.negotiation.budget import Budget, fits, shortfall
@@ -45,6 +45,11 @@ def counter_offer(turn: Turn, products: Mapping[str, Product], ladder: tuple[str
     pending = turn.slot("pending_offer") or {}
     if any(turn.first(e) is not None for e in ("amount", "date", "duration_days", "instalments")):
         kind = request_kind_of(pending.get("request_kind"))
+        if kind == RequestKind.FEE_WAIVER and not positive_decimal(pending.get("waiver")) \
+                and turn.intent != "request_fee_waiver":
+            # "Fine. I'll pay the full 5,750 on Friday 11th" after the waiver was refused: their terms, not
+            # the waiver again (round 9 (dev): refused once more, on their own date, and never recorded)
+            kind = KIND_OF_INTENT.get(turn.intent, RequestKind.PROMISE_TO_PAY)
         move = negotiate(turn, products, kind)
         previous = previous_request(turn)
         if _same_budget(move, previous) and _on_table_within(turn, previous) \
@@ -74,8 +79,10 @@ def _budget_refused(turn: Turn, move: Move) -> Move | None:
     the bot asked them to say it another way, then recorded a promise of the whole balance)."""
     previous = previous_request(turn)
     request, offer = move.request, move.offer
-    if turn.first("amount") is None:
-        return None  # a date or a count against a plan built on their budget is a new term, not a refusal
+    if turn.first("amount") is None or any(turn.first(e) is not None for e in ("date", "duration_days", "instalments")):
+        # a date or a count against a plan built on their budget is a new term, not a refusal, with the budget
+        # said again too ("2000 har mahine, pehli payment Thursday 10 Dec ko": round 9 (dev) handed over)
+        return None
     if (move.action != "action_offer" or offer is None or request is None or previous is None
             or previous.kind != RequestKind.INSTALMENT_PLAN or previous.amount is None
             or (request.amount, request.frequency_days) != (previous.amount, previous.frequency_days)):

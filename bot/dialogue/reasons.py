@@ -25,6 +25,7 @@ class Escalation(Kind):
     COMPLAINT = "complaint"
     PAUSED_REVIEW = "paused_review"  # a paused (vulnerable) account asked for a new arrangement
     DEATH_REPORTED = "death_reported"  # someone writing for the borrower says the borrower has died
+    ILLNESS_REPORTED = "illness_reported"  # someone writing for the borrower says the borrower is ill
     WRONG_NUMBER = "wrong_number"  # a wrong number on a channel that names no borrower: only a person can fix it
 
 
@@ -46,6 +47,8 @@ CASE_REASON = {
     Escalation.PAUSED_REVIEW: "account paused: a person must review it before any new arrangement",
     Escalation.DEATH_REPORTED: "someone writing for the borrower reports the borrower has died: "
                                "bereavement handling, collection messages to this contact to stop",
+    Escalation.ILLNESS_REPORTED: "someone writing for the borrower reports the borrower is ill: "
+                                 "a person reviews the account before any collection contact",
     Escalation.WRONG_NUMBER: "wrong number confirmed: correct the contact details so this number is not contacted",
 }
 

@@ -108,12 +108,27 @@ def _yes_to(turn: Turn, pending: Mapping[str, Any]) -> bool:
     """Whether this turn says yes to the change the bot asked about."""
     if pending.get("intent") in _PAYING_CONTRADICTS and turn.signal("pays") and turn.first("date") is not None:
         return False
+    if pending.get("intent") in _TERMS_INSTEAD and _terms_without_claim(turn, pending):
+        return False
     return (turn.intent == "affirm"
             or bool(turn.signal("yes_first"))  # "Ndio, hakuna simu wala SMS" to "stop contact?", whatever the rest reads as
             or (turn.intent in ("thank", "apologize") and pending.get("intent") == "already_paid")  # "thanks!! sorry again"
             or (pending.get("intent") == "already_paid" and _payment_details(turn))  # "3,450 on Dec 3. GCash ref 5013..."
             or (turn.intent == pending.get("intent") and turn.intent in RECORDS)  # "yes, wrong number": the claim again
             or _claim_said_again(turn, pending))
+
+
+# Claims a message with terms and no word of the claim does not confirm: "Theek hai, 2000 har mahine, pehli
+# payment Thursday 10 Dec ko" to "are you asking us to stop contacting you?" (round 9 (dev): its "Theek hai"
+# recorded cease-contact, and the plan was lost).
+_TERMS_INSTEAD = frozenset({"stop_contact", "dispute_debt", "wrong_person"})
+
+
+def _terms_without_claim(turn: Turn, pending: Mapping[str, Any]) -> bool:
+    terms = turn.first("amount") is not None and (
+        turn.first("date") is not None or turn.first("instalments") is not None
+        or bool((turn.signal("period") or {}).get("per")))
+    return terms and pending.get("intent") not in (turn.signal("evidence") or ())
 
 
 def _claim_said_again(turn: Turn, pending: Mapping[str, Any]) -> bool:

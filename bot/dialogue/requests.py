@@ -17,6 +17,17 @@ from bot.negotiation.kinds import RequestKind
 from bot.negotiation.plans import Request
 
 
+# Intents that start or continue a negotiation, and what each asks for.
+KIND_OF_INTENT = {
+    "promise_to_pay": RequestKind.PROMISE_TO_PAY,
+    "request_deferral": RequestKind.DEFERRAL,
+    "request_instalments": RequestKind.INSTALMENT_PLAN,
+    "offer_partial_payment": RequestKind.PART_PAYMENT,
+    "request_fee_waiver": RequestKind.FEE_WAIVER,
+    "cannot_pay": RequestKind.AFFORDABILITY,
+}
+
+
 def request_kind_of(value: Any) -> RequestKind:
     """The request a conversation carries in its slots (what it is about when unsaid: affordability)."""
     try:

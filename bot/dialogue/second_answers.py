@@ -18,7 +18,7 @@ from bot.dialogue.turn import Turn
 # After these a second answer is wrong or already given: a crisis or a death, someone who is not
 # the borrower, a stop or a wrong number, abuse, a dispute or a payment reported, the answers themselves.
 _NOT_AFTER = frozenset({
-    "action_vulnerability", "action_death_reported", "action_handoff_self_harm", "action_stop_contact",
+    "action_vulnerability", "action_death_reported", "action_illness_reported", "action_handoff_self_harm", "action_stop_contact",
     "action_wrong_person", "action_third_party", "action_third_party_message", "action_third_party_closed",
     "action_third_party_payment", "action_abuse", "action_dispute", "action_already_paid",
     "action_confirm_record", "action_clarify_record",  # "are you saying we reached the wrong person?"

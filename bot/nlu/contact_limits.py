@@ -45,6 +45,8 @@ def _read(said: str) -> Optional[Tuple[Tuple[str, ...], Tuple[str, ...]]]:
     for name, pattern in channels.items():
         for m in pattern.finditer(said):
             before, after = said[max(0, m.start() - _NEAR_BEFORE):m.start()], said[m.end():m.end() + _NEAR_AFTER]
+            if _someone_else().search(said[m.end():m.end() + 30]) or _someone_else_before().search(before):
+                continue  # "don't call my mother", "papa ko call mat karna": about them, not a limit on the borrower
             if only.search(before[-8:]) or only.match(after.lstrip(" ,").removeprefix("me ")):
                 kept.add(name)
             elif no_before.search(before) or no_after.search(after):
@@ -59,6 +61,18 @@ def _read(said: str) -> Optional[Tuple[Tuple[str, ...], Tuple[str, ...]]]:
     if kept and not ruled_out and not _asks_limit(said):
         return None  # "can I pay by SMS only?": a channel kept with nothing ruled out is no limit asked for
     return tuple(sorted(ruled_out)), tuple(sorted(kept))
+
+
+@lru_cache(maxsize=1)
+def _someone_else() -> re.Pattern:
+    relation = lexicons.load("record_signals")["macros"]["relation"]
+    return re.compile(rf"^\s+(?:to\s+)?(?:my|our)\s+(?:\w+\s+)?{relation}\b")
+
+
+@lru_cache(maxsize=1)
+def _someone_else_before() -> re.Pattern:
+    relation = lexicons.load("record_signals")["macros"]["relation_hi"]
+    return re.compile(rf"\b{relation}\s+(?:ko|se)\s+$")
 
 
 def _asks_limit(said: str) -> bool:

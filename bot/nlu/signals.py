@@ -166,7 +166,8 @@ _HARDSHIP: Dict[str, tuple] = {
     ),
     "illness": (
         r"\b(sick|ill|illness|hospital\w*|admitted|surgery|operation|cancer|malaria|typhoid|"
-        r"diagnos\w*|treatment|dialysis|chemo\w*|accident|injur\w*|disabl\w*)\b",
+        r"diagnos\w*|treatment|dialysis|chemo\w*|accident|injur\w*|disabl\w*|dementia|alzheimer\w*|"
+        r"stroke(?! of luck)|coma|icu|intensive care|bedridden|paraly[sz]\w*)\b",
         r"\bmental health\b", r"\bdepress\w*\b",
     ),
     "bereavement": (

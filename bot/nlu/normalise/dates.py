@@ -222,7 +222,7 @@ _ENGLISH_RULES: List[Tuple[re.Pattern, Callable, bool]] = [
      lambda m, today, birth: _day_mon(m, today, birth) if birth else None, True),
     (_r(r"(?<![\d/.])(?P<a>\d{1,2})/(?P<b>\d{1,2})(?![\d/=]|\s*(?:k\b|%))"), _numeric, False),
     (_r(rf"\b(?P<d>\d{{1,2}}){_ORD}?\s*(?:of\s+|-)?{_MONTH}(?![a-z])"), _day_mon, False),
-    (_r(rf"\b(?!may\s+\d{{1,2}}\b(?!{_ORD})){_MONTH}\s*(?:the\s+)?(?P<d>\d{{1,2}}){_ORD}?\b(?![\d.,]|\s*(?:k\b|%|{_CUR_ANY}))"), _day_mon, False),
+    (_r(rf"\b(?!may\s+\d{{1,2}}\b(?!{_ORD})){_MONTH}\s*(?:the\s+)?(?P<d>\d{{1,2}}){_ORD}?\b(?!\d|[.,]\d|\s*(?:k\b|%|{_CUR_ANY}))"), _day_mon, False),
     (_r(rf"\b(?P<d>\d{{1,2}}){_ORD}?\s+of\s+(?P<which>next|this|the)\s+month\b"), _day_of_month, False),
     (_r(rf"\b{_PRE}?(?:{_WD_FULL_L}|{_WD_ABBR}),?\s+(?:the\s+)?(?P<d>\d{{1,2}}){_ORD}\b{_ORD_NOT_TIMES}"), _ordinal_day, False),
     # "in two weeks" is a day; "after two weeks" / "two weeks" are durations (contract)
@@ -248,7 +248,7 @@ _ENGLISH_RULES: List[Tuple[re.Pattern, Callable, bool]] = [
     (_r(r"\bn(?:e)?xt\s+w(?:ee)?k\b|\bwiki\s+ijayo\b"), _next_week, False),
     (_r(rf"\b(?P<lead>in|by|to(?!\s+may\b)|this(?!\s+may\b)|until|till|before|after|since|from|next|last|early|late|mid|"
         rf"end\s+of|beginning\s+of|start\s+of)\s+{_MONTH}(?![a-z])(?!\s*\d)"), _month_name, False),
-    (_r(rf"\b(?:on|by|before|until|till|from)?\s*the\s+(?P<d>\d{{1,2}}){_ORD}?\b(?!\s*(?:of\s+)?{_MONTH_NC})(?![\d.,%]){_ORD_NOT_TIMES}|(?<![\w.,/])(?P<d2>\d{{1,2}}){_ORD}\b(?!\s*(?:of\s+)?{_MONTH_NC}){_ORD_NOT_TIMES}"), _ordinal_day, False),
+    (_r(rf"\b(?:on|by|before|until|till|from)?\s*the\s+(?P<d>\d{{1,2}}){_ORD}?\b(?!\s*(?:of\s+)?{_MONTH_NC})(?!\d|[.,]\d|%){_ORD_NOT_TIMES}|(?<![\w.,/])(?P<d2>\d{{1,2}}){_ORD}\b(?!\s*(?:of\s+)?{_MONTH_NC}){_ORD_NOT_TIMES}"), _ordinal_day, False),
 ]
 
 
@@ -297,7 +297,29 @@ def _find_dates(text: str, today: date, taken: List[Span]) -> List[Tuple[int, in
                 continue
             taken.append((s, e))
             found.append((s, e, d, has_year, _relative_form(idx, m, has_year)))
-    return found
+    return _one_day_said_twice(text, found)
+
+
+_WEEKDAY_RULES = frozenset({"weekday", "zh_weekday", "next_week_weekday"})
+_BETWEEN = re.compile(r"[\s,(]*(?:(?!(?:or|au|ama|atau|o|ya|and|na|aur|dan|at|at|till|to|hadi|sampai|或|还是|和|到)\b)"
+                      r"[^\W\d]+[\s,-]*){0,2}", re.UNICODE)  # "tarehe", "the", "ika-" ...; never "or", "to"
+
+
+def _one_day_said_twice(text: str, found: list) -> list:
+    """"Ijumaa ijayo tarehe 18", "下周五18号", "this Friday, the 18th": a weekday and the day of
+    the month that falls on it are one date, the number's (round 8 (dev): the weekday was read as
+    the Friday before and a plan started a week early). When they disagree both stay."""
+    def rule(f) -> str | None:
+        return (f[4] or {}).get("rule")
+    drop = set()
+    for w in found:
+        for n in found:
+            if rule(w) not in _WEEKDAY_RULES or rule(n) != "ordinal_day" or n[2].weekday() != w[2].weekday():
+                continue
+            gap = text[w[1]:n[0]] if w[1] <= n[0] else text[n[1]:w[0]]
+            if len(gap) <= 12 and _BETWEEN.fullmatch(gap):
+                drop.add(w[:2])
+    return [f for f in found if f[:2] not in drop]
 
 
 def parse_date(text: str, now: datetime, tz: str = "UTC") -> Optional[date]:

@@ -115,7 +115,8 @@ RULES: List[Rule] = [
     (_r(r"(?P<zm>下\s*个?\s*月|下\s*個\s*月|这\s*个\s*月|這\s*個\s*月|本\s*月)\s*" + _DAY + _ZH_DAY_SUFFIX), _zh_month_day_of, False),
     (_r(r"(?<![\d.年])(?P<m>\d{1,2})\s*月\s*" + _DAY + r"(?:" + _ZH_DAY_SUFFIX + r"|(?![\d.]))"), _zh_month_day, False),
     (_r(rf"(?P<n>\d{{1,3}})\s*(?P<zu>天|日|周|週|星期|个星期|個星期|礼拜|个礼拜|個禮拜|个月|個月)\s*{_ZH_AFTER}"), _zh_after, False),
-    (_r(rf"(?<!每)(?P<zwl>下\s*下|下|上\s*上|上|这|這|本)?\s*{_WEEK}\s*(?P<zwd>[1-7日天])(?!\s*\d)"), _zh_weekday, False),
+    (_r(rf"(?<!每)(?P<zwl>下\s*下|下|上\s*上|上|这|這|本)?\s*{_WEEK}\s*(?P<zwd>[1-7日天])(?!\d)"), _zh_weekday,
+     False),  # "下周五18号", "周五500块" (the view spaces a numeral from digits); not "下周1500块"
     (_r(r"(?<![\d.月])" + _DAY + _ZH_DAY_SUFFIX), _ordinal_day, False),
     *_relative_rules(),
     (_r(rf"(?P<hw>{_EITHER_ALT}){_PAST_AHEAD}"), _either_way, False),

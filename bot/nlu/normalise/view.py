@@ -74,7 +74,9 @@ def _numerals(text: str) -> Iterable[Piece]:
         if digits is not None and digits != m.group(0):
             # "2280一次还不上" is 2280, once: a Chinese numeral never joins the digits before it
             glued = m.start() > 0 and text[m.start() - 1].isdigit() and not m.group(0)[0].isdigit()
-            yield m.start(), m.end(), (" " + digits) if glued else digits
+            # "周五18号" is Friday the 18th, never 518; two spaces, so no "5 500" thousands group either
+            before = m.end() < len(text) and text[m.end()].isdigit()
+            yield m.start(), m.end(), (" " if glued else "") + digits + ("  " if before else "")
 
 
 def build(typed: str) -> Expanded:

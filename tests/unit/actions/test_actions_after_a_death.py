@@ -74,3 +74,29 @@ def test_a_question_after_a_death_is_answered_and_kept_on_the_case(records_db):
         "bd-3", "Surat kematian saya kirim kemana?", "disclose_vulnerability", DEATH_CASE,
         Move(during_handoff.DEATH_QUESTION)))
     assert [t for t, _ in messages] == [render("death_question", **FILLS)]
+
+
+ILLNESS_CASE = {**DEATH_CASE, during_handoff.CASE_INTENT: during_handoff.ILLNESS_CASE}
+
+
+def test_an_illness_reported_for_the_borrower_opens_a_priority_case_and_their_details_link_it(records_db):
+    """Round 8 (dev): "I'm his son. He has dementia and your texts keep upsetting him", then the father's
+    reference and date of birth: only noted for the account holder, no case, and the texts went on."""
+    add_loan(records_db, loan_id="LN-40102", borrower_id="B-40102")
+    messages, after = run(records_db, "action_illness_reported", tracker(
+        "bi-1", "I'm his son. He has dementia and your texts keep upsetting him", "third_party", {},
+        Move("action_illness_reported", escalation=Escalation.ILLNESS_REPORTED), {"hardship": "illness"}))
+    assert [t for t, _ in messages] == [render("illness_reported", **FILLS)]
+    assert after["third_party_closed"] is True and after[during_handoff.CASE_INTENT] == during_handoff.ILLNESS_CASE
+    question = decide(Turn(intent="ask_balance", text="How much does he owe?", now=NOW, slots=ILLNESS_CASE,
+                           signals={"question": True}), PRODUCTS)
+    assert question.action in (during_handoff.ACKNOWLEDGE, during_handoff.NOTE)  # no death question text
+    entities = [{"entity": "loan_reference", "value": "LN-40102"}, {"entity": "date_of_birth", "value": "1990-01-02"}]
+    run(records_db, during_handoff.DEATH_DETAILS, tracker(
+        "bi-1", "His reference is LN-40102 and his DOB is 2 Jan 1990", "provide_identity", ILLNESS_CASE,
+        Move(during_handoff.DEATH_DETAILS), entities=entities))
+    with records_db.session() as s:
+        case = s.execute(select(Handoff).where(Handoff.conversation_id == "bi-1")).scalar_one()
+        assert case.loan is not None and case.loan.loan_id == "LN-40102"
+        assert case.priority > 0 and "ill" in case.reason
+    assert "illness_report_linked" in kinds(records_db, "bi-1")

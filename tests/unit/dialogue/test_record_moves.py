@@ -262,6 +262,19 @@ def test_someone_else_reporting_the_borrowers_death_goes_to_a_person(intent, slo
         assert m.escalation == Escalation.DEATH_REPORTED
 
 
+@pytest.mark.parametrize("intent, slots, reported", [
+    ("third_party", {}, True),  # "I'm his son. He has dementia and your texts keep upsetting him"
+    ("nlu_fallback", {record_moves.CLOSED: True}, True),  # said after "I'm not the borrower"
+    ("disclose_vulnerability", {}, False),  # the borrower's own illness: their vulnerability
+])
+def test_someone_else_reporting_the_borrowers_illness_goes_to_a_person(intent, slots, reported):
+    """Round 8 (dev): the son's report was only noted "for the account holder", and the texts went on."""
+    m = move(intent, "He has dementia and your texts keep upsetting him", slots, {"hardship": "illness"})
+    assert (m.action == "action_illness_reported") is reported
+    if reported:
+        assert m.escalation == Escalation.ILLNESS_REPORTED
+
+
 @pytest.mark.parametrize("slots, signals, entities", [
     (VERIFIED, {}, {"date": ["2026-11-28"]}),  # "di-WA tanggal 28 November sekitar jam 7 malam": a past date
     (VERIFIED, {"family_contact": True}, {}),

@@ -83,6 +83,19 @@ DATE_ROWS = [
     ("15 tarik", [("date", _d(15), "15 tarik")]),
     ("कल दूंगा", [("date", _d(8), "कल")]),
     ("परसों", [("date", _d(9), "परसों")]),
+    # A weekday and the day of the month on it are one date (round 8 (dev): "Ijumaa ijayo tarehe 18"
+    # started a plan on the Friday before); when they disagree or are alternatives, both stay.
+    ("kuanzia Ijumaa ijayo tarehe 18", [("date", _d(18), "tarehe 18")]),
+    ("Jumat tanggal 18", [("date", _d(18), "tanggal 18")]),
+    ("周五18号还", [("date", _d(18), "18号")]),
+    ("周五500块", [("date", _d(11), "周五"), ("amount", 500, "500"), ("currency", "CNY", "块")]),
+    ("Friday or the 18th", [("date", _d(11), "Friday"), ("date", _d(18), "the 18th")]),
+    ("Friday the 17th", [("date", _d(17), "Friday the 17th")]),
+    # A day at the end of a sentence or before a comma (round 9 (dev): "Pwede simula Dec 15, sahod ko"
+    # gave no date, and the bot asked for one twice); "Dec 15,000" stays an amount.
+    ("by Dec 15. thanks", [("date", _d(15), "Dec 15")]),
+    ("Pwede simula Dec 15, sahod ko", [("date", _d(15), "Dec 15")]),
+    ("pay on the 15, ok", [("date", _d(15), "on the 15")]),
 ]
 
 DATE_NEGATIVES = [

@@ -52,7 +52,7 @@ def _kinds(text: str) -> list:
     ("不是明天", [("not_date", "明天")]),
     ("我明天还不了，下周五可以吗", [("not_date", "明天"), ("date", "下周五")]),
     # a date taken back by the next one (issue 13 panel: "the 18th, wait no, the 17th" offered the 18th)
-    ("I get paid the 18th, wait no, the 17th", [("not_date", "18th"), ("date", "the 17th")]),
+    ("I get paid the 18th, wait no, the 17th", [("not_date", "the 18th"), ("date", "the 17th")]),
     ("friday, i mean saturday", [("not_date", "friday"), ("date", "saturday")]),
     ("kesho, hapana, ijumaa", [("not_date", "kesho"), ("date", "ijumaa")]),
     ("明天，不对，后天", [("not_date", "明天"), ("date", "后天")]),

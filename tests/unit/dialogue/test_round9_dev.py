@@ -1,0 +1,89 @@
+"""Round 9 (dev since the seventh session of 2026-12-07): what its conversations lost at 367b4e4.
+
+After a refused fee waiver every later promise ("Fine. I'll pay the full 5,750 on Friday 11th") was
+refused again as a waiver and never recorded; "Bunga berapa, denda berapa?" was read as a waiver request;
+"Theek hai, 2000 har mahine, pehli payment Thursday 10 Dec ko" said yes to "stop contacting you?" and
+recorded cease-contact; "mere papa ko call mat karna" was read as a stop; "mahine ka 2000" was one
+payment; shifts cut to three days a week opened no hardship limits; their budget said again with a start
+date was handed over as a refusal of itself; "Pwede simula Dec 15, sahod ko" gave no date at all.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from bot.dialogue.move import OWN_TERMS, to_dict
+from bot.dialogue.moves import Turn, decide
+from bot.dialogue.record_moves import PENDING
+from bot.nlu.normalise import extract
+from bot.nlu.signals import read_signals
+from tests.unit.dialogue.test_budget_offers import after, said, with_loan
+from tests.unit.dialogue.test_dialogue_moves import NOW, PRODUCTS
+
+
+def test_after_a_refused_waiver_their_own_terms_are_recorded_not_refused_again():
+    slots = with_loan()
+    refused = decide(said("Can you waive the late fee at least?", "request_fee_waiver", slots), PRODUCTS)
+    assert refused.action == "action_offer" and not refused.offer.waiver
+    text = "Fine. I'll pay the full 13,860 on Friday 4th via UPI"
+    move = decide(said(text, "promise_to_pay", after(refused, slots), amount=13860, date="2026-12-04"), PRODUCTS)
+    assert (move.action, move.detail) == ("action_offer", OWN_TERMS)
+    assert not move.offer.notes and move.request.waiver_percent is None
+
+
+def test_what_each_charge_is_is_a_fees_question_not_a_waiver_request():
+    for text in ("Rinciannya apa aja? Bunga berapa, denda berapa?",
+                 "What exactly are the charges: interest, late fee, processing fee? Give me the split",
+                 "magkano po yung interes?", "byaj kitna hai?", "利息是多少？",
+                 "Kok tagihan saya 2.760.000? Saya cuma pinjam 2.400.000."):
+        assert read_signals(text)["amount_question"], text
+    assert not read_signals("Can you waive the late fee at least?")["amount_question"]
+    unsure = Turn(intent="request_fee_waiver", text="Rinciannya apa aja? Bunga berapa, denda berapa?", now=NOW,
+                  slots=with_loan(), signals=read_signals("Rinciannya apa aja? Bunga berapa, denda berapa?"),
+                  intent_confidence=0.37)
+    assert decide(unsure, PRODUCTS).action == "action_explain_fees"
+
+
+def test_terms_with_no_word_of_a_stop_are_no_yes_to_stopping_contact():
+    pending = {"intent": "stop_contact", "text": "mere papa ko call mat karna", "opt_out": "cease", "limits": None}
+    text = "Theek hai, 2000 har mahine, pehli payment Thursday 3 Dec ko, last wali mein jo bacha ho"
+    move = decide(said(text, "request_instalments", with_loan() | {PENDING: pending}, amount=2000,
+                       date="2026-12-03"), PRODUCTS)
+    assert move.action != "action_stop_contact"
+    stop = decide(said("haan, call mat karo mujhe", "affirm", with_loan() | {PENDING: pending}), PRODUCTS)
+    assert stop.action == "action_stop_contact"
+
+
+def test_someone_else_not_to_be_called_is_the_family_worry_not_a_stop():
+    for text in ("Aur please mere papa ko call mat karna, unko nahi pata", "please don't call my mother",
+                 "usimpigie mke wangu", "别联系我家人"):
+        signals = read_signals(text)
+        assert signals["contacts_worry"] and "stop_contact" not in (signals["evidence"] or ()), text
+        assert not signals["contact_limits"], text
+    assert "stop_contact" in read_signals("mat call karo mujhe")["evidence"]
+    assert read_signals("don't call my number")["contact_limits"] == {"no": ["voice"], "only": []}
+
+
+def test_a_cut_in_shifts_opens_the_hardship_limits_and_mahine_ka_is_a_month():
+    assert read_signals("Nabawasan kasi ako ng shifts sa BPO since October, 3 days a week na lang pasok ko")[
+        "hardship_likely"] == "reduced_income"
+    assert read_signals("mahine ka 2000 de sakta hu max")["period"] == {"unit": "month", "per": True, "every": False}
+
+
+def test_their_budget_said_again_with_a_start_date_is_the_plan_from_that_date():
+    slots = with_loan(status="overdue") | {"hardship_reason": "job_loss"}
+    asked = decide(said("mahine ka 3500 de sakta hu max", "cannot_pay", slots, amount=3500), PRODUCTS)
+    waiting = {**slots, "move": to_dict(asked), "awaiting": "date", "request_kind": "instalment_plan"}
+    offered = decide(said("3 Dec", "inform", waiting, date="2026-12-03"), PRODUCTS)
+    assert offered.action == "action_offer"
+    text = "Theek hai, 3500 har mahine, pehli payment 5 Dec ko"
+    move = decide(said(text, "request_instalments", after(offered, waiting), amount=3500, date="2026-12-05"),
+                  PRODUCTS)
+    assert move.action == "action_offer" and move.offer.schedule[0].due.isoformat() == "2026-12-05"
+    assert {str(i.amount) for i in move.offer.schedule[:-1]} == {"3500.00"}
+
+
+def test_a_day_before_a_comma_or_a_full_stop_is_a_date():
+    now = datetime(2026, 12, 7, 2, 0, tzinfo=timezone.utc)
+    for text in ("Pwede simula Dec 15, sahod ko kasi yun", "by Dec 15. thanks", "pay on the 15, ok"):
+        assert [e["value"] for e in extract(text, now, "Asia/Manila") if e["entity"] == "date"] == ["2026-12-15"]
+    assert [e["entity"] for e in extract("Dec 15,000", now, "Asia/Manila")] == ["amount"]
