@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from bot.dialogue import record_moves
 from bot.dialogue.move import Ask
-from bot.dialogue.requests import as_date
+from bot.dialogue.requests import KIND_OF_INTENT, as_date
 from bot.dialogue.turn import IDENTITY_ENTITIES, Turn, local_today
 
 
@@ -25,6 +25,8 @@ def reread(turn: Turn) -> Turn:
         return replace(turn, intent="ask_fees")  # "22,500 kaise ho gaya? Maine 20k liya tha": the fees explained
     if turn.intent == "request_fee_waiver" and turn.signal("amount_question") and turn.intent_confidence < 0.6:
         return replace(turn, intent="ask_fees")  # "Bunga berapa, denda berapa?": what each charge is (round 9 (dev))
+    if _paying_now_unread(turn):  # "bbyaran q n ngaun buo. mgkno b tlga?" read as a consequences question
+        turn = replace(turn, intent="pay_in_full")
     if _payday(turn):  # "I get paid on the 15th": a date to pay on, not a payment made (issue 13)
         turn = replace(turn, intent="promise_to_pay")
     if _instalments_said(turn):  # "3 EMI kar do, har 2 hafte, pehli wali is Saturday" read as a promise
@@ -58,6 +60,9 @@ def _instalments_said(turn: Turn) -> bool:
         count = int(turn.first("instalments") or 0)
     except (TypeError, ValueError):
         return False
+    parts = turn.signal("parts") or ()
+    if len(parts) == count and all(isinstance(p.get("amount"), int) for p in parts):
+        return False  # "dicicil 2x aja: 500rb tanggal 14, sisanya 880rb tanggal 28": the two parts as said
     return turn.intent in _NOT_A_PLAN and count >= 2
 
 
@@ -103,7 +108,9 @@ def _terms_unread(turn: Turn) -> bool:
     rest fri?", then "fri the 11th yeah", went to a person as not understood). Not while the bot waits
     for an answer it can read itself, nor with an offer on the table (a counter: _counter_terms)."""
     coming = any((when := as_date(d)) is not None and when >= local_today(turn) for d in turn.entities.get("date") or ())
-    return turn.intent in ("nlu_fallback", "out_of_scope") and bool(turn.slot("verified", False)) \
+    unread = turn.intent in ("nlu_fallback", "out_of_scope") \
+        or (turn.intent == "goodbye" and coming)  # "iya sampai tanggal 21 ya": "sampai" is no "sampai jumpa"
+    return unread and bool(turn.slot("verified", False)) \
         and not turn.slot("pending_offer") and not awaited_answer(turn) \
         and (coming or turn.first("amount") is not None or turn.first("duration_days") is not None) \
         and turn.signal("hardship") not in ("bereavement", "illness") and not turn.signal("evidence") \
@@ -137,6 +144,18 @@ def _writes_for_someone(turn: Turn) -> bool:
     return bool(turn.signal("someone_else")) and not turn.slot("verified", False) \
         and not turn.slot(record_moves.CLOSED, False) and turn.intent not in ("third_party", "wrong_person") \
         and not turn.self_harm
+
+
+_NOT_PAYING_NOW = frozenset({"pay_in_full", "already_paid", "dispute_debt", "stop_contact", "wrong_person",
+                             "third_party", "complain", "abuse", "disclose_vulnerability", "request_human"})
+
+
+def _paying_now_unread(turn: Turn) -> bool:
+    """They pay now, in their words ("send q n ngaun"), with no terms of another kind: paying it all today
+    (round 9 (dev): read as a consequences question, then "say it another way")."""
+    return bool(turn.slot("verified", False)) and bool(turn.signal("pays")) and bool(turn.signal("now")) \
+        and turn.intent not in _NOT_PAYING_NOW and turn.intent not in KIND_OF_INTENT \
+        and not any(turn.first(e) is not None for e in ("amount", "date", "duration_days", "instalments"))
 
 
 def _budget_unread(turn: Turn) -> bool:

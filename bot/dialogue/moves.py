@@ -273,8 +273,9 @@ def _verified(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ..
     if intent == "pay_in_full" and later_date(turn):  # "I'll pay it all on the 12th" is a promise to record
         return negotiate(turn, products, RequestKind.PROMISE_TO_PAY)
     if intent == "pay_in_full" and (today_said(turn) or (  # "cn i just pay it all 2nite?": today, asked or not
-            turn.signal("now") and turn.first("date") is None and not turn.signal("question"))):  # not "is it
-        # cheaper if i pay it all now?"
+            turn.signal("now") and turn.first("date") is None
+            and (not turn.signal("question") or turn.signal("how_much")))):  # not "is it cheaper if i pay it all
+        # now?"; "bbyaran q n ngaun buo. mgkno b tlga?" (how much, really?) is answered by what is recorded
         return _paying_today(turn, products) or Move(VERIFIED_ONLY[intent])
     if awaiting and answers(turn, awaiting):
         return negotiate(turn, products, request_kind_of(turn.slot("request_kind")))

@@ -311,7 +311,18 @@ def _today_said(turn: Turn, request: Request, today: date) -> bool:
     (never when they said they can't pay today: a `not_date` entity, see refused_dates)."""
     if today in refused_dates(turn):
         return False
-    return request.date == today or request.kind == RequestKind.PART_PAYMENT
+    said_today = bool(turn.signal("now")) or any(as_date(d) == today for d in turn.entities.get("date") or ())
+    # a part "now" only when they say now or today ("500 now, the rest in two weeks"): "1,500 on 14th, then
+    # mbili za 2,125" put 1,500 due today (round 9 (dev))
+    return request.date == today or (request.kind == RequestKind.PART_PAYMENT and (said_today or _no_day(turn)))
+
+
+def _no_day(turn: Turn) -> bool:
+    """A part payment with no day named at all ("I can pay 2,000 and the rest in two weeks"): now; or
+    the part now already on the table, with only the rest moved ("actually make it saturday")."""
+    previous = previous_request(turn)
+    return not turn.entities.get("date") or (
+        previous is not None and previous.kind == RequestKind.PART_PAYMENT and previous.first_date is None)
 
 
 def refused_dates(turn: Turn) -> set[date]:

@@ -123,7 +123,7 @@ def _two_parts(turn: Turn, kind: RequestKind, today: date, all_loans: bool) -> R
     said = turn.signal("period", {})
     if (all_loans or kind not in _PARTS_KINDS or not isinstance(parts, list) or len(parts) != 2
             or said.get("per") or (said.get("every") and said.get("unit"))  # "1,2 juta tiap dua minggu"
-            or turn.first("instalments") is not None):
+            or _int(turn.first("instalments")) not in (None, 2)):  # "dicicil 2x aja: 500rb tgl 14, sisanya ..."
         return None
     first, second = parts
     amount = positive_decimal(_entity(turn, "amount", first.get("amount")))

@@ -15,6 +15,7 @@ Every parse carries ``parse["signals"]`` (docs/nlu-entities.md):
      "arrest": bool,
      "pays": bool,                   # a payment they say they will make: "I'll pay", "nitalipa", "bisa lunasin"
      "now": bool,                    # "now", "ngayon", "sasa hivi", "现在": today, where they pay it all
+     "how_much": bool,               # "how much", "magkano", "berapa", "多少": a question paying it now answers
      "opt_out": "cease" | "channel" | "limits" | None,   # limits: some channels ruled out, others kept
      "contact_limits": {"no": [channel, ...], "only": [channel, ...]} | None,  # bot/nlu/contact_limits.py
      "loan_reference": "LN-20931" | None,
@@ -158,7 +159,7 @@ _HARDSHIP: Dict[str, tuple] = {
     "job_loss": (
         r"\b(lost|lose|losing) (my|the|our) (job|work|contract|gig)",
         r"\b(laid off|retrenched|sacked|fired|redundan\w*|unemployed|jobless)\b",
-        r"\bno (job|work)\b", r"\bout of work\b",
+        r"(?<!\bif )(?<!\bend )(?<!\bthat )(?<!\bdate )(?<!\bday )\bno (job|work)\b", r"\bout of work\b",
     ),
     "business_failure": (
         r"\b(business|shop|store|biashara|market) (failed|collapsed|closed|is down|went down|burn\w*)",
@@ -315,6 +316,7 @@ def read_signals(text: str, entities: Optional[Iterable[Mapping[str, Any]]] = No
         "arrest": arrest(text),
         "pays": pays(text),
         "now": bool(_now().search(text)),
+        "how_much": bool(_words_or_han("how_much", "how_much_han").search(text)),
         "opt_out": "limits" if limits else detect_opt_out(text),
         "contact_limits": limits,
         "loan_reference": loan_reference(text),

@@ -87,3 +87,43 @@ def test_a_day_before_a_comma_or_a_full_stop_is_a_date():
     for text in ("Pwede simula Dec 15, sahod ko kasi yun", "by Dec 15. thanks", "pay on the 15, ok"):
         assert [e["value"] for e in extract(text, now, "Asia/Manila") if e["entity"] == "date"] == ["2026-12-15"]
     assert [e["entity"] for e in extract("Dec 15,000", now, "Asia/Manila")] == ["amount"]
+
+
+def _read(text: str, intent: str, slots: dict) -> Turn:
+    """A message as the pipeline reads it: the real normaliser's entities and the signals over them."""
+    found = extract(text, NOW, "Africa/Nairobi")
+    entities: dict = {}
+    for each in found:
+        entities.setdefault(each["entity"], []).append(each["value"])
+    return Turn(intent=intent, text=text, now=NOW, slots=slots, signals=read_signals(text, found), entities=entities)
+
+
+def test_two_dated_parts_said_as_two_instalments_are_recorded_as_said():
+    move = decide(_read("mending dicicil 2x aja: 5000 tanggal 5, sisanya 8860 tanggal 19", "offer_partial_payment",
+                        with_loan()), PRODUCTS)
+    assert (move.action, move.detail) == ("action_offer", OWN_TERMS)
+    assert [(str(i.due), str(i.amount)) for i in move.offer.schedule] == [("2026-12-05", "5000.00"),
+                                                                           ("2026-12-19", "8860.00")]
+
+
+def test_a_first_part_with_a_day_of_its_own_never_falls_due_today():
+    """"1,500 on 14th, then mbili za 2,125" put 1,500 due today (round 9 (dev))."""
+    move = decide(_read("1,500 on 4th, then mbili za 6,180", "offer_partial_payment", with_loan()), PRODUCTS)
+    assert move.offer is None or all(i.due > NOW.date() for i in move.offer.schedule)
+    now = decide(_read("500 now, the rest in two weeks", "offer_partial_payment", with_loan()), PRODUCTS)
+    assert now.offer.schedule[0].due == NOW.date()
+
+
+def test_paying_it_now_in_sms_tagalog_is_paying_today_and_sampai_with_a_date_is_no_goodbye():
+    text = "bbyaran q n ngaun buo. mgkno b tlga?"
+    assert read_signals(text)["pays"] and read_signals(text)["now"] and read_signals(text)["how_much"]
+    move = decide(_read(text, "ask_consequences", with_loan()), PRODUCTS)
+    assert move.action == "action_offer" and move.offer.schedule[0].due == NOW.date()
+    assert "payment_methods" in move.also
+    dated = decide(_read("iya sampai tanggal 5 ya", "goodbye", with_loan()), PRODUCTS)
+    assert dated.action == "action_offer" and dated.offer.schedule[-1].due.isoformat() == "2026-12-05"
+
+
+def test_if_that_day_no_work_is_no_job_loss():
+    assert read_signals("If month end no work, make am 25th den. 10k Friday, 16k 25th. Final")["hardship"] is None
+    assert read_signals("I have no work since October")["hardship"] == "job_loss"
