@@ -167,13 +167,14 @@ _HARDSHIP: Dict[str, tuple] = {
     ),
     "illness": (
         r"\b(sick|ill|illness|hospital\w*|admitted|surgery|operation|cancer|malaria|typhoid|"
-        r"diagnos\w*|treatment|dialysis|chemo\w*|accident|injur\w*|disabl\w*|dementia|alzheimer\w*|"
+        r"diagnos\w*|treatment|dialysis|chemo\w*|accident|injur\w*|disab\w*|dementia|alzheimer\w*|"
         r"stroke(?! of luck)|coma|icu|intensive care|bedridden|paraly[sz]\w*)\b",
         r"\bmental health\b", r"\bdepress\w*\b",
     ),
     "bereavement": (
         r"\b(died|passed away|passed on|death|funeral|burial|buried|bereave\w*|lost my (mother|father|"
         r"mum|mom|dad|wife|husband|son|daughter|child|baby|brother|sister))\b",
+        r"\b(?:don|done|has|have|had)\s+die\b|\bdie\s+(?:for|on|in|last)\b|\b(?:he|she|they)\s+(?:is|are)\s+(?:now\s+)?dead\b|\bwas\s+killed\b",
     ),
     "disaster": (r"\b(flood\w*|fire|earthquake|typhoon|storm|evict\w*|robbed|theft)\b",),
 }
@@ -202,7 +203,8 @@ _WORK_AT_HOSPITAL = re.compile(
 def hardship_reason(text: str) -> Optional[str]:
     """The first documented hardship named in the text, or None."""
     text = _WORK_AT_HOSPITAL.sub(" ", text or "")
-    for reason, patterns in _hardship_patterns().items():
+    # a death first: "My husband Emeka die for October 29. Na accident." is a bereavement (round 9 (dev))
+    for reason, patterns in sorted(_hardship_patterns().items(), key=lambda kv: kv[0] != "bereavement"):
         if any(p.search(text) for p in patterns):
             return reason
     return None

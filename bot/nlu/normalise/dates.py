@@ -90,6 +90,18 @@ def _iso(m, today, birth):
     return _full(int(m["y"]), int(m["m"]), int(m["d"]), today)
 
 
+_LOAN_NAMED = re.compile(r"\bLN[\s\-_#:.]*\d{4,8}\b|借款编号|贷款编号|合同号", re.I)
+
+
+def _compact(m, today, birth):
+    """"LN-39308，20030505": a date of birth written as eight digits, read only beside a birth word or a
+    loan reference, and only a date long enough ago to be one (round 9 (dev): verification failed)."""
+    if not (birth or _LOAN_NAMED.search(m.string)):
+        return None
+    d = _full(int(m["y"]), int(m["m"]), int(m["d"]), today)
+    return d if d is not None and d.year <= today.year - DOB_MIN_AGE_YEARS else None
+
+
 def _numeric(m, today, birth):
     y = m.groupdict().get("y")
     dm = _day_first(int(m["a"]), int(m["b"]))
@@ -212,6 +224,7 @@ _ENGLISH_RULES: List[Tuple[re.Pattern, Callable, bool]] = [
     (_r(r"(?<![\d/.-])(?P<y>\d{4})(?P<s>[-/.])(?P<m>\d{1,2})(?P=s)(?P<d>\d{1,2})(?![\d])"), _iso, True),
     (_r(r"(?<!\d)(?P<y>\d{4})\s*[年년]\s*(?P<m>\d{1,2})\s*[月월]\s*(?P<d>\d{1,2})(?:\s*[日号號일])?"), _iso, True),
     (_r(r"(?<![\d/.])(?P<a>\d{1,2})(?P<s>[/.-])(?P<b>\d{1,2})(?P=s)(?P<y>\d{4}|\d{2})(?![\d/]|\.\d)"), _numeric, True),
+    (_r(r"(?<![\d.])(?P<y>(?:19|20)\d{2})(?P<m>0[1-9]|1[0-2])(?P<d>0[1-9]|[12]\d|3[01])(?!\d|[.,]\d)"), _compact, True),
     (_r(r"(?<![\d/.,])(?P<a>\d{1,2})[ ](?P<b>\d{1,2})[ ](?P<y>(?:19|20)\d{2})(?![\d/]|[.,]\d)"), _numeric, True),
     (_r(rf"\b(?P<d>\d{{1,2}}){_ORD}?(?:\s*of\s+|\s*[-/.]\s*|\s*){_MONTH}(?:,?\s*|\s*[-/.]\s*)(?P<y>\d{{4}}|'?\d{{2}})(?!\d|[.,]\d|\s*(?:k\b|[/%$£€₦]|{_CUR_ANY}))"), _day_mon, True),
     (_r(rf"\b{_MONTH}(?:\s*[-/.]\s*|\s*)(?P<d>\d{{1,2}}){_ORD}?(?:,?\s*|\s*[-/.]\s*){_YR}(?!\d|[.,]\d)"), _day_mon, True),

@@ -15,7 +15,8 @@ _LOAN_RE = re.compile(
     r"\bLN[\s\-_#:.]*(?P<d>\d{4,8})\b"
     r"|\b(?:loan\s*(?:no\.?|number|num|#|ref(?:erence)?|id|acc(?:ount)?)|ref(?:erence)?(?:\s*(?:no\.?|number|num|#|code|id))?"
     # one whitespace run per gap: "\s*[:#.]?\s*" could split a run of spaces n ways (quadratic)
-    r"|acc(?:oun)?t\s*(?:no\.?|number|num|#))\s*(?:is\s*)?(?:[:#.]\s*)?(?:LN[\s\-_]*)?(?P<d2>\d{4,8})\b(?![.,]\d)"
+    # not the first group of a longer spaced number: "Ref no. 5013 472 889 106" is a payment's (round 9 (dev))
+    r"|acc(?:oun)?t\s*(?:no\.?|number|num|#))\s*(?:is\s*)?(?:[:#.]\s*)?(?:LN[\s\-_]*)?(?P<d2>\d{4,8})\b(?![.,]\d|\s\d)"
     # "loan 77310", but not "took loan 50000" / "a loan 50000" / "loan 50000 ksh" (money)
     r"|(?<!took\s)(?<!take\s)(?<!got\s)(?<!get\s)(?<!borrowed\s)(?<!for\s)(?<!a\s)"
     r"\bloan\s+(?:is\s+)?(?P<d3>\d{5,8})\b(?![.,]\d|\s*(?:/=|[kK]\b|" + _CUR_ANY + "))"

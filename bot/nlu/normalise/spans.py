@@ -39,7 +39,10 @@ def _extract(text: str, now: datetime, tz: str) -> List[Dict]:
     today = local_today(now, tz)
     taken: List[Span] = []
     out: List[Dict] = []
-    for m in _LOAN_RE.finditer(text):
+    loans = list(_LOAN_RE.finditer(text))
+    if any(m.group("d") for m in loans):  # "LN-38255" typed: a number a word only names is not the loan
+        loans = [m for m in loans if m.group("d")]
+    for m in loans:
         taken.append(m.span())
         out.append(_entity("loan_reference", loan_value(m), *m.span(), text))
     for m in _PHONE_RE.finditer(text):

@@ -127,3 +127,27 @@ def test_paying_it_now_in_sms_tagalog_is_paying_today_and_sampai_with_a_date_is_
 def test_if_that_day_no_work_is_no_job_loss():
     assert read_signals("If month end no work, make am 25th den. 10k Friday, 16k 25th. Final")["hardship"] is None
     assert read_signals("I have no work since October")["hardship"] == "job_loss"
+
+
+def test_a_payment_reference_is_no_loan_reference_and_eight_digits_beside_one_are_a_date_of_birth():
+    now = datetime(2026, 12, 7, 2, 0, tzinfo=timezone.utc)
+
+    def refs(text: str) -> list:
+        return [(e["entity"], e["value"]) for e in extract(text, now, "Asia/Manila")
+                if e["entity"] in ("loan_reference", "date_of_birth")]
+    assert refs("Ref no. 5013 472 889 106, 1,740 buong binayad ko. LN-38255 po yung loan") == [
+        ("loan_reference", "LN-38255")]
+    assert refs("ref no 20931") == [("loan_reference", "LN-20931")]
+    assert refs("LN-39308，20030505") == [("loan_reference", "LN-39308"), ("date_of_birth", "2003-05-05")]
+    assert refs("dob 19970819") == [("date_of_birth", "1997-08-19")]
+    assert refs("20030505") == [] and refs("ln 39308 dob 20151201") == [("loan_reference", "LN-39308")]
+
+
+def test_a_relatives_phone_a_death_in_pidgin_and_a_learning_disability_are_read():
+    assert read_signals("Good morning. This na my husband phone. Una dey send message about loan")["someone_else"]
+    assert read_signals("My husband Emeka die for October 29. Na accident.")["hardship"] == "bereavement"
+    assert read_signals("He has a learning disability and I look after his finances")["hardship"] == "illness"
+    assert read_signals("my phone is dead, I'll pay tomorrow")["hardship"] is None
+    closed = decide(_read("My husband Emeka die for October 29. Na accident.", "disclose_vulnerability",
+                          {"third_party_closed": True}), PRODUCTS)
+    assert closed.action == "action_death_reported"
