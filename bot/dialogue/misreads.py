@@ -7,6 +7,7 @@ came from (issue 13). Pure, no I/O; `moves.decide` calls `reread` first.
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 
 from bot.dialogue import record_moves
 from bot.dialogue.move import Ask
@@ -198,3 +199,14 @@ def answers(turn: Turn, awaiting: str) -> bool:
         Ask.COUNT: ("instalments", "amount"),
     }.get(awaiting, ())
     return any(turn.first(e) is not None for e in wanted)
+
+
+def their_sum(turn: Turn) -> bool:
+    """"Yes, £177 on Friday the 11th. And I want it noted that ... is harassment": the whole balance, or a
+    sum after a yes, is terms with no "I'll pay" (round 9 (dev): only the complaint was asked about)."""
+    amount, total = turn.first("amount"), (turn.slot("loan") or {}).get("total")
+    try:
+        whole = amount is not None and total is not None and Decimal(str(amount)) == Decimal(str(total))
+    except (ArithmeticError, ValueError):
+        whole = False
+    return whole or (amount is not None and bool(turn.signal("yes_first")))

@@ -193,9 +193,11 @@ def _terms_beside(turn: Turn) -> Turn | None:
     """The turn read as its terms, when a message read as a stop or a complaint also says they will pay on
     a day ("Saya bisa lunasin semuanya hari Sabtu tanggal 12. Tapi tolong jangan pernah hubungi keluarga
     saya lagi": round 8 (dev), only the stop was asked about and the promise was lost)."""
-    if turn.intent in REQUESTS_BY_INTENT or not turn.signal("pays") or not (later_date(turn) or today_said(turn)):
+    if turn.intent in REQUESTS_BY_INTENT or not (turn.signal("pays") or misreads.their_sum(turn)) \
+            or not (later_date(turn) or today_said(turn)):
         return None
     return replace(turn, intent=misreads.terms_intent(turn))
+
 
 
 def _fear_first(turn: Turn, gated: Move) -> Move | None:

@@ -220,6 +220,8 @@ def _legal() -> re.Pattern:
         r"\b(my|our|a|the) (lawyer|attorney|advocate|solicitor|legal (team|counsel|aid))\b"
         r"|\b(report|complain|escalate)\w* (you |this |it )?(to )?(the )?(police|authorities)\b"
         rf"|\b(sue|suing) (you|your company|{names})\b|\btake (you|your company) to court\b"
+        # "I know my rights under Massachusetts law" (round 9 (dev): read as a vulnerability, "I'm sorry")
+        r"|\bmy (legal )?rights (under|as a consumer)\b|\b(fdcpa|fair debt collection practices act)\b"
         rf"|{_REGULATOR}",
         re.IGNORECASE,
     )

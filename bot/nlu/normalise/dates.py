@@ -231,8 +231,9 @@ _ENGLISH_RULES: List[Tuple[re.Pattern, Callable, bool]] = [
     (_r(rf"\b{_MONTH}(?:\s*[-/.]\s*|\s*)(?P<d>\d{{1,2}}){_ORD}?(?:,\s*|[-/.])(?P<y>\d{{2}})(?!\d|[.,]\d|\s*(?:k\b|%|{_CUR_ANY}))"), _day_mon, True),
     (_r(rf"(?<![\d.,])(?P<y>\d{{4}})\s*[-/.]\s*{_MONTH}\s*[-/.]?\s*(?P<d>\d{{1,2}}){_ORD}?(?!\d)"), _day_mon, True),
     # "dob feb 21 93" (round 7 (dev): failed verification): a two-digit year after a space, only beside a birth word
+    # or a loan reference ("LN38301 may 29 97": round 9 (dev))
     (_r(rf"\b{_MONTH}\s*(?P<d>\d{{1,2}}){_ORD}?\s+(?P<y>\d{{2}})(?!\d|[.,:]\d|\s*(?:k\b|%|am\b|pm\b|h\b|hrs?\b|{_CUR_ANY}))"),
-     lambda m, today, birth: _day_mon(m, today, birth) if birth else None, True),
+     lambda m, today, birth: _day_mon(m, today, birth) if birth or _LOAN_NAMED.search(m.string) else None, True),
     (_r(r"(?<![\d/.])(?P<a>\d{1,2})/(?P<b>\d{1,2})(?![\d/=]|\s*(?:k\b|%))"), _numeric, False),
     (_r(rf"\b(?P<d>\d{{1,2}}){_ORD}?\s*(?:of\s+|-)?{_MONTH}(?![a-z])"), _day_mon, False),
     (_r(rf"\b(?!may\s+\d{{1,2}}\b(?!{_ORD})){_MONTH}\s*(?:the\s+)?(?P<d>\d{{1,2}}){_ORD}?\b(?!\d|[.,]\d|\s*(?:k\b|%|{_CUR_ANY}))"), _day_mon, False),

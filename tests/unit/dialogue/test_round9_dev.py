@@ -151,3 +151,20 @@ def test_a_relatives_phone_a_death_in_pidgin_and_a_learning_disability_are_read(
     closed = decide(_read("My husband Emeka die for October 29. Na accident.", "disclose_vulnerability",
                           {"third_party_closed": True}), PRODUCTS)
     assert closed.action == "action_death_reported"
+
+
+def test_the_whole_balance_on_a_day_beside_a_complaint_is_recorded_and_the_complaint_asked_after():
+    text = "Yes, 13,860 on Friday the 4th. And I want it noted that three texts in one morning is harassment"
+    move = decide(_read(text, "complain", with_loan()), PRODUCTS)
+    assert (move.action, move.detail) == ("action_offer", OWN_TERMS) and move.also
+
+
+def test_a_reference_beside_a_two_digit_year_birthday_verifies():
+    now = datetime(2026, 12, 7, 2, 0, tzinfo=timezone.utc)
+    found = [(e["entity"], e["value"]) for e in extract("LN38301 may 29 97", now, "America/New_York")]
+    assert found == [("loan_reference", "LN-38301"), ("date_of_birth", "1997-05-29")]
+
+
+def test_rights_under_the_law_are_a_legal_mention_for_a_person():
+    assert read_signals("I know my rights under Massachusetts law")["legal_threat"]
+    assert not read_signals("I know I have to pay, you are right")["legal_threat"]
