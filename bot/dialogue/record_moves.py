@@ -89,6 +89,8 @@ def gate(turn: Turn) -> Move | None:
     claim = claimed(turn)
     if claim is None:
         return None
+    if turn.slot("pending_offer") and turn.signal("yes_first") and claim not in (turn.signal("evidence") or ()):
+        return None  # "sound ta" to an offer, read as a stop with no word of one: a yes (round 9 (dev))
     sure = claim in (turn.signal("evidence") or ()) and turn.intent_confidence >= MIN_CONFIDENCE
     return Move(CONFIRM if sure else CLARIFY, detail=claim)
 

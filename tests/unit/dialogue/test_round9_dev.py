@@ -168,3 +168,14 @@ def test_a_reference_beside_a_two_digit_year_birthday_verifies():
 def test_rights_under_the_law_are_a_legal_mention_for_a_person():
     assert read_signals("I know my rights under Massachusetts law")["legal_threat"]
     assert not read_signals("I know I have to pay, you are right")["legal_threat"]
+
+
+def test_sound_ta_to_an_offer_is_a_yes_and_a_payment_code_is_no_amount():
+    slots = with_loan()
+    offered = decide(said("I'll pay it all on Friday the 4th", "promise_to_pay", slots, date="2026-12-04"), PRODUCTS)
+    move = decide(said("sound ta", "stop_contact", after(offered, slots)), PRODUCTS)
+    assert move.action == "action_accept_offer"
+    now = datetime(2026, 12, 7, 2, 0, tzinfo=timezone.utc)
+    assert [e["entity"] for e in extract("I have the confirmation number: 7781-KQ2. I dispute this amount", now,
+                                         "America/Los_Angeles")] == []
+    assert [e["value"] for e in extract("KES-5000 on friday", now, "Africa/Nairobi") if e["entity"] == "amount"] == [5000]
