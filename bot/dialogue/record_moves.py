@@ -123,14 +123,17 @@ def _yes_to(turn: Turn, pending: Mapping[str, Any]) -> bool:
 # Claims a message with terms and no word of the claim does not confirm: "Theek hai, 2000 har mahine, pehli
 # payment Thursday 10 Dec ko" to "are you asking us to stop contacting you?" (round 9 (dev): its "Theek hai"
 # recorded cease-contact, and the plan was lost).
-_TERMS_INSTEAD = frozenset({"stop_contact", "dispute_debt", "wrong_person"})
+# "Baik, saya lunasi semuanya hari Kamis tanggal 10 ya" to "would you like to make a complaint?" is their
+# promise, not a yes to the complaint (round 9 (dev): the complaint was recorded and the promise lost).
+_TERMS_INSTEAD = frozenset({"stop_contact", "dispute_debt", "wrong_person", "complain"})
 
 
 def _terms_without_claim(turn: Turn, pending: Mapping[str, Any]) -> bool:
-    terms = turn.first("amount") is not None and (
+    terms = (turn.first("amount") is not None and (
         turn.first("date") is not None or turn.first("instalments") is not None
-        or bool((turn.signal("period") or {}).get("per")))
-    return terms and pending.get("intent") not in (turn.signal("evidence") or ())
+        or bool((turn.signal("period") or {}).get("per")))) or (bool(turn.signal("pays")) and turn.first("date") is not None)
+    return terms and pending.get("intent") not in (turn.signal("evidence") or ()) \
+        and not turn.signal("complaint_asked")
 
 
 def _claim_said_again(turn: Turn, pending: Mapping[str, Any]) -> bool:

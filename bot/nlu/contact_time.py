@@ -47,7 +47,7 @@ def _rules() -> Dict[str, Any]:
         rf"(?P<zhpart>{part})?(?P<zh>\d{{1,2}}|{_alt(chinese)})[点點](?:(?P<zhm>\d{{1,2}})分|(?P<zhhalf>半))?",
         r"(?<![\d,.])(?P<mil>[01]\d|2[0-3])(?P<milm>[0-5]\d)\s*(?:hrs|hr|h)\b",
         rf"(?:\b(?P<pre>{part})\s+)?(?:\b(?:jam|pukul)\s+)?(?<![\d,.:])(?P<h>\d{{1,2}})"
-        rf"(?:(?P<sep>[:.])(?P<m>[0-5]\d))?(?!\d|[.,]\d)\s*(?P<unit>oclock|o clock|baje|bje)?"
+        rf"(?:(?P<sep>[:.])(?P<m>[0-5]\d))?(?!\d|[.,]\d)\s*(?P<unit>oclock|o clock|baje|bje|बजे)?"
         rf"(?:\s*(?P<post>{part})(?![a-z]))?",
     ))
     rel = data["relations"]

@@ -179,3 +179,19 @@ def test_sound_ta_to_an_offer_is_a_yes_and_a_payment_code_is_no_amount():
     assert [e["entity"] for e in extract("I have the confirmation number: 7781-KQ2. I dispute this amount", now,
                                          "America/Los_Angeles")] == []
     assert [e["value"] for e in extract("KES-5000 on friday", now, "Africa/Nairobi") if e["entity"] == "amount"] == [5000]
+
+
+def test_a_promise_is_no_yes_to_a_complaint_question_but_the_complaint_words_are():
+    pending = {"intent": "complain", "text": "Kok saya tidak dapat pengingat", "opt_out": None, "limits": None}
+    slots = with_loan() | {PENDING: pending}
+    move = decide(_read("Baik, saya lunasi semuanya hari Jumat tanggal 4 ya", "promise_to_pay", slots), PRODUCTS)
+    assert (move.action, move.detail) == ("action_offer", OWN_TERMS)
+    yes = decide(_read("Ya, saya mau komplain", "affirm", slots), PRODUCTS)
+    assert yes.action == "action_complain"
+
+
+def test_hindi_in_devanagari_asks_for_a_complaint_and_a_time():
+    said_then = read_signals("ठीक है तो शाम 6 से 7 के बीच। और मेरी शिकायत दर्ज करो")
+    assert said_then["complaint_asked"] and said_then["contact_time"]["hour"] == 18
+    assert read_signals("लेकिन आगे से सिर्फ रात 8 बजे के बाद कॉल करना")["contact_time"] == {
+        "relation": "after", "hour": 20, "minute": 0}
