@@ -136,7 +136,7 @@ def _decide(turn: Turn, products: Mapping[str, Product], ladder: tuple[str, ...]
             and not any(turn.first(e) for e in IDENTITY_ENTITIES):  # "message me after 7pm", "saturday 10am then"
         return Move("action_busy_later")
     if turn.signal("arrest") and (intent not in REQUESTS_BY_INTENT or not turn.slot("verified", False)) \
-            and intent not in ESCALATES \
+            and (intent not in ESCALATES or record_moves.fear_not_complaint(turn)) \
             and not any(turn.first(e) for e in IDENTITY_ENTITIES):  # "will the police come?": answered, to anyone
         return Move("action_consequences")
     if _closed(turn) and (intent not in ANY_TIME or intent in ("third_party", "busy_later")):  # "tell her to call me": a message

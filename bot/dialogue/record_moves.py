@@ -89,10 +89,19 @@ def gate(turn: Turn) -> Move | None:
     claim = claimed(turn)
     if claim is None:
         return None
-    if turn.slot("pending_offer") and turn.signal("yes_first") and claim not in (turn.signal("evidence") or ()):
+    if claim not in (turn.signal("evidence") or ()) and turn.slot("pending_offer") and turn.signal("yes_first"):
         return None  # "sound ta" to an offer, read as a stop with no word of one: a yes (round 9 (dev))
+    if fear_not_complaint(turn):
+        return None
     sure = claim in (turn.signal("evidence") or ()) and turn.intent_confidence >= MIN_CONFIDENCE
     return Move(CONFIRM if sure else CLARIFY, detail=claim)
+
+
+def fear_not_complaint(turn: Turn) -> bool:
+    """"Je, mtanipeleka polisi? Naogopa sana" read as a complaint with no word of one: a question about
+    the police, answered ("no, you cannot be arrested"), never a complaint asked about (round 9 (dev))."""
+    return turn.intent == "complain" and "complain" not in (turn.signal("evidence") or ()) \
+        and bool(turn.signal("arrest")) and bool(turn.signal("question")) and not turn.signal("threat_reported")
 
 
 def answers_pending(turn: Turn) -> bool:

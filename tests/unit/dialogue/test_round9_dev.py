@@ -195,3 +195,9 @@ def test_hindi_in_devanagari_asks_for_a_complaint_and_a_time():
     assert said_then["complaint_asked"] and said_then["contact_time"]["hour"] == 18
     assert read_signals("लेकिन आगे से सिर्फ रात 8 बजे के बाद कॉल करना")["contact_time"] == {
         "relation": "after", "hour": 20, "minute": 0}
+
+
+def test_a_frightened_question_about_the_police_is_answered_not_asked_as_a_complaint():
+    text = "Habari. Nimepokea ujumbe unasema deni langu limechelewa. Je, mtanipeleka polisi? Naogopa sana"
+    move = decide(_read(text, "complain", {}), PRODUCTS)
+    assert move.action == "action_consequences"
