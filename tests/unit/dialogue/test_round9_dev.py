@@ -201,3 +201,10 @@ def test_a_frightened_question_about_the_police_is_answered_not_asked_as_a_compl
     text = "Habari. Nimepokea ujumbe unasema deni langu limechelewa. Je, mtanipeleka polisi? Naogopa sana"
     move = decide(_read(text, "complain", {}), PRODUCTS)
     assert move.action == "action_consequences"
+
+
+def test_ill_as_i_will_is_no_illness_and_sales_down_in_pidgin_is_reduced_income():
+    assert read_signals("ok ill pay the full 232 thursday w my card")["hardship"] is None
+    assert read_signals("I fell ill last week")["hardship"] == "illness"
+    assert read_signals("Since September sales don drop reach half, customers no dey buy")[
+        "hardship_likely"] == "reduced_income"
