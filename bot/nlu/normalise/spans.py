@@ -36,10 +36,21 @@ def extract(text: str, now: datetime, tz: str = "UTC") -> List[Dict]:
 
 
 # A payment's code of letters and digits ("7781-KQ2", "9QX-22814", "TX558201"): never an amount (round 9
-# (dev): a dispute case said "USD 7781"). Not a currency before digits ("Rs50000"), nor "2-3k".
-_CODE = re.compile(
-    r"(?<![\w-])(?!(?:rs|ksh|kes|kshs|php|inr|idr|rp|usd|ngn|gbp|cny|rmb|eur|ln|tzs|ugx)[-\d])"
-    r"(?:\d+-[A-Za-z]{2,}[A-Za-z0-9]*|[A-Za-z0-9]*[A-Za-z]{2,}[A-Za-z0-9]*-\d{3,}|[A-Za-z]{2,4}\d{5,})(?![\w-])", re.I)
+# (dev): a dispute case said "USD 7781"). Not a currency before digits ("KES-5000", "Rs50000"), nor "2-3k".
+# Whole tokens only, checked in Python: one pass over the text (tests/security/test_regex_linear.py).
+_TOKEN = re.compile(r"(?<![\w-])(?:[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+|[A-Za-z]{2,4}\d{5,})(?![\w-])")
+_CURRENCY_FIRST = re.compile(r"(?:rs|ksh|kes|kshs|php|inr|idr|rp|usd|ngn|gbp|cny|rmb|eur|ln|tzs|ugx)(?:-|\d)", re.I)
+
+
+def _codes(text: str) -> List[Span]:
+    spans = []
+    for m in _TOKEN.finditer(text):
+        token = m.group(0)
+        if _CURRENCY_FIRST.match(token) or not any(c.isdigit() for c in token):
+            continue
+        if sum(c.isalpha() for c in token) >= 2 and ("-" in token or token[:2].isalpha()):
+            spans.append(m.span())
+    return spans
 
 
 def _extract(text: str, now: datetime, tz: str) -> List[Dict]:
@@ -100,7 +111,7 @@ def _extract(text: str, now: datetime, tz: str) -> List[Dict]:
         if days and _free(m.span(), taken):
             taken.append(m.span())
             out.append(_entity("duration_days", days, *m.span(), text))
-    taken.extend(m.span() for m in _CODE.finditer(text))  # "confirmation number: 7781-KQ2" is no USD 7,781
+    taken.extend(_codes(text))  # "confirmation number: 7781-KQ2" is no USD 7,781
     _amount_entities(text, taken, out)
     amounts = [(e["start"], e["end"]) for e in out if e["entity"] == "amount"]
     for entity in out:  # "Sorry galti se 5000 likha, aaj 7500 dunga": the 5000 is taken back
