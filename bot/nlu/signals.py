@@ -192,7 +192,8 @@ def _hardship_patterns() -> Dict[str, List[re.Pattern]]:
     return {reason: [re.compile(p, re.IGNORECASE) for p in patterns]
             + ([_words(local[reason])] if local.get(reason) else [])
             + ([re.compile(alternation(han[reason]))] if han.get(reason) else [])
-            for reason, patterns in _HARDSHIP.items()}
+            # a death first: "My husband Emeka die for October 29. Na accident." is a bereavement (round 9 (dev))
+            for reason, patterns in sorted(_HARDSHIP.items(), key=lambda kv: kv[0] != "bereavement")}
 
 
 # Work at a hospital is no illness ("I work doubles at the hospital": round 6 (dev) put a nurse on the
@@ -205,8 +206,7 @@ _WORK_AT_HOSPITAL = re.compile(
 def hardship_reason(text: str) -> Optional[str]:
     """The first documented hardship named in the text, or None."""
     text = _WORK_AT_HOSPITAL.sub(" ", text or "")
-    # a death first: "My husband Emeka die for October 29. Na accident." is a bereavement (round 9 (dev))
-    for reason, patterns in sorted(_hardship_patterns().items(), key=lambda kv: kv[0] != "bereavement"):
+    for reason, patterns in _hardship_patterns().items():
         if any(p.search(text) for p in patterns):
             return reason
     return None
